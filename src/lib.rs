@@ -1,1 +1,13 @@
-pub fn _x() {}
+//! techledger — the technology transaction ledger of the Linyi Technology Achievement Trading
+//! Centre (临沂市技术成果交易中心).
+//!
+//! Reading order: `ledger` (the one write path) → `audit` (chain, signatures, verification) →
+//! `db` (storage on SQLite or PostgreSQL) → `api` and `web` (HTTP) → `stats` (read path).
+
+pub mod audit;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod ledger;
+pub mod records;
+pub mod time;

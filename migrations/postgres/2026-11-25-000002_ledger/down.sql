@@ -1,0 +1,16 @@
+DROP TABLE idempotency_keys;
+DROP TABLE signing_keys;
+DROP TABLE audit_checkpoints;
+DROP TABLE audit_head;
+DROP TABLE audit_entries;
+DROP TABLE imports;
+DROP TABLE reviews;
+DROP TABLE registration_counters;
+DROP TABLE party_rollups;
+DROP TABLE rollups;
+DROP TABLE amount_entries;
+DROP TABLE contract_versions;
+DROP TABLE contracts;
+DROP TABLE party_versions;
+DROP TABLE parties;
+DROP TABLE users;

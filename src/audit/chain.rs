@@ -1,0 +1,220 @@
+//! The chain in the database: the locked head row and appending signed entries.
+//!
+//! Every write transaction locks the head row first (`UPDATE … SET seq = seq`). On PostgreSQL
+//! that row lock serialises every writer of every server process on one database; on SQLite
+//! the write turns the transaction into a write transaction at once, so two processes never
+//! deadlock upgrading a read lock. Either way there is one linear chain.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde_json::Value;
+
+use super::canonical::CanonicalError;
+use super::entry::{ActorRef, AuditEntry, EntityRef, EntryBody, EntryClaims, iat_of};
+use super::keys::{KeyError, KeyPair};
+use crate::db::DbConn;
+use crate::db::schema::{audit_entries, audit_head};
+
+/// Failures while appending to the chain.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// The payload has no canonical form.
+    #[error(transparent)]
+    Canonical(#[from] CanonicalError),
+    /// Signing failed.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// Storage failed.
+    #[error("audit storage: {0}")]
+    Db(#[from] diesel::result::Error),
+    /// A stored entry could not be read back.
+    #[error("audit entry {seq} is unreadable: {reason}")]
+    Corrupt {
+        /// Its seq.
+        seq: i64,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The last entry of the chain (seq 0 and the genesis hash when it is empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainHead {
+    /// seq of the last entry.
+    pub seq: i64,
+    /// hash of the last entry.
+    pub hash: String,
+}
+
+/// Locks the head row for the rest of the transaction and reads it.
+pub(crate) fn lock_head(conn: &mut DbConn) -> QueryResult<ChainHead> {
+    diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
+        .set(audit_head::seq.eq(audit_head::seq))
+        .execute(conn)?;
+    read_head(conn)
+}
+
+/// Reads the head without locking it.
+pub fn read_head(conn: &mut DbConn) -> QueryResult<ChainHead> {
+    let (seq, hash) = audit_head::table
+        .filter(audit_head::id.eq(1))
+        .select((audit_head::seq, audit_head::hash))
+        .first::<(i64, String)>(conn)?;
+    Ok(ChainHead { seq, hash })
+}
+
+/// Stores the head after appending.
+pub(crate) fn store_head(conn: &mut DbConn, head: &ChainHead) -> QueryResult<()> {
+    diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
+        .set((audit_head::seq.eq(head.seq), audit_head::hash.eq(&head.hash)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// An audit entry before it is hashed and signed.
+#[derive(Debug, Clone)]
+pub struct EntryDraft {
+    /// When the change is committed.
+    pub at: NaiveDateTime,
+    /// Who made it.
+    pub actor: Option<ActorRef>,
+    /// What kind of change.
+    pub action: &'static str,
+    /// The record changed.
+    pub entity: EntityRef,
+    /// The command and resulting state.
+    pub payload: Value,
+}
+
+/// Appends one entry after `head`: hashes, signs, inserts, and advances `head`.
+pub(crate) fn append(
+    conn: &mut DbConn,
+    head: &mut ChainHead,
+    signer: &KeyPair,
+    draft: EntryDraft,
+) -> Result<AuditEntry, AuditError> {
+    let seq = head.seq + 1;
+    let id = uuid::Uuid::now_v7().to_string();
+    let at = crate::time::rfc3339(draft.at);
+    let body = EntryBody {
+        seq,
+        id: &id,
+        at: &at,
+        actor: draft.actor.as_ref(),
+        action: draft.action,
+        entity: &draft.entity,
+        payload: &draft.payload,
+        prev_hash: &head.hash,
+    };
+    let hash = body.hash()?;
+    let payload_text = super::canonical::to_canonical_string(&draft.payload)?;
+    let signature = signer.sign(&EntryClaims {
+        seq,
+        hash: hash.clone(),
+        prev_hash: head.hash.clone(),
+        iat: iat_of(draft.at),
+    })?;
+    let row = AuditRow {
+        seq,
+        id,
+        at: draft.at,
+        actor_id: draft.actor.as_ref().map(|a| a.id.clone()),
+        actor_username: draft.actor.as_ref().map(|a| a.username.clone()),
+        actor_role: draft.actor.as_ref().map(|a| a.role.clone()),
+        action: draft.action.to_string(),
+        entity_type: draft.entity.kind.clone(),
+        entity_id: draft.entity.id.clone(),
+        payload: payload_text,
+        prev_hash: head.hash.clone(),
+        hash: hash.clone(),
+        kid: signer.kid().to_string(),
+        signature,
+    };
+    diesel::insert_into(audit_entries::table).values(&row).execute(conn)?;
+    head.seq = seq;
+    head.hash = hash;
+    row.into_entry()
+}
+
+/// An audit entry as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_entries)]
+pub struct AuditRow {
+    /// seq.
+    pub seq: i64,
+    /// id.
+    pub id: String,
+    /// at (UTC).
+    pub at: NaiveDateTime,
+    /// actor id.
+    pub actor_id: Option<String>,
+    /// actor username.
+    pub actor_username: Option<String>,
+    /// actor role.
+    pub actor_role: Option<String>,
+    /// action.
+    pub action: String,
+    /// entity type.
+    pub entity_type: String,
+    /// entity id.
+    pub entity_id: String,
+    /// canonical JSON payload.
+    pub payload: String,
+    /// prev_hash.
+    pub prev_hash: String,
+    /// hash.
+    pub hash: String,
+    /// kid.
+    pub kid: String,
+    /// JWS.
+    pub signature: String,
+}
+
+impl AuditRow {
+    /// The wire form of this row.
+    pub fn into_entry(self) -> Result<AuditEntry, AuditError> {
+        let payload: Value = serde_json::from_str(&self.payload).map_err(|e| AuditError::Corrupt {
+            seq: self.seq,
+            reason: format!("payload is not JSON: {e}"),
+        })?;
+        let actor = match (self.actor_id, self.actor_username, self.actor_role) {
+            (Some(id), Some(username), Some(role)) => Some(ActorRef { id, username, role }),
+            (None, None, None) => None,
+            _ => {
+                return Err(AuditError::Corrupt {
+                    seq: self.seq,
+                    reason: "actor is partly missing".into(),
+                });
+            }
+        };
+        Ok(AuditEntry {
+            seq: self.seq,
+            id: self.id,
+            at: crate::time::rfc3339(self.at),
+            actor,
+            action: self.action,
+            entity: EntityRef {
+                kind: self.entity_type,
+                id: self.entity_id,
+            },
+            payload,
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+            kid: self.kid,
+            signature: self.signature,
+        })
+    }
+}
+
+/// Entries with `seq > after`, in order, at most `limit`.
+pub fn entries_after(conn: &mut DbConn, after: i64, limit: i64) -> Result<Vec<AuditEntry>, AuditError> {
+    audit_entries::table
+        .filter(audit_entries::seq.gt(after))
+        .order(audit_entries::seq.asc())
+        .limit(limit)
+        .select(AuditRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(AuditRow::into_entry)
+        .collect()
+}

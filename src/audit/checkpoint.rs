@@ -1,0 +1,118 @@
+//! Signed checkpoints: the chain's size and head hash at a moment, signed by the audit key, so
+//! that a later truncation or rewrite of the chain contradicts something already published.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::chain::{AuditError, ChainHead};
+use super::keys::KeyPair;
+use crate::db::DbConn;
+use crate::db::schema::audit_checkpoints;
+
+/// A signed checkpoint as published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Checkpoint {
+    /// Number of entries covered (= seq of the head).
+    pub tree_size: i64,
+    /// hash of the entry at seq = tree_size.
+    pub head_hash: String,
+    /// When it was signed (RFC 3339).
+    pub at: String,
+    /// Signing key.
+    pub kid: String,
+    /// Compact JWS (EdDSA) over `{"tree_size","head_hash","at","iat"}`.
+    pub signature: String,
+}
+
+/// The claims a checkpoint's signature covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckpointClaims {
+    /// Entries covered.
+    pub tree_size: i64,
+    /// Head hash.
+    pub head_hash: String,
+    /// When (RFC 3339).
+    pub at: String,
+    /// When (seconds since the epoch).
+    pub iat: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_checkpoints)]
+struct CheckpointRow {
+    tree_size: i64,
+    head_hash: String,
+    at: NaiveDateTime,
+    kid: String,
+    signature: String,
+}
+
+impl From<CheckpointRow> for Checkpoint {
+    fn from(r: CheckpointRow) -> Self {
+        Checkpoint {
+            tree_size: r.tree_size,
+            head_hash: r.head_hash,
+            at: crate::time::rfc3339(r.at),
+            kid: r.kid,
+            signature: r.signature,
+        }
+    }
+}
+
+/// Signs and stores a checkpoint of `head` (or returns the stored one of the same size).
+pub(crate) fn store(conn: &mut DbConn, head: &ChainHead, signer: &KeyPair, at: NaiveDateTime) -> Result<Checkpoint, AuditError> {
+    if let Some(existing) = by_size(conn, head.seq)? {
+        return Ok(existing);
+    }
+    let at_text = crate::time::rfc3339(at);
+    let signature = signer.sign(&CheckpointClaims {
+        tree_size: head.seq,
+        head_hash: head.hash.clone(),
+        at: at_text,
+        iat: crate::time::unix_seconds(at),
+    })?;
+    let row = CheckpointRow {
+        tree_size: head.seq,
+        head_hash: head.hash.clone(),
+        at,
+        kid: signer.kid().to_string(),
+        signature,
+    };
+    diesel::insert_into(audit_checkpoints::table).values(&row).execute(conn)?;
+    Ok(row.into())
+}
+
+/// The stored checkpoint covering `size` entries.
+pub fn by_size(conn: &mut DbConn, size: i64) -> QueryResult<Option<Checkpoint>> {
+    audit_checkpoints::table
+        .find(size)
+        .select(CheckpointRow::as_select())
+        .first(conn)
+        .optional()
+        .map(|r| r.map(Checkpoint::from))
+}
+
+/// The newest stored checkpoint.
+pub fn latest(conn: &mut DbConn) -> QueryResult<Option<Checkpoint>> {
+    audit_checkpoints::table
+        .order(audit_checkpoints::tree_size.desc())
+        .select(CheckpointRow::as_select())
+        .first(conn)
+        .optional()
+        .map(|r| r.map(Checkpoint::from))
+}
+
+/// Stored checkpoints, newest first, below `before` (a tree size) when given.
+pub fn list(conn: &mut DbConn, before: Option<i64>, limit: i64) -> QueryResult<Vec<Checkpoint>> {
+    let mut q = audit_checkpoints::table.select(CheckpointRow::as_select()).into_boxed();
+    if let Some(b) = before {
+        q = q.filter(audit_checkpoints::tree_size.lt(b));
+    }
+    Ok(q.order(audit_checkpoints::tree_size.desc())
+        .limit(limit)
+        .load(conn)?
+        .into_iter()
+        .map(Checkpoint::from)
+        .collect())
+}

@@ -1,0 +1,268 @@
+//! Ed25519 signing keys: generated here, kept in the data directory (mode 0600), never in the
+//! database or a log. Two purposes: `audit` signs the chain and checkpoints, `token` signs
+//! login tokens — separate keys, so a leaked token key cannot forge the audit trail.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::SigningKey;
+use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// Key-file failures.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// Reading or writing a key file failed.
+    #[error("key file {path}: {reason}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A key file does not hold an Ed25519 PKCS#8 key.
+    #[error("key file {0} does not hold an Ed25519 private key")]
+    Malformed(PathBuf),
+    /// Signing failed.
+    #[error("signing failed: {0}")]
+    Sign(String),
+}
+
+/// What a key signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyPurpose {
+    /// The audit chain and its checkpoints.
+    Audit,
+    /// Login tokens.
+    Token,
+}
+
+impl KeyPurpose {
+    fn file_prefix(self) -> &'static str {
+        match self {
+            KeyPurpose::Audit => "audit",
+            KeyPurpose::Token => "token",
+        }
+    }
+}
+
+/// An Ed25519 key pair ready to sign JWS.
+pub struct KeyPair {
+    kid: String,
+    public_key: String,
+    encoding: EncodingKey,
+    verifying: ed25519_dalek::VerifyingKey,
+}
+
+impl std::fmt::Debug for KeyPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyPair").field("kid", &self.kid).finish_non_exhaustive()
+    }
+}
+
+/// The key id of a public key: the first 16 hex digits of its SHA-256.
+pub fn kid_of(public_key: &[u8; 32]) -> String {
+    let digest = Sha256::digest(public_key);
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+impl KeyPair {
+    /// A fresh key from the operating system's random source.
+    pub fn generate() -> KeyPair {
+        let signing = SigningKey::generate(&mut rand::rngs::OsRng);
+        Self::from_signing_key(&signing)
+    }
+
+    fn from_signing_key(signing: &SigningKey) -> KeyPair {
+        let verifying = signing.verifying_key();
+        let public = verifying.to_bytes();
+        // The DER of a valid key always encodes; an empty key would only fail to sign later.
+        let der = signing.to_pkcs8_der().map(|d| d.as_bytes().to_vec()).unwrap_or_default();
+        KeyPair {
+            kid: kid_of(&public),
+            public_key: URL_SAFE_NO_PAD.encode(public),
+            encoding: EncodingKey::from_ed_der(&der),
+            verifying,
+        }
+    }
+
+    /// The key id published in the JWKS and every JWS header.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The public key, base64url without padding (the JWK `x`).
+    pub fn public_key(&self) -> &str {
+        &self.public_key
+    }
+
+    /// A decoding key for verifying our own tokens.
+    pub fn decoding_key(&self) -> DecodingKey {
+        DecodingKey::from_ed_der(self.verifying.as_bytes())
+    }
+
+    /// The public key, for fast verification.
+    pub fn verifying_key(&self) -> &ed25519_dalek::VerifyingKey {
+        &self.verifying
+    }
+
+    /// Signs `claims` as a compact JWS with header `{"alg":"EdDSA","kid":…,"typ":"JWT"}`.
+    pub fn sign<T: Serialize>(&self, claims: &T) -> Result<String, KeyError> {
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.encoding).map_err(|e| KeyError::Sign(e.to_string()))
+    }
+}
+
+/// The key files under `<data_dir>/keys`.
+#[derive(Debug, Clone)]
+pub struct KeyStore {
+    dir: PathBuf,
+}
+
+impl KeyStore {
+    /// Opens (creating, mode 0700) the key directory under `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<KeyStore, KeyError> {
+        let dir = data_dir.join("keys");
+        fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
+        restrict(&dir, 0o700)?;
+        Ok(KeyStore { dir })
+    }
+
+    fn pointer(&self, purpose: KeyPurpose) -> PathBuf {
+        self.dir.join(format!("{}.current", purpose.file_prefix()))
+    }
+
+    fn key_file(&self, purpose: KeyPurpose, kid: &str) -> PathBuf {
+        self.dir.join(format!("{}-{kid}.pem", purpose.file_prefix()))
+    }
+
+    /// The current key of `purpose`, if one was made.
+    pub fn current(&self, purpose: KeyPurpose) -> Result<Option<KeyPair>, KeyError> {
+        let pointer = self.pointer(purpose);
+        let kid = match fs::read_to_string(&pointer) {
+            Ok(kid) => kid.trim().to_string(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_error(&pointer, e)),
+        };
+        self.load(purpose, &kid).map(Some)
+    }
+
+    /// Loads the key `kid` of `purpose`.
+    pub fn load(&self, purpose: KeyPurpose, kid: &str) -> Result<KeyPair, KeyError> {
+        let path = self.key_file(purpose, kid);
+        let pem = fs::read_to_string(&path).map_err(|e| io_error(&path, e))?;
+        let signing = SigningKey::from_pkcs8_pem(&pem).map_err(|_| KeyError::Malformed(path.clone()))?;
+        let pair = KeyPair::from_signing_key(&signing);
+        if pair.kid != kid {
+            return Err(KeyError::Malformed(path));
+        }
+        Ok(pair)
+    }
+
+    /// The current key of `purpose`, generating the first one if there is none.
+    pub fn current_or_create(&self, purpose: KeyPurpose) -> Result<KeyPair, KeyError> {
+        match self.current(purpose)? {
+            Some(pair) => Ok(pair),
+            None => self.create(purpose),
+        }
+    }
+
+    /// Generates a new key of `purpose`, stores it (0600) and makes it the current one.
+    pub fn create(&self, purpose: KeyPurpose) -> Result<KeyPair, KeyError> {
+        let signing = SigningKey::generate(&mut rand::rngs::OsRng);
+        let pair = KeyPair::from_signing_key(&signing);
+        let pem = signing
+            .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
+            .map_err(|e| KeyError::Sign(e.to_string()))?;
+        let path = self.key_file(purpose, &pair.kid);
+        write_private(&path, pem.as_bytes())?;
+        let pointer = self.pointer(purpose);
+        let tmp = pointer.with_extension("current.tmp");
+        fs::write(&tmp, format!("{}\n", pair.kid)).map_err(|e| io_error(&tmp, e))?;
+        fs::rename(&tmp, &pointer).map_err(|e| io_error(&pointer, e))?;
+        Ok(pair)
+    }
+
+    /// When the current-key pointer of `purpose` last changed (to notice a rotation made by
+    /// another process sharing the data directory).
+    pub fn pointer_stamp(&self, purpose: KeyPurpose) -> Option<std::time::SystemTime> {
+        fs::metadata(self.pointer(purpose)).and_then(|m| m.modified()).ok()
+    }
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|e| io_error(path, e))?;
+    file.write_all(bytes).map_err(|e| io_error(path, e))?;
+    file.sync_all().map_err(|e| io_error(path, e))?;
+    Ok(())
+}
+
+fn restrict(path: &Path, mode: u32) -> Result<(), KeyError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(|e| io_error(path, e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> KeyError {
+    KeyError::Io {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_written_private_and_reload_to_the_same_kid() {
+        let dir = std::env::temp_dir().join(format!("tl-keys-{}", uuid::Uuid::new_v4()));
+        let store = KeyStore::open(&dir).unwrap();
+        assert!(store.current(KeyPurpose::Audit).unwrap().is_none());
+        let made = store.current_or_create(KeyPurpose::Audit).unwrap();
+        let again = store.current_or_create(KeyPurpose::Audit).unwrap();
+        assert_eq!(made.kid(), again.kid());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let file = dir.join("keys").join(format!("audit-{}.pem", made.kid()));
+            assert_eq!(fs::metadata(file).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        let rotated = store.create(KeyPurpose::Audit).unwrap();
+        assert_ne!(rotated.kid(), made.kid());
+        assert_eq!(store.current(KeyPurpose::Audit).unwrap().unwrap().kid(), rotated.kid());
+        assert!(store.current(KeyPurpose::Token).unwrap().is_none());
+        fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn a_jws_verifies_with_the_public_key_only() {
+        let pair = KeyPair::generate();
+        let token = pair.sign(&serde_json::json!({"seq": 1, "hash": "ab"})).unwrap();
+        let key = DecodingKey::from_ed_components(pair.public_key()).unwrap();
+        let mut validation = jsonwebtoken::Validation::new(Algorithm::EdDSA);
+        validation.required_spec_claims.clear();
+        validation.validate_exp = false;
+        let data = jsonwebtoken::decode::<serde_json::Value>(&token, &key, &validation).unwrap();
+        assert_eq!(data.claims["seq"], 1);
+        assert_eq!(data.header.kid.as_deref(), Some(pair.kid()));
+    }
+}

@@ -1,0 +1,13 @@
+//! The audit log: a hash chain of signed entries (RFC 8785 canonical JSON, SHA-256, Ed25519
+//! JWS), signed checkpoints, the public keys as a JWKS, and verification — offline over an
+//! export, over a database, and by the server — with a reconciliation that replays the chain
+//! and compares every ledger table with what the entries say.
+
+pub mod canonical;
+pub mod chain;
+pub mod checkpoint;
+pub mod entry;
+pub mod jwks;
+pub mod keys;
+
+pub mod verify;

@@ -1,0 +1,416 @@
+//! Verifying a chain: every seq in order without gaps, every link, every hash, every signature
+//! (Ed25519 over the JWS, with the key the entry names, inside that key's validity window).
+//! The same code checks an exported file offline, a database, and the server's own chain.
+//! Signatures and hashes are checked in parallel and with batch verification; the order
+//! checks are sequential and cheap.
+
+use std::collections::HashMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::NaiveDateTime;
+use ed25519_dalek::{Signature, VerifyingKey};
+use serde::{Deserialize, Serialize};
+
+use super::entry::{AuditEntry, EntryClaims, GENESIS_HASH};
+
+/// A public key allowed to sign entries in a time window.
+#[derive(Debug, Clone)]
+pub struct PublicKey {
+    /// The key.
+    pub key: VerifyingKey,
+    /// First instant it may sign.
+    pub valid_from: Option<NaiveDateTime>,
+    /// Last instant it may sign (absent while it is current).
+    pub valid_until: Option<NaiveDateTime>,
+}
+
+/// The keys a verifier trusts, by kid.
+#[derive(Debug, Clone, Default)]
+pub struct KeySet {
+    keys: HashMap<String, PublicKey>,
+}
+
+/// One JWK of our JWKS.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Jwk {
+    /// Always `OKP`.
+    pub kty: String,
+    /// Always `Ed25519`.
+    pub crv: String,
+    /// The public key, base64url.
+    pub x: String,
+    /// Key id.
+    pub kid: String,
+    /// Always `EdDSA`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alg: Option<String>,
+    /// Always `sig`.
+    #[serde(rename = "use", default, skip_serializing_if = "Option::is_none")]
+    pub key_use: Option<String>,
+    /// First instant the key signed (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<String>,
+    /// When the key was retired (RFC 3339); absent for the current key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<String>,
+}
+
+/// A JSON Web Key Set.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Jwks {
+    /// The keys.
+    pub keys: Vec<Jwk>,
+}
+
+impl KeySet {
+    /// Adds a key.
+    pub fn insert(&mut self, kid: String, key: PublicKey) {
+        self.keys.insert(kid, key);
+    }
+
+    /// Builds a key set from a JWKS, refusing anything that is not an Ed25519 public key.
+    pub fn from_jwks(jwks: &Jwks) -> Result<KeySet, String> {
+        let mut set = KeySet::default();
+        for jwk in &jwks.keys {
+            if jwk.kty != "OKP" || jwk.crv != "Ed25519" {
+                return Err(format!("key {}: not an Ed25519 (OKP) key", jwk.kid));
+            }
+            if jwk.alg.as_deref().is_some_and(|a| a != "EdDSA") {
+                return Err(format!("key {}: alg must be EdDSA", jwk.kid));
+            }
+            let key = decode_public_key(&jwk.x).ok_or_else(|| format!("key {}: x is not an Ed25519 public key", jwk.kid))?;
+            let time = |t: &Option<String>, what: &str| -> Result<Option<NaiveDateTime>, String> {
+                match t {
+                    None => Ok(None),
+                    Some(s) => crate::time::parse_rfc3339(s)
+                        .map(Some)
+                        .ok_or_else(|| format!("key {}: {what} is not an RFC 3339 time", jwk.kid)),
+                }
+            };
+            set.insert(
+                jwk.kid.clone(),
+                PublicKey {
+                    key,
+                    valid_from: time(&jwk.valid_from, "valid_from")?,
+                    valid_until: time(&jwk.valid_until, "valid_until")?,
+                },
+            );
+        }
+        Ok(set)
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether there are no keys.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    fn get(&self, kid: &str) -> Option<&PublicKey> {
+        self.keys.get(kid)
+    }
+}
+
+/// Decodes a base64url Ed25519 public key.
+pub fn decode_public_key(x: &str) -> Option<VerifyingKey> {
+    let bytes = URL_SAFE_NO_PAD.decode(x).ok()?;
+    let array: [u8; 32] = bytes.try_into().ok()?;
+    VerifyingKey::from_bytes(&array).ok()
+}
+
+/// The result of a verification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Verification {
+    /// True when every entry holds.
+    pub ok: bool,
+    /// Entries checked (all of them when `ok`).
+    pub entries: u64,
+    /// seq of the head when ok.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub head_hash: Option<String>,
+    /// The first seq that does not hold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_bad_seq: Option<i64>,
+    /// Why it does not hold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// A failed check at a chain position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The seq that should be at this position.
+    pub seq: i64,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// Verifies entries as they stream in, in chunks, using `threads` threads for the
+/// independent checks.
+pub struct ChainVerifier<'k> {
+    keys: &'k KeySet,
+    threads: usize,
+    chunk: Vec<AuditEntry>,
+    expected_seq: i64,
+    prev_hash: String,
+    verified: u64,
+    failure: Option<Failure>,
+}
+
+const CHUNK: usize = 8192;
+
+impl<'k> ChainVerifier<'k> {
+    /// A verifier for a chain that starts at seq 1.
+    pub fn new(keys: &'k KeySet, threads: usize) -> Self {
+        ChainVerifier {
+            keys,
+            threads: threads.max(1),
+            chunk: Vec::with_capacity(CHUNK),
+            expected_seq: 1,
+            prev_hash: GENESIS_HASH.to_string(),
+            verified: 0,
+            failure: None,
+        }
+    }
+
+    /// True once a failure was found (later entries are ignored).
+    pub fn failed(&self) -> bool {
+        self.failure.is_some()
+    }
+
+    /// Feeds the next entry.
+    pub fn push(&mut self, entry: AuditEntry) {
+        if self.failure.is_some() {
+            return;
+        }
+        self.chunk.push(entry);
+        if self.chunk.len() >= CHUNK {
+            self.flush();
+        }
+    }
+
+    /// Records that the entry at the next position could not even be read.
+    pub fn unreadable(&mut self, reason: String) {
+        self.flush();
+        if self.failure.is_none() {
+            self.failure = Some(Failure {
+                seq: self.expected_seq,
+                reason,
+            });
+        }
+    }
+
+    /// Finishes and reports.
+    pub fn finish(mut self) -> Verification {
+        self.flush();
+        match self.failure {
+            None if self.verified == 0 => Verification {
+                ok: false,
+                entries: 0,
+                head_hash: None,
+                first_bad_seq: Some(1),
+                detail: Some("the chain is empty".into()),
+            },
+            None => Verification {
+                ok: true,
+                entries: self.verified,
+                head_hash: Some(self.prev_hash),
+                first_bad_seq: None,
+                detail: None,
+            },
+            Some(f) => Verification {
+                ok: false,
+                entries: self.verified,
+                head_hash: None,
+                first_bad_seq: Some(f.seq),
+                detail: Some(f.reason),
+            },
+        }
+    }
+
+    /// The hash of the last verified entry.
+    pub fn head_hash(&self) -> &str {
+        &self.prev_hash
+    }
+
+    fn flush(&mut self) {
+        if self.chunk.is_empty() || self.failure.is_some() {
+            self.chunk.clear();
+            return;
+        }
+        let chunk = std::mem::take(&mut self.chunk);
+        // Order and links: sequential.
+        let mut first_bad: Option<(usize, String)> = None;
+        let mut expected = self.expected_seq;
+        let mut prev = self.prev_hash.clone();
+        for (i, entry) in chunk.iter().enumerate() {
+            if entry.seq != expected {
+                let reason = if entry.seq > expected {
+                    format!("found seq {} where seq {expected} belongs: an entry is missing or out of order", entry.seq)
+                } else {
+                    format!("found seq {} again where seq {expected} belongs: an entry is duplicated or out of order", entry.seq)
+                };
+                first_bad = Some((i, reason));
+                break;
+            }
+            if entry.prev_hash != prev {
+                first_bad = Some((i, "prev_hash does not match the hash of the previous entry".into()));
+                break;
+            }
+            prev = entry.hash.clone();
+            expected += 1;
+        }
+        // Hashes and signatures: independent per entry, checked in parallel up to the first
+        // order failure.
+        let limit = first_bad.as_ref().map_or(chunk.len(), |(i, _)| *i);
+        let content_failure = check_contents(&chunk[..limit], self.keys, self.threads);
+        let failure = match (first_bad, content_failure) {
+            (Some((i, r)), Some((j, s))) => Some(if j < i { (j, s) } else { (i, r) }),
+            (a, b) => a.or(b),
+        };
+        match failure {
+            Some((i, reason)) => {
+                self.verified += i as u64;
+                self.failure = Some(Failure {
+                    seq: self.expected_seq + i as i64,
+                    reason,
+                });
+            }
+            None => {
+                self.verified += chunk.len() as u64;
+                self.expected_seq = expected;
+                self.prev_hash = prev;
+            }
+        }
+    }
+}
+
+/// Checks hash, JWS structure, claims, key and signature of each entry; returns the first
+/// failing index.
+fn check_contents(entries: &[AuditEntry], keys: &KeySet, threads: usize) -> Option<(usize, String)> {
+    if entries.is_empty() {
+        return None;
+    }
+    let per_thread = entries.len().div_ceil(threads);
+    let results: Vec<Option<(usize, String)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = entries
+            .chunks(per_thread)
+            .enumerate()
+            .map(|(n, part)| {
+                scope.spawn(move || check_part(part, keys).map(|(i, r)| (n * per_thread + i, r)))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Some((0, "verifier thread failed".into()))))
+            .collect()
+    });
+    results.into_iter().flatten().min_by_key(|(i, _)| *i)
+}
+
+struct Prepared {
+    message: Vec<u8>,
+    signature: Signature,
+    key: VerifyingKey,
+}
+
+fn check_part(entries: &[AuditEntry], keys: &KeySet) -> Option<(usize, String)> {
+    let mut prepared = Vec::with_capacity(entries.len());
+    for (i, entry) in entries.iter().enumerate() {
+        match prepare(entry, keys) {
+            Ok(p) => prepared.push(p),
+            Err(reason) => {
+                // Signatures before i still need checking: one of them may fail earlier.
+                return first_bad_signature(&prepared).map_or(Some((i, reason)), |j| Some((j, bad_sig())));
+            }
+        }
+    }
+    first_bad_signature(&prepared).map(|j| (j, bad_sig()))
+}
+
+fn bad_sig() -> String {
+    "the signature does not verify with the key it names".into()
+}
+
+/// Index of the first invalid signature; a batch check first, one by one only if it fails.
+fn first_bad_signature(prepared: &[Prepared]) -> Option<usize> {
+    if prepared.is_empty() {
+        return None;
+    }
+    let messages: Vec<&[u8]> = prepared.iter().map(|p| p.message.as_slice()).collect();
+    let signatures: Vec<Signature> = prepared.iter().map(|p| p.signature).collect();
+    let keys: Vec<VerifyingKey> = prepared.iter().map(|p| p.key).collect();
+    if ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok() {
+        return None;
+    }
+    prepared
+        .iter()
+        .position(|p| p.key.verify_strict(&p.message, &p.signature).is_err())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JwsHeader {
+    alg: String,
+    kid: Option<String>,
+    typ: Option<String>,
+}
+
+fn prepare(entry: &AuditEntry, keys: &KeySet) -> Result<Prepared, String> {
+    let computed = entry.body().hash().map_err(|e| e.to_string())?;
+    if computed != entry.hash {
+        return Err(format!(
+            "hash does not match the content (stored {}, computed {computed})",
+            short(&entry.hash)
+        ));
+    }
+    let mut parts = entry.signature.split('.');
+    let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err("signature is not a compact JWS".into());
+    };
+    let header: JwsHeader = decode_json(h).ok_or("JWS header is not valid JSON")?;
+    if header.alg != "EdDSA" {
+        return Err(format!("JWS alg is {:?}; only EdDSA is accepted", header.alg));
+    }
+    if header.typ.as_deref().is_some_and(|t| t != "JWT") {
+        return Err("JWS typ must be JWT".into());
+    }
+    if header.kid.as_deref() != Some(entry.kid.as_str()) {
+        return Err("JWS kid differs from the entry's kid".into());
+    }
+    let claims: EntryClaims = decode_json(c).ok_or("JWS claims are not {seq, hash, prev_hash, iat}")?;
+    if claims.seq != entry.seq || claims.hash != entry.hash || claims.prev_hash != entry.prev_hash {
+        return Err("signed claims differ from the entry".into());
+    }
+    let key = keys
+        .get(&entry.kid)
+        .ok_or_else(|| format!("signed with unknown key {:?}", entry.kid))?;
+    let at = crate::time::parse_rfc3339(&entry.at).ok_or("at is not an RFC 3339 time")?;
+    if key.valid_from.is_some_and(|from| at < from) || key.valid_until.is_some_and(|until| at > until) {
+        return Err(format!("signed outside the validity window of key {}", entry.kid));
+    }
+    let sig_bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| "JWS signature is not base64url")?;
+    let signature = Signature::from_slice(&sig_bytes).map_err(|_| "JWS signature is not 64 bytes")?;
+    let mut message = Vec::with_capacity(h.len() + c.len() + 1);
+    message.extend_from_slice(h.as_bytes());
+    message.push(b'.');
+    message.extend_from_slice(c.as_bytes());
+    Ok(Prepared {
+        message,
+        signature,
+        key: key.key,
+    })
+}
+
+fn decode_json<T: for<'de> Deserialize<'de>>(part: &str) -> Option<T> {
+    let bytes = URL_SAFE_NO_PAD.decode(part).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+fn short(hash: &str) -> &str {
+    hash.get(..12).unwrap_or(hash)
+}

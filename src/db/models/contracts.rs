@@ -1,0 +1,259 @@
+//! Contracts, their versions and reviews.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::parties::escape_like;
+use crate::db::DbConn;
+use crate::db::schema::{contract_versions, contracts, parties, reviews};
+
+/// A contract row (current state).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = contracts, treat_none_as_null = true)]
+pub struct ContractRow {
+    /// UUID.
+    pub id: String,
+    /// Registration number once registered.
+    pub registration_no: Option<String>,
+    /// Registering office.
+    pub office: String,
+    /// Status code.
+    pub status: String,
+    /// Review state code.
+    pub review: String,
+    /// Version.
+    pub version: i32,
+    /// Title.
+    pub title: String,
+    /// Type code.
+    pub contract_type: String,
+    /// Sub-type code.
+    pub subtype: Option<String>,
+    /// Seller party.
+    pub seller_id: String,
+    /// Buyer party.
+    pub buyer_id: String,
+    /// Signing date.
+    pub signed_on: NaiveDate,
+    /// End of validity.
+    pub valid_until: Option<NaiveDate>,
+    /// 合同成交额, fen.
+    pub contract_amount_fen: i64,
+    /// 技术交易额, fen.
+    pub technical_amount_fen: i64,
+    /// Technical field code.
+    pub tech_field: String,
+    /// IP type code.
+    pub ip_type: String,
+    /// Seller's region at registration.
+    pub seller_region: String,
+    /// Seller's kind at registration.
+    pub seller_kind: String,
+    /// Buyer's region at registration.
+    pub buyer_region: String,
+    /// Buyer's kind at registration.
+    pub buyer_kind: String,
+    /// Flow code.
+    pub flow: String,
+    /// Counts toward introduced achievements.
+    pub introduced: bool,
+    /// Registrar who recorded it.
+    pub created_by: String,
+    /// Recorded.
+    pub created_at: NaiveDateTime,
+    /// Registered (got its number).
+    pub registered_at: Option<NaiveDateTime>,
+    /// Year it counts in (Asia/Shanghai).
+    pub registered_year: Option<i32>,
+    /// Month it counts in.
+    pub registered_month: Option<i32>,
+    /// Registrar who approved it (large contracts).
+    pub approved_by: Option<String>,
+    /// Last changed.
+    pub updated_at: NaiveDateTime,
+    /// seq of the last audit entry that changed it.
+    pub audit_seq: i64,
+}
+
+/// A contract version row.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = contract_versions)]
+pub struct ContractVersionRow {
+    /// Contract.
+    pub contract_id: String,
+    /// Version.
+    pub version: i32,
+    /// register | amend | approve | refuse | void.
+    pub change: String,
+    /// Status after the change.
+    pub status: String,
+    /// Registration number after the change.
+    pub registration_no: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Type.
+    pub contract_type: String,
+    /// Sub-type.
+    pub subtype: Option<String>,
+    /// Seller.
+    pub seller_id: String,
+    /// Buyer.
+    pub buyer_id: String,
+    /// Signing date.
+    pub signed_on: NaiveDate,
+    /// End of validity.
+    pub valid_until: Option<NaiveDate>,
+    /// Contract amount, fen.
+    pub contract_amount_fen: i64,
+    /// Technical amount, fen.
+    pub technical_amount_fen: i64,
+    /// Technical field.
+    pub tech_field: String,
+    /// IP type.
+    pub ip_type: String,
+    /// Why.
+    pub reason: Option<String>,
+    /// Who.
+    pub actor_id: String,
+    /// When.
+    pub recorded_at: NaiveDateTime,
+    /// Its audit entry.
+    pub audit_seq: i64,
+}
+
+/// A review row.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = reviews)]
+pub struct ReviewRow {
+    /// UUID.
+    pub id: String,
+    /// Contract.
+    pub contract_id: String,
+    /// The contract version reviewed.
+    pub contract_version: i32,
+    /// confirmed | disputed.
+    pub verdict: String,
+    /// The auditor's note.
+    pub note: String,
+    /// Auditor.
+    pub reviewer_id: String,
+    /// When.
+    pub recorded_at: NaiveDateTime,
+    /// Its audit entry.
+    pub audit_seq: i64,
+}
+
+/// The contract `id`.
+pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<ContractRow>> {
+    contracts::table.find(id).select(ContractRow::as_select()).first(conn).optional()
+}
+
+/// The contract with registration number `no`.
+pub fn by_registration_no(conn: &mut DbConn, no: &str) -> QueryResult<Option<ContractRow>> {
+    contracts::table
+        .filter(contracts::registration_no.eq(no))
+        .select(ContractRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Every version of contract `id`, oldest first.
+pub fn versions(conn: &mut DbConn, id: &str) -> QueryResult<Vec<ContractVersionRow>> {
+    contract_versions::table
+        .filter(contract_versions::contract_id.eq(id))
+        .order(contract_versions::version.asc())
+        .select(ContractVersionRow::as_select())
+        .load(conn)
+}
+
+/// Every review of contract `id`, oldest first.
+pub fn reviews_of(conn: &mut DbConn, id: &str) -> QueryResult<Vec<ReviewRow>> {
+    reviews::table
+        .filter(reviews::contract_id.eq(id))
+        .order(reviews::audit_seq.asc())
+        .select(ReviewRow::as_select())
+        .load(conn)
+}
+
+/// Filters of the contract list (api.md). `None` means "any".
+#[derive(Debug, Clone, Default)]
+pub struct ContractFilter {
+    /// Registration year.
+    pub year: Option<i32>,
+    /// Registering office.
+    pub office: Option<String>,
+    /// Contract type code.
+    pub contract_type: Option<String>,
+    /// Technical field code.
+    pub tech_field: Option<String>,
+    /// Status code.
+    pub status: Option<String>,
+    /// Review state code.
+    pub review: Option<String>,
+    /// Seller or buyer party id.
+    pub party: Option<String>,
+    /// Substring of the title, the registration number or a party's name.
+    pub q: Option<String>,
+    /// Signed on or after.
+    pub signed_from: Option<NaiveDate>,
+    /// Signed on or before.
+    pub signed_to: Option<NaiveDate>,
+}
+
+/// A page of contracts matching `filter`, newest first, after the cursor `after` (an id).
+pub fn list(
+    conn: &mut DbConn,
+    filter: &ContractFilter,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<ContractRow>> {
+    let mut query = contracts::table.select(ContractRow::as_select()).into_boxed();
+    if let Some(year) = filter.year {
+        query = query.filter(contracts::registered_year.eq(year));
+    }
+    if let Some(office) = &filter.office {
+        query = query.filter(contracts::office.eq(office.clone()));
+    }
+    if let Some(t) = &filter.contract_type {
+        query = query.filter(contracts::contract_type.eq(t.clone()));
+    }
+    if let Some(f) = &filter.tech_field {
+        query = query.filter(contracts::tech_field.eq(f.clone()));
+    }
+    if let Some(s) = &filter.status {
+        query = query.filter(contracts::status.eq(s.clone()));
+    }
+    if let Some(r) = &filter.review {
+        query = query.filter(contracts::review.eq(r.clone()));
+    }
+    if let Some(p) = &filter.party {
+        query = query.filter(contracts::seller_id.eq(p.clone()).or(contracts::buyer_id.eq(p.clone())));
+    }
+    if let Some(q) = &filter.q {
+        let pattern = format!("%{}%", escape_like(q));
+        let named = parties::table
+            .filter(parties::name.like(pattern.clone()).escape('\\'))
+            .select(parties::id);
+        let named_too = parties::table
+            .filter(parties::name.like(pattern.clone()).escape('\\'))
+            .select(parties::id);
+        query = query.filter(
+            contracts::title
+                .like(pattern.clone())
+                .escape('\\')
+                .or(contracts::registration_no.like(pattern).escape('\\'))
+                .or(contracts::seller_id.eq_any(named))
+                .or(contracts::buyer_id.eq_any(named_too)),
+        );
+    }
+    if let Some(from) = filter.signed_from {
+        query = query.filter(contracts::signed_on.ge(from));
+    }
+    if let Some(to) = filter.signed_to {
+        query = query.filter(contracts::signed_on.le(to));
+    }
+    if let Some(after) = after {
+        query = query.filter(contracts::id.lt(after.to_string()));
+    }
+    query.order(contracts::id.desc()).limit(limit).load(conn)
+}

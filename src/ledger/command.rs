@@ -1,0 +1,331 @@
+//! The commands of the write path. Inputs arrive here already parsed into domain types (the
+//! API and the importer build them); what needs the database is checked by the handlers.
+//! Each command serialises into the `command` part of its audit payload — never with a
+//! password or a password hash.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::FieldError;
+use crate::domain::{
+    ContractType, CountryCode, CreditCode, IpType, Money, OfficeCode, PartyKind, RegionCode, ReviewState, Role,
+    Subtype, TechField,
+};
+
+/// Every change the ledger knows.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Command {
+    /// `user.create`.
+    CreateUser(NewUser),
+    /// `user.update`.
+    UpdateUser(UserUpdate),
+    /// `party.create`.
+    CreateParty(NewParty),
+    /// `party.update`.
+    UpdateParty(PartyUpdate),
+    /// `contract.register` (and `party.create` for new inline parties).
+    RegisterContract(NewContract),
+    /// `contract.amend`.
+    AmendContract(ContractAmendment),
+    /// `contract.approve`: a second registrar registers a large contract.
+    ApproveContract {
+        /// Contract id.
+        id: String,
+    },
+    /// `contract.refuse`: a second registrar refuses a large contract.
+    RefuseContract {
+        /// Contract id.
+        id: String,
+        /// Why.
+        reason: String,
+    },
+    /// `contract.void`: cancellation (注销); its amounts leave every total.
+    VoidContract {
+        /// Contract id.
+        id: String,
+        /// Why.
+        reason: String,
+    },
+    /// `contract.review`: an auditor confirms or disputes a contract.
+    ReviewContract {
+        /// Contract id.
+        id: String,
+        /// confirmed | disputed.
+        verdict: ReviewState,
+        /// The auditor's note.
+        note: String,
+    },
+    /// `key.rotate`: a new audit signing key takes over (the previous one is retired).
+    RotateKey,
+    /// `import.commit` (plus one `contract.register` per accepted row).
+    Import(ImportCommand),
+}
+
+impl Command {
+    /// A short name for logs and metrics.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::CreateUser(_) => "create_user",
+            Command::UpdateUser(_) => "update_user",
+            Command::CreateParty(_) => "create_party",
+            Command::UpdateParty(_) => "update_party",
+            Command::RegisterContract(_) => "register_contract",
+            Command::AmendContract(_) => "amend_contract",
+            Command::ApproveContract { .. } => "approve_contract",
+            Command::RefuseContract { .. } => "refuse_contract",
+            Command::VoidContract { .. } => "void_contract",
+            Command::ReviewContract { .. } => "review_contract",
+            Command::RotateKey => "rotate_key",
+            Command::Import(_) => "import",
+        }
+    }
+}
+
+/// A new user.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewUser {
+    /// Login name.
+    pub username: String,
+    /// Name shown on pages.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// Office (required for registrars).
+    pub office: Option<OfficeCode>,
+    /// argon2id hash, made by the caller; never serialised.
+    #[serde(skip)]
+    pub password_hash: String,
+}
+
+/// Changes to a user; `None` leaves a field as it is.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserUpdate {
+    /// User id.
+    pub id: String,
+    /// New display name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// New role.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    /// New office (`Some(None)` removes it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub office: Option<Option<OfficeCode>>,
+    /// Activate or deactivate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    /// New password hash; never serialised (the payload says only that it changed).
+    #[serde(skip)]
+    pub password_hash: Option<String>,
+    /// Whether the password changes (what the audit payload shows instead of the hash).
+    pub password_changed: bool,
+}
+
+/// A new party.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewParty {
+    /// Name.
+    pub name: String,
+    /// Credit code (not for individuals or foreign parties).
+    pub credit_code: Option<CreditCode>,
+    /// Kind.
+    pub kind: PartyKind,
+    /// Region (`000000` abroad).
+    pub region: RegionCode,
+    /// Party-nature code.
+    pub nature_code: Option<String>,
+    /// Country (foreign parties).
+    pub country: Option<CountryCode>,
+}
+
+impl NewParty {
+    /// Rules across fields, every violation named.
+    pub fn check(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if self.name.trim().is_empty() {
+            errors.push(FieldError::new("name", "must not be empty", "名称不能为空"));
+        }
+        if self.name.chars().count() > 200 {
+            errors.push(FieldError::new("name", "at most 200 characters", "名称不能超过200个字符"));
+        }
+        let abroad = self.region.is_abroad();
+        match (&self.credit_code, self.kind, abroad) {
+            (Some(_), PartyKind::Individual, _) => errors.push(FieldError::new(
+                "credit_code",
+                "individuals carry no unified social credit code",
+                "个人不填写统一社会信用代码",
+            )),
+            (Some(_), _, true) => errors.push(FieldError::new(
+                "credit_code",
+                "foreign parties carry no unified social credit code",
+                "境外主体不填写统一社会信用代码",
+            )),
+            (None, kind, false) if kind != PartyKind::Individual => errors.push(FieldError::new(
+                "credit_code",
+                "required for every kind of party but individuals",
+                "除个人外必须填写统一社会信用代码",
+            )),
+            _ => {}
+        }
+        if abroad && self.country.is_none() {
+            errors.push(FieldError::new(
+                "country",
+                "required for a foreign party (region 000000)",
+                "境外主体必须填写国家或地区代码",
+            ));
+        }
+        if !abroad && self.country.is_some() {
+            errors.push(FieldError::new(
+                "country",
+                "only for foreign parties (region 000000)",
+                "只有境外主体填写国家或地区代码",
+            ));
+        }
+        if let Some(code) = &self.nature_code
+            && !((code.len() == 3 || code.len() == 4) && code.bytes().all(|b| b.is_ascii_digit()))
+        {
+            errors.push(FieldError::new("nature_code", "3 or 4 digits (table B-3.4)", "主体性质代码应为3或4位数字"));
+        }
+        errors
+    }
+}
+
+/// Changes to a party; name and region only (api.md).
+#[derive(Debug, Clone, Serialize)]
+pub struct PartyUpdate {
+    /// Party id.
+    pub id: String,
+    /// New name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// New region.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<RegionCode>,
+    /// New country (when moving abroad or back).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<Option<CountryCode>>,
+    /// Why.
+    pub reason: Option<String>,
+}
+
+/// A contract's party: an existing one by id, or given inline (matched by credit code,
+/// created when new).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartyRef {
+    /// An existing party, by id.
+    Id(String),
+    /// An existing party, by credit code (spreadsheet rows that name only the code).
+    CreditCode(CreditCode),
+    /// Party fields: the existing party with this credit code, or a new party.
+    Inline(NewParty),
+}
+
+/// A contract to register.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewContract {
+    /// Title.
+    pub title: String,
+    /// Type.
+    pub contract_type: ContractType,
+    /// Sub-type, valid for the type.
+    pub subtype: Option<Subtype>,
+    /// Seller.
+    pub seller: PartyRef,
+    /// Buyer.
+    pub buyer: PartyRef,
+    /// Signing date.
+    pub signed_on: NaiveDate,
+    /// End of validity.
+    pub valid_until: Option<NaiveDate>,
+    /// 合同成交额.
+    pub contract_amount: Money,
+    /// 技术交易额.
+    pub technical_amount: Money,
+    /// Technical field.
+    pub tech_field: TechField,
+    /// IP type.
+    pub ip_type: IpType,
+}
+
+/// Changes to a contract (a new version); `None` leaves a field as it is.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContractAmendment {
+    /// Contract id.
+    pub id: String,
+    /// New title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// New type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contract_type: Option<ContractType>,
+    /// New sub-type code (`Some(None)` removes it); checked against the resulting type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subtype: Option<Option<String>>,
+    /// New seller.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seller_id: Option<String>,
+    /// New buyer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub buyer_id: Option<String>,
+    /// New signing date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed_on: Option<NaiveDate>,
+    /// New end of validity (`Some(None)` removes it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<Option<NaiveDate>>,
+    /// New contract amount.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contract_amount: Option<Money>,
+    /// New technical amount.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub technical_amount: Option<Money>,
+    /// New technical field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tech_field: Option<TechField>,
+    /// New IP type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip_type: Option<IpType>,
+    /// Why (required).
+    pub reason: String,
+}
+
+/// One parsed row of an import file.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportRow {
+    /// Row number in the file (the header is row 1).
+    pub row: usize,
+    /// The contract it describes.
+    pub contract: NewContract,
+}
+
+/// A row that was not imported, with every reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RowReport {
+    /// Row number in the file (the header is row 1).
+    pub row: usize,
+    /// What is wrong with it.
+    pub errors: Vec<FieldError>,
+}
+
+/// A spreadsheet import.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportCommand {
+    /// Original file name.
+    pub file_name: Option<String>,
+    /// SHA-256 of the file.
+    pub file_sha256: String,
+    /// Data rows in the file.
+    pub rows_total: usize,
+    /// Rows that parsed; the ledger checks the rest of their rules.
+    #[serde(skip)]
+    pub rows: Vec<ImportRow>,
+    /// Rows that did not even parse.
+    pub rejected: Vec<RowReport>,
+    /// Import the good rows even when some are rejected.
+    pub partial: bool,
+    /// A dry run reports every row, good or bad, instead of refusing the file.
+    #[serde(skip)]
+    pub dry_run: bool,
+}

@@ -1,0 +1,560 @@
+//! `contract.register`, `contract.amend`, `contract.approve`, `contract.refuse`,
+//! `contract.void`.
+
+use chrono::Datelike;
+use diesel::prelude::*;
+use serde_json::json;
+
+use super::tx::{Stamp, Tx};
+use super::{Actor, ContractAmendment, FieldError, LedgerError, NewContract, Outcome, PartyRef, parties, projection};
+use crate::db::DbConn;
+use crate::db::models::{contracts as contract_rows, parties as party_rows};
+use crate::db::schema::{contract_versions, contracts, registration_counters};
+use crate::domain::{
+    ContractStatus, ContractType, Flow, Money, OfficeCode, RegistrationNo, ReviewState, Role, Subtype, is_introduced,
+};
+use crate::records::{ContractState, PartyState};
+
+const TITLE_MAX: usize = 300;
+const REASON_MAX: usize = 1000;
+
+pub(super) fn register(tx: &mut Tx<'_>, cmd: &NewContract) -> Result<Outcome, LedgerError> {
+    let state = register_one(tx, cmd)?;
+    outcome(state.audit_seq, true, &state)
+}
+
+/// Registers one contract (creating its new inline parties first). Shared with imports.
+pub(super) fn register_one(tx: &mut Tx<'_>, cmd: &NewContract) -> Result<ContractState, LedgerError> {
+    let actor = registrar(tx, "register contracts", "登记合同")?;
+    let office = own_office(actor)?;
+    let mut errors = check_content(
+        tx,
+        &cmd.title,
+        cmd.contract_type,
+        cmd.subtype.map(|s| s.code()),
+        cmd.signed_on,
+        cmd.valid_until,
+        cmd.contract_amount,
+        cmd.technical_amount,
+    );
+    let seller = resolve(tx, &cmd.seller, "seller", &mut errors)?;
+    let buyer = resolve(tx, &cmd.buyer, "buyer", &mut errors)?;
+    if let (Resolved::Existing(s), Resolved::Existing(b)) = (&seller, &buyer)
+        && s.id == b.id
+    {
+        errors.push(same_party());
+    }
+    if let (Resolved::New(s), Resolved::New(b)) = (&seller, &buyer)
+        && s.credit_code.is_some()
+        && s.credit_code == b.credit_code
+    {
+        errors.push(same_party());
+    }
+    if !errors.is_empty() {
+        return Err(LedgerError::Invalid(errors));
+    }
+    let seller = materialise(tx, seller)?;
+    let buyer = materialise(tx, buyer)?;
+
+    let large = cmd.technical_amount >= tx.settings.large_contract_threshold;
+    let now = tx.now;
+    let actor_id = actor.id.clone();
+    let command = serde_json::to_value(cmd).map_err(|e| LedgerError::Storage(e.to_string()))?;
+    let (state, _) = tx.change("contract.register", "contract", |conn, stamp| {
+        let registration_no = if large { None } else { Some(next_registration_no(conn, office, stamp)?) };
+        let state = ContractState {
+            id: uuid::Uuid::now_v7().to_string(),
+            registration_no,
+            title: cmd.title.trim().to_string(),
+            contract_type: cmd.contract_type,
+            subtype: cmd.subtype.map(|s| s.code().to_string()),
+            seller_id: seller.id.clone(),
+            buyer_id: buyer.id.clone(),
+            signed_on: cmd.signed_on,
+            valid_until: cmd.valid_until,
+            contract_amount: cmd.contract_amount,
+            technical_amount: cmd.technical_amount,
+            tech_field: cmd.tech_field,
+            ip_type: cmd.ip_type,
+            office,
+            status: if large { ContractStatus::Pending } else { ContractStatus::Registered },
+            review: ReviewState::Unreviewed,
+            version: 1,
+            seller_region: seller.region,
+            seller_kind: seller.kind,
+            buyer_region: buyer.region,
+            buyer_kind: buyer.kind,
+            flow: Flow::of(&seller.region, &buyer.region),
+            introduced: is_introduced(cmd.contract_type, &seller.region, &buyer.region),
+            created_by: actor_id.clone(),
+            created_at: now,
+            registered_at: if large { None } else { Some(now) },
+            approved_by: None,
+            updated_at: now,
+            audit_seq: stamp.seq,
+        };
+        diesel::insert_into(contracts::table).values(state.to_row()).execute(conn)?;
+        record_version(conn, None, &state, "register", None, actor_id.clone(), stamp)?;
+        let payload = json!({"command": command, "state": state});
+        Ok((state.id.clone(), payload, state))
+    })?;
+    Ok(state)
+}
+
+pub(super) fn amend(tx: &mut Tx<'_>, cmd: &ContractAmendment) -> Result<Outcome, LedgerError> {
+    let actor = registrar(tx, "amend contracts", "变更合同")?;
+    let current = load(tx.conn, &cmd.id)?;
+    same_office(actor, &current)?;
+    refuse_if_closed(&current, "amend", "变更")?;
+    let mut errors = Vec::new();
+    check_reason(&cmd.reason, &mut errors);
+    let contract_type = cmd.contract_type.unwrap_or(current.contract_type);
+    let subtype = match &cmd.subtype {
+        Some(s) => s.clone(),
+        None => current.subtype.clone(),
+    };
+    let next_title = cmd.title.as_deref().map(str::trim).map(str::to_string).unwrap_or(current.title.clone());
+    let signed_on = cmd.signed_on.unwrap_or(current.signed_on);
+    let valid_until = cmd.valid_until.unwrap_or(current.valid_until);
+    let contract_amount = cmd.contract_amount.unwrap_or(current.contract_amount);
+    let technical_amount = cmd.technical_amount.unwrap_or(current.technical_amount);
+    errors.extend(check_content(
+        tx,
+        &next_title,
+        contract_type,
+        subtype.as_deref(),
+        signed_on,
+        valid_until,
+        contract_amount,
+        technical_amount,
+    ));
+    let threshold = tx.settings.large_contract_threshold;
+    if current.status == ContractStatus::Registered
+        && current.technical_amount < threshold
+        && technical_amount >= threshold
+    {
+        errors.push(FieldError::new(
+            "technical_amount",
+            format!(
+                "raising a registered contract to the large-contract threshold ({threshold} yuan) needs a second \
+                 registrar's approval: void it and register it again"
+            ),
+            format!("将已登记合同的技术交易额提高到大额合同标准（{threshold}元）以上需要复核：请注销后重新登记"),
+        ));
+    }
+    let seller = party_change(tx, cmd.seller_id.as_deref(), "seller_id", &mut errors)?;
+    let buyer = party_change(tx, cmd.buyer_id.as_deref(), "buyer_id", &mut errors)?;
+    let seller_id = seller.as_ref().map_or(current.seller_id.clone(), |p| p.id.clone());
+    let buyer_id = buyer.as_ref().map_or(current.buyer_id.clone(), |p| p.id.clone());
+    if seller_id == buyer_id {
+        errors.push(same_party());
+    }
+    if !errors.is_empty() {
+        return Err(LedgerError::Invalid(errors));
+    }
+    let seller_region = seller.as_ref().map_or(current.seller_region, |p| p.region);
+    let buyer_region = buyer.as_ref().map_or(current.buyer_region, |p| p.region);
+    let next = ContractState {
+        title: next_title,
+        contract_type,
+        subtype,
+        seller_id,
+        buyer_id,
+        signed_on,
+        valid_until,
+        contract_amount,
+        technical_amount,
+        tech_field: cmd.tech_field.unwrap_or(current.tech_field),
+        ip_type: cmd.ip_type.unwrap_or(current.ip_type),
+        seller_region,
+        seller_kind: seller.as_ref().map_or(current.seller_kind, |p| p.kind),
+        buyer_region,
+        buyer_kind: buyer.as_ref().map_or(current.buyer_kind, |p| p.kind),
+        flow: Flow::of(&seller_region, &buyer_region),
+        introduced: is_introduced(contract_type, &seller_region, &buyer_region),
+        ..current.clone()
+    };
+    if next == current {
+        return Err(LedgerError::invalid("body", "nothing to change", "没有需要修改的内容"));
+    }
+    let next = ContractState {
+        version: current.version + 1,
+        updated_at: tx.now,
+        ..next
+    };
+    let actor_id = actor.id.clone();
+    let reason = cmd.reason.trim().to_string();
+    let command = serde_json::to_value(cmd).map_err(|e| LedgerError::Storage(e.to_string()))?;
+    commit_change(tx, "contract.amend", "amend", &current, next, Some(reason), actor_id, command, |_, _, _| Ok(()))
+}
+
+pub(super) fn approve(tx: &mut Tx<'_>, id: &str) -> Result<Outcome, LedgerError> {
+    decide(tx, id, None)
+}
+
+pub(super) fn refuse(tx: &mut Tx<'_>, id: &str, reason: &str) -> Result<Outcome, LedgerError> {
+    decide(tx, id, Some(reason))
+}
+
+/// Approval (no reason) or refusal (with one) of a pending large contract by a second
+/// registrar of its office.
+fn decide(tx: &mut Tx<'_>, id: &str, refusal: Option<&str>) -> Result<Outcome, LedgerError> {
+    let (what_en, what_zh) = if refusal.is_some() { ("refuse contracts", "退回合同") } else { ("approve contracts", "复核合同") };
+    let actor = registrar(tx, what_en, what_zh)?;
+    let current = load(tx.conn, id)?;
+    same_office(actor, &current)?;
+    if current.status != ContractStatus::Pending {
+        return Err(LedgerError::conflict(
+            "not_pending",
+            format!("the contract is {}, not pending approval", current.status.code()),
+            format!("该合同状态为「{}」，不在待复核状态", current.status.label_zh()),
+        ));
+    }
+    if current.created_by == actor.id {
+        return Err(LedgerError::forbidden(
+            "a large contract needs a second registrar: you recorded this one",
+            "大额合同须由另一名登记员复核，不能复核自己登记的合同",
+        ));
+    }
+    let mut errors = Vec::new();
+    if let Some(reason) = refusal {
+        check_reason(reason, &mut errors);
+    }
+    if !errors.is_empty() {
+        return Err(LedgerError::Invalid(errors));
+    }
+    let actor_id = actor.id.clone();
+    let now = tx.now;
+    let (action, change, status) = match refusal {
+        None => ("contract.approve", "approve", ContractStatus::Registered),
+        Some(_) => ("contract.refuse", "refuse", ContractStatus::Refused),
+    };
+    let next = ContractState {
+        status,
+        registered_at: (status == ContractStatus::Registered).then_some(now),
+        approved_by: (status == ContractStatus::Registered).then(|| actor_id.clone()),
+        version: current.version + 1,
+        updated_at: now,
+        ..current.clone()
+    };
+    let reason = refusal.map(|r| r.trim().to_string());
+    let command = json!({"command": change, "id": id, "reason": reason});
+    let office = current.office;
+    commit_change(tx, action, change, &current, next, reason, actor_id, command, move |conn, state, stamp| {
+        if state.status == ContractStatus::Registered {
+            state.registration_no = Some(next_registration_no(conn, office, stamp)?);
+        }
+        Ok(())
+    })
+}
+
+pub(super) fn void(tx: &mut Tx<'_>, id: &str, reason: &str) -> Result<Outcome, LedgerError> {
+    let actor = registrar(tx, "void contracts", "注销合同")?;
+    let current = load(tx.conn, id)?;
+    same_office(actor, &current)?;
+    refuse_if_closed(&current, "void", "注销")?;
+    let mut errors = Vec::new();
+    check_reason(reason, &mut errors);
+    if !errors.is_empty() {
+        return Err(LedgerError::Invalid(errors));
+    }
+    let next = ContractState {
+        status: ContractStatus::Voided,
+        version: current.version + 1,
+        updated_at: tx.now,
+        ..current.clone()
+    };
+    let command = json!({"command": "void", "id": id, "reason": reason.trim()});
+    let actor_id = actor.id.clone();
+    commit_change(tx, "contract.void", "void", &current, next, Some(reason.trim().to_string()), actor_id, command, |_, _, _| Ok(()))
+}
+
+/// Writes a new version of a contract: the projection, the version row, the amount entries
+/// and rollups, and the audit entry. `finish` completes the state once the stamp is known.
+#[allow(clippy::too_many_arguments)]
+fn commit_change(
+    tx: &mut Tx<'_>,
+    action: &'static str,
+    change: &'static str,
+    current: &ContractState,
+    next: ContractState,
+    reason: Option<String>,
+    actor_id: String,
+    command: serde_json::Value,
+    finish: impl FnOnce(&mut DbConn, &mut ContractState, Stamp) -> Result<(), LedgerError>,
+) -> Result<Outcome, LedgerError> {
+    let (state, stamp) = tx.change(action, "contract", |conn, stamp| {
+        let mut state = ContractState {
+            audit_seq: stamp.seq,
+            ..next
+        };
+        finish(conn, &mut state, stamp)?;
+        diesel::update(contracts::table.find(&state.id)).set(state.to_row()).execute(conn)?;
+        record_version(conn, Some(current), &state, change, reason.clone(), actor_id, stamp)?;
+        let payload = json!({"command": command, "reason": reason, "state": state});
+        Ok((state.id.clone(), payload, state))
+    })?;
+    outcome(stamp.seq, false, &state)
+}
+
+/// The version row and the amount entries of a change.
+fn record_version(
+    conn: &mut DbConn,
+    before: Option<&ContractState>,
+    after: &ContractState,
+    change: &str,
+    reason: Option<String>,
+    actor_id: String,
+    stamp: Stamp,
+) -> Result<(), LedgerError> {
+    diesel::insert_into(contract_versions::table)
+        .values(projection::contract_version_row(after, change, reason, actor_id))
+        .execute(conn)?;
+    projection::apply(conn, &projection::amount_lines(before, after, stamp.seq, stamp.at))?;
+    Ok(())
+}
+
+/// The next registration number of `office` in the year of `stamp` (Asia/Shanghai): gap-free
+/// because it is taken inside the transaction that holds the chain lock.
+fn next_registration_no(conn: &mut DbConn, office: OfficeCode, stamp: Stamp) -> Result<RegistrationNo, LedgerError> {
+    let year = crate::time::shanghai_date(stamp.at).year();
+    let last: Option<i32> = registration_counters::table
+        .filter(registration_counters::office.eq(office.code()))
+        .filter(registration_counters::year.eq(year))
+        .select(registration_counters::last_seq)
+        .first(conn)
+        .optional()?;
+    let next = last.unwrap_or(0) + 1;
+    match last {
+        None => {
+            diesel::insert_into(registration_counters::table)
+                .values((
+                    registration_counters::office.eq(office.code()),
+                    registration_counters::year.eq(year),
+                    registration_counters::last_seq.eq(next),
+                ))
+                .execute(conn)?;
+        }
+        Some(_) => {
+            diesel::update(
+                registration_counters::table
+                    .filter(registration_counters::office.eq(office.code()))
+                    .filter(registration_counters::year.eq(year)),
+            )
+            .set(registration_counters::last_seq.eq(next))
+            .execute(conn)?;
+        }
+    }
+    let year = u16::try_from(year).map_err(|_| LedgerError::Storage(format!("year {year} out of range")))?;
+    let seq = u32::try_from(next).map_err(|_| LedgerError::Storage("registration counter out of range".into()))?;
+    RegistrationNo::new(year, office, seq).map_err(|e| {
+        LedgerError::conflict(
+            "registration_numbers_exhausted",
+            format!("no registration number left: {e}"),
+            "本年度该登记点的登记号已用尽",
+        )
+    })
+}
+
+/// A party reference resolved without writing anything yet.
+enum Resolved {
+    Existing(PartyState),
+    New(super::NewParty),
+    Missing,
+}
+
+fn resolve(tx: &mut Tx<'_>, party: &PartyRef, side: &str, errors: &mut Vec<FieldError>) -> Result<Resolved, LedgerError> {
+    Ok(match party {
+        PartyRef::Id(id) => match party_rows::by_id(tx.conn, id)? {
+            Some(row) => Resolved::Existing(PartyState::from_row(row)?),
+            None => {
+                errors.push(FieldError::new(
+                    format!("{side}_id"),
+                    format!("no party with id {id}"),
+                    "合同主体不存在",
+                ));
+                Resolved::Missing
+            }
+        },
+        PartyRef::CreditCode(code) => match party_rows::by_credit_code(tx.conn, code.as_str())? {
+            Some(row) => Resolved::Existing(PartyState::from_row(row)?),
+            None => {
+                errors.push(FieldError::new(
+                    format!("{side}.credit_code"),
+                    format!("no party with credit code {code}; give its name, kind and region to create it"),
+                    format!("没有统一社会信用代码为 {code} 的主体；请填写名称、类型和地区以新建"),
+                ));
+                Resolved::Missing
+            }
+        },
+        PartyRef::Inline(new) => {
+            let existing = match &new.credit_code {
+                Some(code) => party_rows::by_credit_code(tx.conn, code.as_str())?,
+                None => None,
+            };
+            match existing {
+                Some(row) => Resolved::Existing(PartyState::from_row(row)?),
+                None => {
+                    let prefix = format!("{side}.");
+                    let problems = new.check();
+                    if problems.is_empty() {
+                        Resolved::New(new.clone())
+                    } else {
+                        errors.extend(problems.into_iter().map(|e| e.prefixed(&prefix)));
+                        Resolved::Missing
+                    }
+                }
+            }
+        }
+    })
+}
+
+fn materialise(tx: &mut Tx<'_>, resolved: Resolved) -> Result<PartyState, LedgerError> {
+    match resolved {
+        Resolved::Existing(p) => Ok(p),
+        Resolved::New(new) => parties::insert(tx, &new),
+        Resolved::Missing => Err(LedgerError::Storage("unresolved party after validation".into())),
+    }
+}
+
+fn party_change(
+    tx: &mut Tx<'_>,
+    id: Option<&str>,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+) -> Result<Option<PartyState>, LedgerError> {
+    let Some(id) = id else { return Ok(None) };
+    match party_rows::by_id(tx.conn, id)? {
+        Some(row) => Ok(Some(PartyState::from_row(row)?)),
+        None => {
+            errors.push(FieldError::new(field, format!("no party with id {id}"), "合同主体不存在"));
+            Ok(None)
+        }
+    }
+}
+
+fn same_party() -> FieldError {
+    FieldError::new(
+        "buyer_id",
+        "seller and buyer are the same party",
+        "买方与卖方不能是同一主体",
+    )
+}
+
+/// Rules on a contract's own fields, every violation named.
+#[allow(clippy::too_many_arguments)]
+fn check_content(
+    tx: &Tx<'_>,
+    title: &str,
+    contract_type: ContractType,
+    subtype: Option<&str>,
+    signed_on: chrono::NaiveDate,
+    valid_until: Option<chrono::NaiveDate>,
+    contract_amount: Money,
+    technical_amount: Money,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let title = title.trim();
+    if title.is_empty() {
+        errors.push(FieldError::new("title", "must not be empty", "合同名称不能为空"));
+    } else if title.chars().count() > TITLE_MAX {
+        errors.push(FieldError::new(
+            "title",
+            format!("at most {TITLE_MAX} characters"),
+            format!("合同名称不能超过{TITLE_MAX}个字符"),
+        ));
+    }
+    if let Some(code) = subtype
+        && let Err(e) = Subtype::parse(contract_type, code)
+    {
+        errors.push(FieldError::from_domain("subtype", &e));
+    }
+    if technical_amount > contract_amount {
+        errors.push(FieldError::new(
+            "technical_amount",
+            format!("the technical amount ({technical_amount}) may not exceed the contract amount ({contract_amount})"),
+            format!("技术交易额（{technical_amount}元）不能高于合同成交额（{contract_amount}元）"),
+        ));
+    }
+    let today = crate::time::shanghai_date(tx.now);
+    if signed_on > today {
+        errors.push(FieldError::new("signed_on", "must not be in the future", "签订日期不能晚于今天"));
+    }
+    if signed_on.year() < 1980 {
+        errors.push(FieldError::new("signed_on", "must be 1980 or later", "签订日期不能早于1980年"));
+    }
+    if let Some(until) = valid_until
+        && until < signed_on
+    {
+        errors.push(FieldError::new("valid_until", "must not be before the signing date", "有效期不能早于签订日期"));
+    }
+    errors
+}
+
+fn check_reason(reason: &str, errors: &mut Vec<FieldError>) {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        errors.push(FieldError::new("reason", "a reason is required", "必须填写原因"));
+    } else if reason.chars().count() > REASON_MAX {
+        errors.push(FieldError::new(
+            "reason",
+            format!("at most {REASON_MAX} characters"),
+            format!("原因不能超过{REASON_MAX}个字符"),
+        ));
+    }
+}
+
+fn registrar<'a>(tx: &Tx<'a>, what_en: &str, what_zh: &str) -> Result<&'a Actor, LedgerError> {
+    tx.require(&[Role::Registrar], what_en, what_zh)
+}
+
+fn own_office(actor: &Actor) -> Result<OfficeCode, LedgerError> {
+    actor
+        .office
+        .ok_or_else(|| LedgerError::forbidden("you have no registration office", "您没有所属登记点"))
+}
+
+fn same_office(actor: &Actor, contract: &ContractState) -> Result<(), LedgerError> {
+    if actor.office == Some(contract.office) {
+        Ok(())
+    } else {
+        Err(LedgerError::forbidden(
+            format!("the contract belongs to office {}, not yours", contract.office.code()),
+            format!("该合同属于{}，不属于您的登记点", contract.office.name_zh()),
+        ))
+    }
+}
+
+fn refuse_if_closed(contract: &ContractState, what_en: &str, what_zh: &str) -> Result<(), LedgerError> {
+    match contract.status {
+        ContractStatus::Voided => Err(LedgerError::conflict(
+            "contract_voided",
+            format!("a voided contract cannot be changed ({what_en})"),
+            format!("已注销的合同不能{what_zh}"),
+        )),
+        ContractStatus::Refused => Err(LedgerError::conflict(
+            "contract_refused",
+            format!("a refused contract cannot be changed ({what_en})"),
+            format!("未予登记的合同不能{what_zh}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The contract `id`, or 404.
+pub(super) fn load(conn: &mut DbConn, id: &str) -> Result<ContractState, LedgerError> {
+    let row = contract_rows::by_id(conn, id)?.ok_or_else(|| LedgerError::NotFound {
+        entity: "contract",
+        id: id.to_string(),
+    })?;
+    Ok(ContractState::from_row(row)?)
+}
+
+fn outcome(seq: i64, created: bool, state: &ContractState) -> Result<Outcome, LedgerError> {
+    Ok(Outcome {
+        audit_seq: seq,
+        created,
+        body: serde_json::to_value(state).map_err(|e| LedgerError::Storage(e.to_string()))?,
+        replayed: false,
+    })
+}

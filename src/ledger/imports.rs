@@ -1,0 +1,84 @@
+//! `import.commit`: a spreadsheet of contracts, one `contract.register` entry per accepted row
+//! and one `import.commit` entry naming them all — all or nothing unless `partial`.
+
+use diesel::prelude::*;
+use serde_json::json;
+
+use super::tx::Tx;
+use super::{FieldError, ImportCommand, LedgerError, Outcome, RowReport, contracts};
+use crate::db::schema::imports;
+use crate::domain::Role;
+
+pub(super) fn import(tx: &mut Tx<'_>, cmd: &ImportCommand) -> Result<Outcome, LedgerError> {
+    let actor = tx.require(&[Role::Registrar], "import contracts", "导入合同")?;
+    if cmd.rows_total == 0 {
+        return Err(LedgerError::invalid("file", "the file has no data rows", "文件中没有数据行"));
+    }
+    let mut rejected = cmd.rejected.clone();
+    let mut accepted = Vec::with_capacity(cmd.rows.len());
+    for row in &cmd.rows {
+        match tx.savepoint(|tx| contracts::register_one(tx, &row.contract)) {
+            Ok(state) => accepted.push(state.id),
+            Err(LedgerError::Invalid(errors)) => rejected.push(RowReport { row: row.row, errors }),
+            Err(LedgerError::Conflict { message, message_zh, .. }) | Err(LedgerError::Forbidden { message, message_zh }) => {
+                rejected.push(RowReport {
+                    row: row.row,
+                    errors: vec![FieldError::new("row", message, message_zh)],
+                })
+            }
+            Err(LedgerError::NotFound { entity, id }) => rejected.push(RowReport {
+                row: row.row,
+                errors: vec![FieldError::new("row", format!("{entity} {id} not found"), "引用的记录不存在")],
+            }),
+            Err(other) => return Err(other),
+        }
+    }
+    rejected.sort_by_key(|r| r.row);
+    if !rejected.is_empty() && !cmd.partial && !cmd.dry_run {
+        return Err(LedgerError::ImportRejected(rejected));
+    }
+    if accepted.is_empty() && !cmd.dry_run {
+        return Err(LedgerError::ImportRejected(rejected));
+    }
+    let actor_id = actor.id.clone();
+    let now = tx.now;
+    let command = serde_json::to_value(cmd).map_err(|e| LedgerError::Storage(e.to_string()))?;
+    let import_id = uuid::Uuid::now_v7().to_string();
+    let (_, stamp) = tx.change("import.commit", "import", |conn, stamp| {
+        diesel::insert_into(imports::table)
+            .values((
+                imports::id.eq(&import_id),
+                imports::actor_id.eq(&actor_id),
+                imports::file_name.eq(&cmd.file_name),
+                imports::file_sha256.eq(&cmd.file_sha256),
+                imports::rows_total.eq(cmd.rows_total as i32),
+                imports::rows_accepted.eq(accepted.len() as i32),
+                imports::rows_rejected.eq(rejected.len() as i32),
+                imports::partial.eq(cmd.partial),
+                imports::recorded_at.eq(now),
+                imports::audit_seq.eq(stamp.seq),
+            ))
+            .execute(conn)?;
+        let payload = json!({
+            "command": command,
+            "accepted": accepted.len(),
+            "rejected_rows": rejected.iter().map(|r| r.row).collect::<Vec<_>>(),
+            "contracts": accepted,
+        });
+        Ok((import_id.clone(), payload, ()))
+    })?;
+    Ok(Outcome {
+        audit_seq: stamp.seq,
+        created: true,
+        body: json!({
+            "import_id": import_id,
+            "dry_run": cmd.dry_run,
+            "rows": cmd.rows_total,
+            "accepted": accepted.len(),
+            "rejected": rejected,
+            "contracts": accepted,
+            "audit_seq": stamp.seq,
+        }),
+        replayed: false,
+    })
+}

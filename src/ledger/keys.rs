@@ -1,0 +1,60 @@
+//! `key.rotate`: a new audit signing key takes over. The entry announcing a key is signed by
+//! that key, so the chain itself records every key it was ever signed with.
+
+use diesel::prelude::*;
+use serde_json::json;
+
+use super::tx::Tx;
+use super::{LedgerError, Outcome, Principal};
+use crate::audit::keys::KeyPair;
+use crate::db::models::audit_keys::SigningKeyRow;
+use crate::db::schema::signing_keys;
+use crate::domain::Role;
+
+/// Who may rotate: the system (first start, the operator's shell) or an admin.
+pub(super) fn may_rotate(tx: &Tx<'_>) -> Result<(), LedgerError> {
+    match tx.principal {
+        Principal::System => Ok(()),
+        Principal::User(_) => tx.require(&[Role::Admin], "rotate signing keys", "轮换签名密钥").map(|_| ()),
+    }
+}
+
+/// Registers `key` (the key now signing) and retires `previous`.
+pub(super) fn register(tx: &mut Tx<'_>, key: &KeyPair, previous: Option<&str>) -> Result<Outcome, LedgerError> {
+    let kid = key.kid().to_string();
+    let public_key = key.public_key().to_string();
+    let previous = previous.map(str::to_string);
+    let now = tx.now;
+    let (_, stamp) = tx.change("key.rotate", "key", |conn, stamp| {
+        if let Some(prev) = &previous {
+            diesel::update(signing_keys::table.find(prev))
+                .set(signing_keys::retired_at.eq(Some(now)))
+                .execute(conn)?;
+        }
+        diesel::insert_into(signing_keys::table)
+            .values(SigningKeyRow {
+                kid: kid.clone(),
+                purpose: "audit".into(),
+                algorithm: "EdDSA".into(),
+                public_key: public_key.clone(),
+                valid_from: now,
+                retired_at: None,
+                audit_seq: stamp.seq,
+            })
+            .execute(conn)?;
+        let payload = json!({
+            "kid": kid,
+            "algorithm": "EdDSA",
+            "public_key": public_key,
+            "valid_from": crate::time::rfc3339(now),
+            "previous": previous,
+        });
+        Ok((kid.clone(), payload, ()))
+    })?;
+    Ok(Outcome {
+        audit_seq: stamp.seq,
+        created: true,
+        body: json!({"kid": kid, "public_key": public_key, "previous": previous, "audit_seq": stamp.seq}),
+        replayed: false,
+    })
+}

@@ -1,0 +1,142 @@
+//! The context a command runs in: the open transaction, the locked chain head and the signer.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use chrono::NaiveDateTime;
+use serde_json::Value;
+
+use super::{Actor, LedgerError, LedgerSettings, Principal};
+use crate::audit::chain::{self, ChainHead, EntryDraft};
+use crate::audit::entry::{ActorRef, EntityRef};
+use crate::audit::keys::KeyPair;
+use crate::db::DbConn;
+use crate::domain::Role;
+
+/// Where an entry will stand in the chain, known before its rows are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Stamp {
+    /// The seq the entry will get.
+    pub seq: i64,
+    /// Its time.
+    pub at: NaiveDateTime,
+}
+
+/// A running command.
+pub(super) struct Tx<'a> {
+    pub conn: &'a mut DbConn,
+    head: &'a mut ChainHead,
+    signer: &'a KeyPair,
+    pub principal: &'a Principal,
+    pub settings: &'a LedgerSettings,
+    fault: &'a AtomicBool,
+    pub now: NaiveDateTime,
+}
+
+impl<'a> Tx<'a> {
+    pub fn new(
+        conn: &'a mut DbConn,
+        head: &'a mut ChainHead,
+        signer: &'a KeyPair,
+        principal: &'a Principal,
+        settings: &'a LedgerSettings,
+        fault: &'a AtomicBool,
+    ) -> Tx<'a> {
+        Tx {
+            conn,
+            head,
+            signer,
+            principal,
+            settings,
+            fault,
+            now: crate::time::now(),
+        }
+    }
+
+    /// Records one change: `write` gets the stamp of the audit entry to come, writes the
+    /// change's rows and returns the entity id, the payload and its own result; then the
+    /// entry is appended. One call, one entry — the shape makes "every change has exactly one
+    /// audit entry" hold by construction.
+    pub fn change<T>(
+        &mut self,
+        action: &'static str,
+        entity: &'static str,
+        write: impl FnOnce(&mut DbConn, Stamp) -> Result<(String, Value, T), LedgerError>,
+    ) -> Result<(T, Stamp), LedgerError> {
+        let stamp = Stamp {
+            seq: self.head.seq + 1,
+            at: self.now,
+        };
+        let (entity_id, payload, result) = write(self.conn, stamp)?;
+        let actor = self.principal.actor().map(|a| ActorRef {
+            id: a.id.clone(),
+            username: a.username.clone(),
+            role: a.role.code().to_string(),
+        });
+        chain::append(
+            self.conn,
+            self.head,
+            self.signer,
+            EntryDraft {
+                at: stamp.at,
+                actor,
+                action,
+                entity: EntityRef {
+                    kind: entity.to_string(),
+                    id: entity_id,
+                },
+                payload,
+            },
+        )?;
+        if self.fault.swap(false, Ordering::SeqCst) {
+            return Err(LedgerError::Storage("injected fault after the audit insert".into()));
+        }
+        Ok((result, stamp))
+    }
+
+    /// The acting user, refusing the system and any role not in `roles`.
+    pub fn require(&self, roles: &[Role], what_en: &str, what_zh: &str) -> Result<&'a Actor, LedgerError> {
+        match self.principal {
+            Principal::User(actor) if roles.contains(&actor.role) => Ok(actor),
+            _ => Err(LedgerError::forbidden(
+                format!("your role may not {what_en}"),
+                format!("您的角色无权{what_zh}"),
+            )),
+        }
+    }
+
+    /// Runs `f` in a savepoint: if it fails, its rows and its audit entries are undone and the
+    /// rest of the command goes on.
+    pub fn savepoint<T>(&mut self, f: impl FnOnce(&mut Tx<'_>) -> Result<T, LedgerError>) -> Result<T, LedgerError> {
+        let saved = self.head.clone();
+        let Tx {
+            conn,
+            head,
+            signer,
+            principal,
+            settings,
+            fault,
+            now,
+        } = self;
+        let result = diesel::Connection::transaction(&mut **conn, |c| {
+            let mut inner = Tx {
+                conn: c,
+                head: &mut **head,
+                signer,
+                principal,
+                settings,
+                fault,
+                now: *now,
+            };
+            f(&mut inner)
+        });
+        if result.is_err() {
+            *self.head = saved;
+        }
+        result
+    }
+
+    /// The user id for audit columns (None for the system).
+    pub fn actor_id(&self) -> Option<String> {
+        self.principal.actor().map(|a| a.id.clone())
+    }
+}

@@ -1,0 +1,144 @@
+//! `user.create`, `user.update`.
+
+use diesel::prelude::*;
+use serde_json::json;
+
+use super::tx::Tx;
+use super::{FieldError, LedgerError, NewUser, Outcome, Principal, UserUpdate};
+use crate::db::models::users as user_rows;
+use crate::db::schema::users;
+use crate::domain::Role;
+use crate::records::UserState;
+
+fn check_fields(username: Option<&str>, display_name: Option<&str>, role: Role, has_office: bool) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if let Some(u) = username {
+        let ok_chars = u.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        if u.len() < 3 || u.len() > 64 || !ok_chars {
+            errors.push(FieldError::new(
+                "username",
+                "3–64 characters: letters, digits, '.', '_' or '-'",
+                "用户名为3至64个字符，只能包含字母、数字、点、下划线或连字符",
+            ));
+        }
+    }
+    if let Some(d) = display_name
+        && (d.trim().is_empty() || d.chars().count() > 100)
+    {
+        errors.push(FieldError::new("display_name", "1–100 characters", "显示名称为1至100个字符"));
+    }
+    if role == Role::Registrar && !has_office {
+        errors.push(FieldError::new("office", "a registrar needs an office", "登记员必须指定登记点"));
+    }
+    errors
+}
+
+fn may_manage_users(tx: &Tx<'_>) -> Result<(), LedgerError> {
+    match tx.principal {
+        Principal::System => Ok(()),
+        Principal::User(_) => tx.require(&[Role::Admin], "manage users", "管理用户").map(|_| ()),
+    }
+}
+
+pub(super) fn create(tx: &mut Tx<'_>, cmd: &NewUser) -> Result<Outcome, LedgerError> {
+    may_manage_users(tx)?;
+    let errors = check_fields(Some(&cmd.username), Some(&cmd.display_name), cmd.role, cmd.office.is_some());
+    if !errors.is_empty() {
+        return Err(LedgerError::Invalid(errors));
+    }
+    if user_rows::by_username(tx.conn, &cmd.username)?.is_some() {
+        return Err(LedgerError::conflict(
+            "username_taken",
+            format!("username {:?} is taken", cmd.username),
+            "用户名已存在",
+        ));
+    }
+    let now = tx.now;
+    let command = serde_json::to_value(cmd).map_err(|e| LedgerError::Storage(e.to_string()))?;
+    let (state, stamp) = tx.change("user.create", "user", |conn, stamp| {
+        let state = UserState {
+            id: uuid::Uuid::now_v7().to_string(),
+            username: cmd.username.clone(),
+            display_name: cmd.display_name.clone(),
+            role: cmd.role,
+            office: cmd.office,
+            active: true,
+            token_generation: 1,
+            created_at: now,
+            updated_at: now,
+            audit_seq: stamp.seq,
+        };
+        diesel::insert_into(users::table)
+            .values(state.to_row(cmd.password_hash.clone()))
+            .execute(conn)?;
+        let payload = json!({"command": command, "state": state});
+        Ok((state.id.clone(), payload, state))
+    })?;
+    outcome(stamp.seq, true, &state)
+}
+
+pub(super) fn update(tx: &mut Tx<'_>, cmd: &UserUpdate) -> Result<Outcome, LedgerError> {
+    may_manage_users(tx)?;
+    let row = user_rows::by_id(tx.conn, &cmd.id)?.ok_or_else(|| LedgerError::NotFound {
+        entity: "user",
+        id: cmd.id.clone(),
+    })?;
+    let current = UserState::from_row(&row)?;
+    let role = cmd.role.unwrap_or(current.role);
+    let office = cmd.office.unwrap_or(current.office);
+    let active = cmd.active.unwrap_or(current.active);
+    let mut errors = check_fields(None, cmd.display_name.as_deref(), role, office.is_some());
+    if role != Role::Registrar && matches!(cmd.office, Some(Some(_))) {
+        // Offices matter only for registrars; an office kept from an earlier registrar role
+        // is harmless, but giving a non-registrar a new one is almost certainly a mistake.
+        errors.push(FieldError::new("office", "only registrars have an office", "只有登记员需要登记点"));
+    }
+    if !errors.is_empty() {
+        return Err(LedgerError::Invalid(errors));
+    }
+    let loses_admin = current.role == Role::Admin && current.active && (role != Role::Admin || !active);
+    if loses_admin && user_rows::active_admins(tx.conn)? <= 1 {
+        return Err(LedgerError::conflict(
+            "last_admin",
+            "the last active admin cannot be demoted or deactivated",
+            "不能停用或降级最后一位管理员",
+        ));
+    }
+    // Any change of who the user is or may be revokes every token they hold.
+    let revokes = role != current.role || office != current.office || active != current.active || cmd.password_hash.is_some();
+    let next = UserState {
+        display_name: cmd.display_name.clone().unwrap_or(current.display_name.clone()),
+        role,
+        office,
+        active,
+        token_generation: current.token_generation + i64::from(revokes),
+        updated_at: tx.now,
+        ..current.clone()
+    };
+    if next == current {
+        return Err(LedgerError::invalid("body", "nothing to change", "没有需要修改的内容"));
+    }
+    let password_hash = cmd.password_hash.clone().unwrap_or(row.password_hash);
+    let command = serde_json::to_value(cmd).map_err(|e| LedgerError::Storage(e.to_string()))?;
+    let (state, stamp) = tx.change("user.update", "user", |conn, stamp| {
+        let state = UserState {
+            audit_seq: stamp.seq,
+            ..next
+        };
+        diesel::update(users::table.find(&state.id))
+            .set(state.to_row(password_hash))
+            .execute(conn)?;
+        let payload = json!({"command": command, "state": state});
+        Ok((state.id.clone(), payload, state))
+    })?;
+    outcome(stamp.seq, false, &state)
+}
+
+fn outcome(seq: i64, created: bool, state: &UserState) -> Result<Outcome, LedgerError> {
+    Ok(Outcome {
+        audit_seq: seq,
+        created,
+        body: serde_json::to_value(state).map_err(|e| LedgerError::Storage(e.to_string()))?,
+        replayed: false,
+    })
+}

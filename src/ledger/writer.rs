@@ -1,0 +1,523 @@
+//! The writer thread: owns the write connection, takes commands from a queue, and commits
+//! everything queued in one transaction (group commit), each command in its own savepoint,
+//! answering every caller only after the commit.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant, SystemTime};
+
+use diesel::Connection;
+use diesel::r2d2::R2D2Connection;
+use rocket::tokio::sync::oneshot;
+
+use super::tx::Tx;
+use super::{Command, LedgerError, Outcome, Principal, Request, contracts, idempotency, imports, keys, parties, reviews, users};
+use crate::audit::chain::{self, ChainHead};
+use crate::audit::checkpoint::{self, Checkpoint};
+use crate::audit::keys::{KeyPair, KeyPurpose, KeyStore};
+use crate::config::Config;
+use crate::db::models::audit_keys;
+use crate::db::{DatabaseUrl, DbConn, DbError};
+use crate::domain::Money;
+
+/// The parts of the configuration the write path uses.
+#[derive(Debug, Clone)]
+pub struct LedgerSettings {
+    /// Technical amount at or above which a contract waits for a second registrar.
+    pub large_contract_threshold: Money,
+    /// At most this many commands per transaction.
+    pub group_commit_max: usize,
+    /// Idempotency keys are kept this long.
+    pub idempotency_retention: chrono::Duration,
+    /// A checkpoint after this many entries…
+    pub checkpoint_every_entries: i64,
+    /// … or after this long, when the chain grew.
+    pub checkpoint_every: Duration,
+}
+
+impl LedgerSettings {
+    /// From the configuration.
+    pub fn from_config(config: &Config) -> LedgerSettings {
+        LedgerSettings {
+            large_contract_threshold: config.ledger.large_contract_threshold,
+            group_commit_max: config.ledger.group_commit_max,
+            idempotency_retention: chrono::Duration::hours(i64::from(config.ledger.idempotency_retention_hours)),
+            checkpoint_every_entries: i64::try_from(config.audit.checkpoint_every_entries).unwrap_or(i64::MAX),
+            checkpoint_every: Duration::from_secs(config.audit.checkpoint_every_seconds),
+        }
+    }
+}
+
+/// Counters of the write path (exported on `/metrics`).
+#[derive(Debug, Default)]
+pub struct LedgerMetrics {
+    /// Transactions committed.
+    pub commits: AtomicU64,
+    /// Commands committed.
+    pub commands: AtomicU64,
+    /// Commands refused or failed.
+    pub refused: AtomicU64,
+    /// Audit entries appended.
+    pub entries: AtomicU64,
+    /// Transactions that failed as a whole.
+    pub failed_batches: AtomicU64,
+}
+
+struct Shared {
+    metrics: LedgerMetrics,
+    fault: AtomicBool,
+}
+
+type Reply<T> = oneshot::Sender<Result<T, LedgerError>>;
+
+enum Job {
+    Run(Box<Request>, Reply<Outcome>),
+    Checkpoint(Reply<Checkpoint>),
+}
+
+/// The handle through which every change enters the ledger. Cheap to clone.
+#[derive(Clone)]
+pub struct Ledger {
+    sender: mpsc::Sender<Job>,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger").finish_non_exhaustive()
+    }
+}
+
+/// Why the ledger could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The signing key.
+    #[error(transparent)]
+    Key(#[from] crate::audit::keys::KeyError),
+    /// The first transaction (registering the signing key) failed.
+    #[error("the ledger could not start: {0}")]
+    Ledger(#[from] LedgerError),
+}
+
+impl Ledger {
+    /// Opens the write connection, loads (or creates) the audit signing key, starts the writer
+    /// thread and registers the key in the chain if it is new.
+    pub fn start(url: &DatabaseUrl, keystore: KeyStore, settings: LedgerSettings) -> Result<Ledger, StartError> {
+        let conn = crate::db::pool::establish(url)?;
+        let signer = keystore.current_or_create(KeyPurpose::Audit)?;
+        let shared = Arc::new(Shared {
+            metrics: LedgerMetrics::default(),
+            fault: AtomicBool::new(false),
+        });
+        let (sender, receiver) = mpsc::channel();
+        let mut writer = Writer {
+            conn,
+            url: url.clone(),
+            pointer_stamp: keystore.pointer_stamp(KeyPurpose::Audit),
+            keystore,
+            signer,
+            previous_kid: None,
+            settings,
+            shared: Arc::clone(&shared),
+            last_checkpoint: (0, Instant::now()),
+            last_purge: Instant::now(),
+        };
+        writer.last_checkpoint.0 = checkpoint::latest(&mut writer.conn)
+            .map_err(DbError::from)?
+            .map_or(0, |c| c.tree_size);
+        std::thread::Builder::new()
+            .name("techledger-writer".into())
+            .spawn(move || writer.run(receiver))
+            .map_err(|e| LedgerError::Storage(format!("cannot start the writer thread: {e}")))?;
+        let ledger = Ledger { sender, shared };
+        // An empty round registers the signing key before anyone reads the JWKS.
+        ledger.checkpoint_blocking()?;
+        Ok(ledger)
+    }
+
+    /// Executes a request; answers after the commit.
+    pub async fn execute(&self, request: Request) -> Result<Outcome, LedgerError> {
+        let (reply, answer) = oneshot::channel();
+        self.sender
+            .send(Job::Run(Box::new(request), reply))
+            .map_err(|_| LedgerError::Unavailable)?;
+        answer.await.map_err(|_| LedgerError::Unavailable)?
+    }
+
+    /// Executes `command` on behalf of `principal`.
+    pub async fn submit(&self, principal: Principal, command: Command) -> Result<Outcome, LedgerError> {
+        self.execute(Request::new(principal, command)).await
+    }
+
+    /// The same, for code outside an async runtime (the CLI).
+    pub fn execute_blocking(&self, request: Request) -> Result<Outcome, LedgerError> {
+        let (reply, answer) = oneshot::channel();
+        self.sender
+            .send(Job::Run(Box::new(request), reply))
+            .map_err(|_| LedgerError::Unavailable)?;
+        answer.blocking_recv().map_err(|_| LedgerError::Unavailable)?
+    }
+
+    /// A signed checkpoint of the chain as it stands (stored; the latest one when it already
+    /// covers the head).
+    pub async fn checkpoint(&self) -> Result<Checkpoint, LedgerError> {
+        let (reply, answer) = oneshot::channel();
+        self.sender.send(Job::Checkpoint(reply)).map_err(|_| LedgerError::Unavailable)?;
+        answer.await.map_err(|_| LedgerError::Unavailable)?
+    }
+
+    /// The same, outside an async runtime.
+    pub fn checkpoint_blocking(&self) -> Result<Checkpoint, LedgerError> {
+        let (reply, answer) = oneshot::channel();
+        self.sender.send(Job::Checkpoint(reply)).map_err(|_| LedgerError::Unavailable)?;
+        answer.blocking_recv().map_err(|_| LedgerError::Unavailable)?
+    }
+
+    /// The write path's counters.
+    pub fn metrics(&self) -> &LedgerMetrics {
+        &self.shared.metrics
+    }
+
+    /// Test hook: the next change fails right after its audit entry was inserted, which must
+    /// roll the whole command back.
+    #[doc(hidden)]
+    pub fn inject_fault_after_audit_insert(&self) {
+        self.shared.fault.store(true, Ordering::SeqCst);
+    }
+}
+
+struct Writer {
+    conn: DbConn,
+    url: DatabaseUrl,
+    keystore: KeyStore,
+    pointer_stamp: Option<SystemTime>,
+    signer: KeyPair,
+    /// A key this writer signed with before rotating, to retire when the new one registers.
+    previous_kid: Option<String>,
+    settings: LedgerSettings,
+    shared: Arc<Shared>,
+    /// (tree size, when) of the last checkpoint this writer stored.
+    last_checkpoint: (i64, Instant),
+    last_purge: Instant,
+}
+
+/// A caller waiting for its answer.
+enum Waiting {
+    Run(Reply<Outcome>),
+    Checkpoint(Reply<Checkpoint>),
+}
+
+/// What a job produced inside the transaction, before the commit decides its fate.
+enum Done {
+    Outcome(Result<Outcome, LedgerError>),
+    Checkpoint(Result<Checkpoint, LedgerError>),
+}
+
+/// Makes a savepoint roll back while keeping what it computed.
+enum JobError {
+    Failed(LedgerError),
+    DryRun(Box<Outcome>),
+}
+
+impl From<diesel::result::Error> for JobError {
+    fn from(e: diesel::result::Error) -> Self {
+        JobError::Failed(e.into())
+    }
+}
+
+impl From<LedgerError> for JobError {
+    fn from(e: LedgerError) -> Self {
+        JobError::Failed(e)
+    }
+}
+
+impl Writer {
+    fn run(mut self, receiver: mpsc::Receiver<Job>) {
+        loop {
+            let wait = self.until_checkpoint_due();
+            let mut jobs = Vec::new();
+            match receiver.recv_timeout(wait) {
+                Ok(job) => jobs.push(job),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            }
+            while jobs.len() < self.settings.group_commit_max {
+                match receiver.try_recv() {
+                    Ok(job) => jobs.push(job),
+                    Err(_) => break,
+                }
+            }
+            self.round(jobs);
+        }
+    }
+
+    fn until_checkpoint_due(&self) -> Duration {
+        self.settings
+            .checkpoint_every
+            .saturating_sub(self.last_checkpoint.1.elapsed())
+            .max(Duration::from_millis(50))
+    }
+
+    /// One transaction for every job taken; a panic inside fails the jobs, not the writer.
+    fn round(&mut self, jobs: Vec<Job>) {
+        let mut waiting = Vec::with_capacity(jobs.len());
+        let mut work = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            match job {
+                Job::Run(request, reply) => {
+                    waiting.push(Waiting::Run(reply));
+                    work.push(Some(request));
+                }
+                Job::Checkpoint(reply) => {
+                    waiting.push(Waiting::Checkpoint(reply));
+                    work.push(None);
+                }
+            }
+        }
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| self.transaction(&work)))
+            .unwrap_or_else(|_| Err(LedgerError::Storage("the writer panicked; the transaction was rolled back".into())));
+        let metrics = &self.shared.metrics;
+        match result {
+            Ok(done) => {
+                metrics.commits.fetch_add(1, Ordering::Relaxed);
+                for (waiter, done) in waiting.into_iter().zip(done) {
+                    match (waiter, done) {
+                        (Waiting::Run(reply), Done::Outcome(r)) => {
+                            let counter = if r.is_ok() { &metrics.commands } else { &metrics.refused };
+                            counter.fetch_add(1, Ordering::Relaxed);
+                            let _ = reply.send(r);
+                        }
+                        (Waiting::Checkpoint(reply), Done::Checkpoint(r)) => {
+                            let _ = reply.send(r);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, jobs = waiting.len(), "a write transaction failed as a whole");
+                metrics.failed_batches.fetch_add(1, Ordering::Relaxed);
+                for waiter in waiting {
+                    match waiter {
+                        Waiting::Run(reply) => {
+                            metrics.refused.fetch_add(1, Ordering::Relaxed);
+                            let _ = reply.send(Err(e.clone()));
+                        }
+                        Waiting::Checkpoint(reply) => {
+                            let _ = reply.send(Err(e.clone()));
+                        }
+                    }
+                }
+                self.recover_connection();
+            }
+        }
+    }
+
+    fn transaction(&mut self, work: &[Option<Box<Request>>]) -> Result<Vec<Done>, LedgerError> {
+        let Writer {
+            conn,
+            keystore,
+            pointer_stamp,
+            signer,
+            previous_kid,
+            settings,
+            shared,
+            last_checkpoint,
+            last_purge,
+            ..
+        } = self;
+        let mut entries_before = 0;
+        let mut entries_after = 0;
+        let done = conn.transaction::<_, LedgerError, _>(|conn| {
+            let mut head = chain::lock_head(conn)?;
+            entries_before = head.seq;
+            follow_rotation(keystore, pointer_stamp, signer)?;
+            ensure_registered(conn, &mut head, signer, previous_kid, settings, &shared.fault)?;
+            let mut done = Vec::with_capacity(work.len());
+            for request in work {
+                match request {
+                    Some(request) => {
+                        let saved = head.clone();
+                        let result = run_request(conn, &mut head, keystore, signer, previous_kid, settings, &shared.fault, request);
+                        if result.is_err() || request.dry_run {
+                            head = saved;
+                        }
+                        done.push(Done::Outcome(result));
+                    }
+                    None => done.push(Done::Checkpoint(
+                        checkpoint::store(conn, &head, signer, crate::time::now())
+                            .map_err(LedgerError::from)
+                            .inspect(|c| *last_checkpoint = (c.tree_size, Instant::now())),
+                    )),
+                }
+            }
+            let due = head.seq > last_checkpoint.0
+                && (head.seq - last_checkpoint.0 >= settings.checkpoint_every_entries
+                    || last_checkpoint.1.elapsed() >= settings.checkpoint_every);
+            if due {
+                let c = checkpoint::store(conn, &head, signer, crate::time::now())?;
+                *last_checkpoint = (c.tree_size, Instant::now());
+            }
+            if head.seq != entries_before {
+                chain::store_head(conn, &head)?;
+            }
+            if last_purge.elapsed() > Duration::from_secs(3600) {
+                idempotency::purge(conn, crate::time::now() - settings.idempotency_retention)?;
+                *last_purge = Instant::now();
+            }
+            entries_after = head.seq;
+            Ok(done)
+        })?;
+        let appended = u64::try_from(entries_after - entries_before).unwrap_or(0);
+        shared.metrics.entries.fetch_add(appended, Ordering::Relaxed);
+        Ok(done)
+    }
+
+    /// After a failed transaction the connection may be broken (or left mid-transaction by a
+    /// panic): replace it when it does not answer.
+    fn recover_connection(&mut self) {
+        if self.conn.ping().is_ok() && !self.conn.is_broken() {
+            return;
+        }
+        match crate::db::pool::establish(&self.url) {
+            Ok(conn) => self.conn = conn,
+            Err(e) => tracing::error!(error = %e, "the writer cannot reconnect to the database"),
+        }
+    }
+}
+
+/// Another process sharing the data directory may have rotated the key.
+fn follow_rotation(
+    keystore: &KeyStore,
+    pointer_stamp: &mut Option<SystemTime>,
+    signer: &mut KeyPair,
+) -> Result<(), LedgerError> {
+    let stamp = keystore.pointer_stamp(KeyPurpose::Audit);
+    if stamp != *pointer_stamp {
+        if let Some(current) = keystore
+            .current(KeyPurpose::Audit)
+            .map_err(|e| LedgerError::Storage(e.to_string()))?
+        {
+            *signer = current;
+        }
+        *pointer_stamp = stamp;
+    }
+    Ok(())
+}
+
+/// Registers the signing key in the chain (key.rotate) if the database does not know it yet.
+fn ensure_registered(
+    conn: &mut DbConn,
+    head: &mut ChainHead,
+    signer: &KeyPair,
+    previous_kid: &mut Option<String>,
+    settings: &LedgerSettings,
+    fault: &AtomicBool,
+) -> Result<(), LedgerError> {
+    match audit_keys::by_kid(conn, signer.kid())? {
+        Some(row) if row.retired_at.is_none() => Ok(()),
+        Some(_) => Err(LedgerError::Storage(format!(
+            "signing key {} was retired; rotate to a new key (techledger keygen --rotate)",
+            signer.kid()
+        ))),
+        None => {
+            let previous = match previous_kid.take() {
+                Some(kid) => audit_keys::by_kid(conn, &kid)?.filter(|r| r.retired_at.is_none()).map(|r| r.kid),
+                None => None,
+            };
+            let principal = Principal::System;
+            let mut tx = Tx::new(conn, head, signer, &principal, settings, fault);
+            keys::register(&mut tx, signer, previous.as_deref()).map(|_| ())
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_request(
+    conn: &mut DbConn,
+    head: &mut ChainHead,
+    keystore: &KeyStore,
+    signer: &mut KeyPair,
+    previous_kid: &mut Option<String>,
+    settings: &LedgerSettings,
+    fault: &AtomicBool,
+    request: &Request,
+) -> Result<Outcome, LedgerError> {
+    let result = conn.transaction::<Outcome, JobError, _>(|conn| {
+        let user = request.principal.actor().map(|a| a.id.clone());
+        if let (Some(user), Some(key)) = (&user, &request.idempotency)
+            && let Some(stored) = idempotency::find(conn, user, key)?
+        {
+            return Ok(stored);
+        }
+        let outcome = if let Command::RotateKey = request.command {
+            rotate(conn, head, keystore, signer, previous_kid, settings, fault, &request.principal)?
+        } else {
+            let mut tx = Tx::new(conn, head, signer, &request.principal, settings, fault);
+            dispatch(&mut tx, &request.command)?
+        };
+        if let (Some(user), Some(key)) = (&user, &request.idempotency) {
+            idempotency::store(conn, user, key, &outcome, crate::time::now())?;
+        }
+        if request.dry_run {
+            return Err(JobError::DryRun(Box::new(outcome)));
+        }
+        Ok(outcome)
+    });
+    match result {
+        Ok(outcome) => Ok(outcome),
+        Err(JobError::DryRun(outcome)) => Ok(*outcome),
+        Err(JobError::Failed(e)) => Err(e),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn rotate(
+    conn: &mut DbConn,
+    head: &mut ChainHead,
+    keystore: &KeyStore,
+    signer: &mut KeyPair,
+    previous_kid: &mut Option<String>,
+    settings: &LedgerSettings,
+    fault: &AtomicBool,
+    principal: &Principal,
+) -> Result<Outcome, LedgerError> {
+    {
+        let tx = Tx::new(conn, head, signer, principal, settings, fault);
+        keys::may_rotate(&tx)?;
+    }
+    let fresh = keystore
+        .create(KeyPurpose::Audit)
+        .map_err(|e| LedgerError::Storage(e.to_string()))?;
+    let old = std::mem::replace(signer, fresh);
+    *previous_kid = Some(old.kid().to_string());
+    let previous = previous_kid.take();
+    let mut tx = Tx::new(conn, head, signer, principal, settings, fault);
+    let outcome = keys::register(&mut tx, signer, previous.as_deref());
+    if outcome.is_err() {
+        // The new key stays current on disk; the next round registers it and retires the old.
+        *previous_kid = previous;
+    }
+    outcome
+}
+
+fn dispatch(tx: &mut Tx<'_>, command: &Command) -> Result<Outcome, LedgerError> {
+    match command {
+        Command::CreateUser(c) => users::create(tx, c),
+        Command::UpdateUser(c) => users::update(tx, c),
+        Command::CreateParty(c) => parties::create(tx, c),
+        Command::UpdateParty(c) => parties::update(tx, c),
+        Command::RegisterContract(c) => contracts::register(tx, c),
+        Command::AmendContract(c) => contracts::amend(tx, c),
+        Command::ApproveContract { id } => contracts::approve(tx, id),
+        Command::RefuseContract { id, reason } => contracts::refuse(tx, id, reason),
+        Command::VoidContract { id, reason } => contracts::void(tx, id, reason),
+        Command::ReviewContract { id, verdict, note } => reviews::review(tx, id, *verdict, note),
+        Command::Import(c) => imports::import(tx, c),
+        Command::RotateKey => Err(LedgerError::Storage("key rotation is handled by the writer".into())),
+    }
+}
