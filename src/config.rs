@@ -31,6 +31,8 @@ pub struct Config {
     pub database_url: DatabaseUrl,
     /// Directory for signing keys (and the SQLite file by default).
     pub data_dir: PathBuf,
+    /// Reader connections in the pool.
+    pub database_pool_size: u32,
     /// Log filter in `tracing` syntax (`info`, `techledger=debug,info`, …).
     pub log: String,
     /// Tokens, passwords and login throttling.
@@ -54,6 +56,7 @@ impl Default for Config {
             port: 8000,
             database_url: DatabaseUrl::Sqlite(PathBuf::from("data/techledger.db")),
             data_dir: PathBuf::from("data"),
+            database_pool_size: 8,
             log: "info".into(),
             auth: AuthConfig::default(),
             ledger: LedgerConfig::default(),
@@ -315,6 +318,9 @@ impl Config {
     /// Rules serde cannot express.
     fn check(&self) -> Result<(), ConfigError> {
         let bad = |key: &str, why: &str| Err(ConfigError(format!("invalid value for `{key}`: {why}")));
+        if self.database_pool_size == 0 || self.database_pool_size > 256 {
+            return bad("database_pool_size", "must be between 1 and 256");
+        }
         if self.auth.token_lifetime_minutes == 0 || self.auth.token_lifetime_minutes > 7 * 24 * 60 {
             return bad("auth.token_lifetime_minutes", "must be between 1 and 10080");
         }

@@ -6,8 +6,9 @@
 pub mod canonical;
 pub mod chain;
 pub mod checkpoint;
+pub mod cli;
 pub mod entry;
 pub mod jwks;
 pub mod keys;
-
+pub mod reconcile;
 pub mod verify;

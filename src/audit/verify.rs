@@ -113,6 +113,11 @@ impl KeySet {
     fn get(&self, kid: &str) -> Option<&PublicKey> {
         self.keys.get(kid)
     }
+
+    /// The public key `kid`.
+    pub fn public(&self, kid: &str) -> Option<&VerifyingKey> {
+        self.keys.get(kid).map(|k| &k.key)
+    }
 }
 
 /// Decodes a base64url Ed25519 public key.
@@ -413,4 +418,90 @@ fn decode_json<T: for<'de> Deserialize<'de>>(part: &str) -> Option<T> {
 
 fn short(hash: &str) -> &str {
     hash.get(..12).unwrap_or(hash)
+}
+
+/// The full check of a database: the chain (order, links, hashes, signatures with the stored
+/// keys), the head row, then the reconciliation of every ledger table against the chain.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DatabaseVerification {
+    /// True when the chain verifies and every table reconciles.
+    pub ok: bool,
+    /// Entries verified.
+    pub entries: u64,
+    /// The first seq that does not hold (chain or reconciliation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_bad_seq: Option<i64>,
+    /// Why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Hash of the head entry, when the chain verifies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub head_hash: Option<String>,
+    /// The reconciliation, when the chain verifies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reconciliation: Option<super::reconcile::Reconciliation>,
+}
+
+/// Verifies and reconciles the database behind `conn`, reading the chain in pages.
+pub fn verify_database(conn: &mut crate::db::DbConn, threads: usize) -> Result<DatabaseVerification, super::chain::AuditError> {
+    let keys = super::jwks::key_set(&crate::db::models::audit_keys::all(conn)?);
+    let mut verifier = ChainVerifier::new(&keys, threads);
+    let mut replay = super::reconcile::Replay::default();
+    let mut after = 0;
+    loop {
+        let rows: Vec<super::chain::AuditRow> = {
+            use crate::db::schema::audit_entries;
+            use diesel::prelude::*;
+            audit_entries::table
+                .filter(audit_entries::seq.gt(after))
+                .order(audit_entries::seq.asc())
+                .limit(10_000)
+                .select(super::chain::AuditRow::as_select())
+                .load(conn)?
+        };
+        let Some(last) = rows.last() else { break };
+        after = last.seq;
+        for row in rows {
+            match row.into_entry() {
+                Ok(entry) => {
+                    replay.apply(&entry);
+                    verifier.push(entry);
+                }
+                Err(e) => verifier.unreadable(e.to_string()),
+            }
+        }
+        if verifier.failed() {
+            break;
+        }
+    }
+    let chain = verifier.finish();
+    let mut result = DatabaseVerification {
+        ok: chain.ok,
+        entries: chain.entries,
+        first_bad_seq: chain.first_bad_seq,
+        detail: chain.detail.clone(),
+        head_hash: chain.head_hash.clone(),
+        reconciliation: None,
+    };
+    if !chain.ok {
+        return Ok(result);
+    }
+    let head = super::chain::read_head(conn)?;
+    if head.seq != chain.entries as i64 || Some(&head.hash) != chain.head_hash.as_ref() {
+        result.ok = false;
+        result.first_bad_seq = Some(head.seq.min(chain.entries as i64) + 1);
+        result.detail = Some(format!(
+            "the chain head row says seq {} but the chain ends at seq {}: entries were removed or added behind the ledger",
+            head.seq, chain.entries
+        ));
+        return Ok(result);
+    }
+    let reconciliation = replay.compare(conn)?;
+    if let Some(first) = reconciliation.discrepancies.first() {
+        result.ok = false;
+        result.first_bad_seq = first.seq;
+        result.detail = Some(format!("{} {}: {}", first.table, first.key, first.detail));
+    }
+    result.reconciliation = Some(reconciliation);
+    Ok(result)
 }

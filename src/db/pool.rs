@@ -28,6 +28,9 @@ pub enum DbError {
     /// A migration failed.
     #[error("migration failed: {0}")]
     Migration(String),
+    /// A blocking database task did not finish.
+    #[error("{0}")]
+    Task(String),
 }
 
 /// SQLite settings for every connection: write-ahead log so readers never block the writer,

@@ -27,7 +27,7 @@ pub use command::{
     RowReport, UserUpdate,
 };
 pub use error::{FieldError, LedgerError};
-pub use writer::{Ledger, LedgerMetrics, LedgerSettings};
+pub use writer::{Ledger, LedgerMetrics, LedgerSettings, StartError};
 
 use serde::{Deserialize, Serialize};
 

@@ -1,0 +1,41 @@
+//! The JSON API under `/api/v1`, plus the public operational routes at the root.
+
+pub mod auth;
+pub mod catchers;
+pub mod json;
+pub mod openapi;
+pub mod ops;
+pub mod problem;
+pub mod users;
+pub mod written;
+
+use rocket::{Route, routes};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// Routes mounted at `/`.
+pub fn root_routes() -> Vec<Route> {
+    routes![ops::health, ops::metrics, ops::jwks, ops::openapi, ops::docs, ops::asset]
+}
+
+/// Routes mounted at `/api/v1`.
+pub fn routes() -> Vec<Route> {
+    routes![auth::login, auth::me, users::create, users::list, users::get_one, users::update]
+}
+
+/// A page of a list: `{"items":[…],"next":cursor|null}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Page<T: utoipa::ToSchema> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Cursor of the next page (`?after=`), or null on the last page.
+    pub next: Option<String>,
+}
+
+/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
+pub fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}

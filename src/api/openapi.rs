@@ -1,0 +1,49 @@
+//! The OpenAPI document, generated from the handlers' annotations.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{auth, ops, problem, users};
+
+/// The API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "techledger",
+        description = "Technology transaction ledger of the Linyi Technology Achievement Trading Centre (临沂市技术成果交易中心). Amounts are decimal strings in yuan; errors are application/problem+json.",
+        license(name = "Apache-2.0")
+    ),
+    paths(
+        ops::health, ops::metrics, ops::jwks,
+        auth::login, auth::me,
+        users::create, users::list, users::get_one, users::update,
+    ),
+    components(schemas(problem::Problem, crate::ledger::FieldError)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "operations", description = "Health, metrics"),
+        (name = "auth", description = "Signing in"),
+        (name = "users", description = "Users and roles (admins)"),
+        (name = "audit", description = "The signed, hash-chained audit trail"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+/// The document as JSON (built once).
+pub fn document_json() -> String {
+    static DOC: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| ApiDoc::openapi().to_pretty_json().unwrap_or_else(|_| "{}".into()));
+    DOC.clone()
+}

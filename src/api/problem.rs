@@ -1,0 +1,241 @@
+//! Errors over HTTP: every failure answers `application/problem+json` (RFC 9457) with the
+//! fields at fault named in `errors`. Every error of every layer is mapped to a status here,
+//! and only here.
+
+use std::io::Cursor;
+
+use rocket::http::{ContentType, Header, Status};
+use rocket::request::Request;
+use rocket::response::{self, Responder, Response};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::db::DbError;
+use crate::ledger::{FieldError, LedgerError};
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem (`urn:techledger:problem:<code>`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short summary of the kind of problem.
+    pub title: String,
+    /// HTTP status.
+    pub status: u16,
+    /// What happened, for a person.
+    pub detail: String,
+    /// Each bad field (empty when the problem is not about fields).
+    pub errors: Vec<FieldError>,
+    /// Request id (also in `X-Request-Id`), to quote to support.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// Extension members (e.g. `rejected` rows of an import).
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub extensions: Map<String, Value>,
+}
+
+impl Problem {
+    /// A problem of `status` with a stable `code`.
+    pub fn new(status: Status, code: &str, detail: impl Into<String>) -> Problem {
+        Problem {
+            kind: format!("urn:techledger:problem:{code}"),
+            title: status.reason().unwrap_or("Error").to_string(),
+            status: status.code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            request_id: None,
+            extensions: Map::new(),
+        }
+    }
+
+    /// With field errors.
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Problem {
+        self.errors = errors;
+        self
+    }
+}
+
+/// Every way an API request can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The write path refused or failed.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// Storage failed on the read path.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The request cannot be read at all (malformed JSON, a bad header).
+    #[error("{detail}")]
+    BadRequest {
+        /// What is wrong.
+        detail: String,
+        /// Fields at fault, if known.
+        errors: Vec<FieldError>,
+    },
+    /// The request is well-formed but its values are invalid.
+    #[error("invalid request")]
+    Invalid(Vec<FieldError>),
+    /// No token, or one that does not verify.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The role or office may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Nothing there.
+    #[error("{0}")]
+    NotFound(String),
+    /// The path exists, the method does not.
+    #[error("method not allowed")]
+    MethodNotAllowed(Vec<String>),
+    /// Too many failed logins.
+    #[error("too many attempts")]
+    TooManyRequests {
+        /// Seconds until the next attempt is allowed.
+        retry_after: u64,
+    },
+    /// The body is larger than allowed.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The body's media type is not accepted.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// Something of ours failed.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        ApiError::Db(DbError::Query(e))
+    }
+}
+
+impl From<crate::db::models::CorruptRow> for ApiError {
+    fn from(e: crate::db::models::CorruptRow) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl ApiError {
+    /// One invalid field.
+    pub fn invalid(field: &str, message: impl Into<String>, message_zh: impl Into<String>) -> ApiError {
+        ApiError::Invalid(vec![FieldError::new(field, message, message_zh)])
+    }
+
+    /// A 404 for `what`.
+    pub fn not_found(what: impl Into<String>) -> ApiError {
+        ApiError::NotFound(what.into())
+    }
+
+    /// The problem document and extra headers for this error.
+    pub fn to_problem(&self) -> (Problem, Vec<Header<'static>>) {
+        let mut headers = Vec::new();
+        let problem = match self {
+            ApiError::Ledger(e) => match e {
+                LedgerError::Invalid(errors) => {
+                    Problem::new(Status::UnprocessableEntity, "validation_failed", "the request has invalid fields")
+                        .with_errors(errors.clone())
+                }
+                LedgerError::NotFound { entity, id } => {
+                    Problem::new(Status::NotFound, "not_found", format!("{entity} {id} not found"))
+                }
+                LedgerError::Conflict { code, message, message_zh } => {
+                    let mut p = Problem::new(Status::Conflict, code, message.clone());
+                    p.extensions.insert("detail_zh".into(), Value::String(message_zh.clone()));
+                    p
+                }
+                LedgerError::Forbidden { message, message_zh } => {
+                    let mut p = Problem::new(Status::Forbidden, "forbidden", message.clone());
+                    p.extensions.insert("detail_zh".into(), Value::String(message_zh.clone()));
+                    p
+                }
+                LedgerError::ImportRejected(rows) => {
+                    let mut p = Problem::new(
+                        Status::UnprocessableEntity,
+                        "import_rejected",
+                        format!("{} rows were rejected; nothing was imported (use partial=true to import the good rows)", rows.len()),
+                    );
+                    p.extensions
+                        .insert("rejected".into(), serde_json::to_value(rows).unwrap_or(Value::Null));
+                    p
+                }
+                LedgerError::Storage(_) => internal(),
+                LedgerError::Unavailable => {
+                    Problem::new(Status::ServiceUnavailable, "unavailable", "the ledger is not accepting writes right now")
+                }
+            },
+            ApiError::Db(_) | ApiError::Internal(_) => internal(),
+            ApiError::BadRequest { detail, errors } => {
+                Problem::new(Status::BadRequest, "bad_request", detail.clone()).with_errors(errors.clone())
+            }
+            ApiError::Invalid(errors) => {
+                Problem::new(Status::UnprocessableEntity, "validation_failed", "the request has invalid fields")
+                    .with_errors(errors.clone())
+            }
+            ApiError::Unauthorized(detail) => {
+                headers.push(Header::new("WWW-Authenticate", "Bearer realm=\"techledger\""));
+                Problem::new(Status::Unauthorized, "unauthorized", detail.clone())
+            }
+            ApiError::Forbidden(detail) => Problem::new(Status::Forbidden, "forbidden", detail.clone()),
+            ApiError::NotFound(detail) => Problem::new(Status::NotFound, "not_found", detail.clone()),
+            ApiError::MethodNotAllowed(allowed) => {
+                headers.push(Header::new("Allow", allowed.join(", ")));
+                Problem::new(
+                    Status::MethodNotAllowed,
+                    "method_not_allowed",
+                    format!("this path answers {}", allowed.join(", ")),
+                )
+            }
+            ApiError::TooManyRequests { retry_after } => {
+                headers.push(Header::new("Retry-After", retry_after.to_string()));
+                Problem::new(
+                    Status::TooManyRequests,
+                    "too_many_requests",
+                    format!("too many failed attempts; try again in {retry_after} seconds"),
+                )
+            }
+            ApiError::TooLarge(detail) => Problem::new(Status::PayloadTooLarge, "too_large", detail.clone()),
+            ApiError::UnsupportedMediaType(detail) => {
+                Problem::new(Status::UnsupportedMediaType, "unsupported_media_type", detail.clone())
+            }
+        };
+        (problem, headers)
+    }
+}
+
+fn internal() -> Problem {
+    Problem::new(
+        Status::InternalServerError,
+        "internal",
+        "the server failed; the error was logged with this request's id",
+    )
+}
+
+/// Writes `problem` as the response.
+pub fn respond(req: &Request<'_>, mut problem: Problem, headers: Vec<Header<'static>>) -> response::Result<'static> {
+    problem.request_id = Some(crate::http::request_id(req).to_string());
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
+    let mut res = Response::build();
+    res.status(Status::from_code(problem.status).unwrap_or(Status::InternalServerError))
+        .header(ContentType::new("application", "problem+json"))
+        .sized_body(body.len(), Cursor::new(body));
+    for h in headers {
+        res.header(h);
+    }
+    res.ok()
+}
+
+impl<'r> Responder<'r, 'static> for ApiError {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        let (problem, headers) = self.to_problem();
+        if problem.status >= 500 {
+            tracing::error!(request_id = %crate::http::request_id(req), error = %self, "request failed");
+        }
+        respond(req, problem, headers)
+    }
+}
+
+/// Result of an API handler.
+pub type ApiResult<T> = Result<T, ApiError>;

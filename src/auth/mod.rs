@@ -1,0 +1,15 @@
+//! Who is asking and what they may do: argon2id passwords, Ed25519 login tokens (algorithm,
+//! key, issuer, audience and expiry pinned), a per-user token generation that revokes every
+//! token at once, role guards that make each route state its roles, and login throttling.
+
+pub mod guards;
+pub mod password;
+pub mod rate_limit;
+pub mod token;
+
+pub use guards::{
+    ADMIN, ANY_ROLE, AUDITOR, AuditReader, Authorized, AuthUser, LedgerReader, OFFICIAL, REGISTRAR, StatsReader,
+};
+pub use password::Passwords;
+pub use rate_limit::LoginLimiter;
+pub use token::{Claims, TokenIssuer};

@@ -1,0 +1,46 @@
+//! Static assets, embedded in the binary so that it serves the pages from anywhere with
+//! nothing fetched at build or run time.
+
+use std::io::Cursor;
+
+use rocket::http::{ContentType, Header, Status};
+use rocket::request::Request;
+use rocket::response::{self, Responder, Response};
+
+/// (path under /static, media type, bytes).
+const ASSETS: &[(&str, &str, &[u8])] = &[
+    ("vendor/echarts/echarts.min.js", "js", include_bytes!("../../static/vendor/echarts/echarts.min.js")),
+    ("vendor/rapidoc/rapidoc-min.js", "js", include_bytes!("../../static/vendor/rapidoc/rapidoc-min.js")),
+    ("app.css", "css", include_bytes!("../../static/app.css")),
+    ("app.js", "js", include_bytes!("../../static/app.js")),
+];
+
+/// An embedded asset.
+pub struct Asset {
+    media: &'static str,
+    bytes: &'static [u8],
+}
+
+/// The asset at `path`, if any.
+pub fn find(path: &str) -> Option<Asset> {
+    ASSETS
+        .iter()
+        .find(|(p, _, _)| *p == path)
+        .map(|(_, media, bytes)| Asset { media, bytes })
+}
+
+impl<'r> Responder<'r, 'static> for Asset {
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        let content_type = match self.media {
+            "js" => ContentType::JavaScript,
+            "css" => ContentType::CSS,
+            _ => ContentType::Binary,
+        };
+        Response::build()
+            .status(Status::Ok)
+            .header(content_type)
+            .header(Header::new("Cache-Control", "public, max-age=3600"))
+            .sized_body(self.bytes.len(), Cursor::new(self.bytes))
+            .ok()
+    }
+}

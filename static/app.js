@@ -1,0 +1,1 @@
+// techledger pages: shared helpers (filled in by the pages).
