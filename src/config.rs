@@ -371,6 +371,9 @@ fn one_line(error: figment::Error) -> String {
             .as_ref()
             .map(|m| match &m.source {
                 Some(figment::Source::File(p)) => format!(" (in {})", p.display()),
+                _ if m.name.contains("environment") && !e.path.is_empty() => {
+                    format!(" (from TECHLEDGER_{})", e.path.join("__").to_uppercase())
+                }
                 _ => format!(" (from {})", m.name),
             })
             .unwrap_or_default();

@@ -1,11 +1,13 @@
 //! The JSON API under `/api/v1`, plus the public operational routes at the root.
 
+pub mod audit;
 pub mod auth;
 pub mod catchers;
 pub mod json;
 pub mod openapi;
 pub mod ops;
 pub mod problem;
+pub mod query;
 pub mod users;
 pub mod written;
 
@@ -19,7 +21,21 @@ pub fn root_routes() -> Vec<Route> {
 
 /// Routes mounted at `/api/v1`.
 pub fn routes() -> Vec<Route> {
-    routes![auth::login, auth::me, users::create, users::list, users::get_one, users::update]
+    routes![
+        auth::login,
+        auth::me,
+        users::create,
+        users::list,
+        users::get_one,
+        users::update,
+        audit::entries,
+        audit::entry,
+        audit::export,
+        audit::current_checkpoint,
+        audit::checkpoints,
+        audit::verify,
+        audit::rotate_key,
+    ]
 }
 
 /// A page of a list: `{"items":[…],"next":cursor|null}`.

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, ops, problem, users};
+use super::{audit, auth, ops, problem, users};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -17,6 +17,8 @@ use super::{auth, ops, problem, users};
         ops::health, ops::metrics, ops::jwks,
         auth::login, auth::me,
         users::create, users::list, users::get_one, users::update,
+        audit::entries, audit::entry, audit::export, audit::current_checkpoint, audit::checkpoints,
+        audit::verify, audit::rotate_key,
     ),
     components(schemas(problem::Problem, crate::ledger::FieldError)),
     modifiers(&BearerAuth),

@@ -10,16 +10,13 @@ use serde::Deserialize;
 use super::json::ApiJson;
 use super::problem::{ApiError, ApiResult};
 use super::written::{IdempotencyHeader, Written};
-use crate::auth::guards::{ADMIN, Authorized};
+pub use crate::auth::guards::Admin;
 use crate::auth::{Passwords, password};
 use crate::db::Db;
 use crate::db::models::users as user_rows;
 use crate::domain::{OfficeCode, Role};
 use crate::ledger::{Command, FieldError, Ledger, NewUser, Request, UserUpdate};
 use crate::records::UserState;
-
-/// An admin.
-pub type Admin = Authorized<ADMIN>;
 
 /// A new user.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

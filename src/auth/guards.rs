@@ -22,6 +22,12 @@ pub const ADMIN: u8 = 8;
 /// Every role.
 pub const ANY_ROLE: u8 = REGISTRAR | AUDITOR | OFFICIAL | ADMIN;
 
+/// Registrars (write contracts and parties of their office).
+pub type Registrar = Authorized<REGISTRAR>;
+/// Auditors (review contracts).
+pub type Auditor = Authorized<AUDITOR>;
+/// Admins (users, keys).
+pub type Admin = Authorized<ADMIN>;
 /// Reads contracts, parties and their history (registrars, auditors, officials).
 pub type LedgerReader = Authorized<{ REGISTRAR | AUDITOR | OFFICIAL }>;
 /// Reads statistics, dashboards and reports (every role).

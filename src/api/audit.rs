@@ -1,0 +1,171 @@
+//! The audit trail over HTTP (auditors and admins): entries, the NDJSON export (streamed),
+//! checkpoints, verification, key rotation (admins).
+
+use rocket::http::ContentType;
+use rocket::response::stream::ByteStream;
+use rocket::serde::json::Json;
+use rocket::{State, get, post};
+use serde::Serialize;
+
+use super::problem::{ApiError, ApiResult};
+use super::written::Written;
+use crate::audit::chain::{self, AuditError};
+use crate::audit::checkpoint::{self, Checkpoint};
+use crate::audit::entry::AuditEntry;
+use crate::audit::verify::DatabaseVerification;
+use crate::auth::guards::{Admin, AuditReader};
+use crate::db::{Db, DbError};
+use crate::ledger::{Command, Ledger};
+
+impl From<AuditError> for ApiError {
+    fn from(e: AuditError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+fn db_err(e: AuditError) -> DbError {
+    DbError::Task(e.to_string())
+}
+
+/// A page of audit entries.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EntryPage {
+    /// Entries in seq order.
+    pub items: Vec<AuditEntry>,
+    /// `after_seq` of the next page, or null at the head.
+    pub next: Option<i64>,
+}
+
+/// Entries after `after_seq` (default 0), at most `limit` (default 50, max 500).
+#[utoipa::path(get, path = "/api/v1/audit/entries", tag = "audit", security(("bearer" = [])),
+    params(("after_seq" = Option<i64>, Query, description = "Entries with seq above this"),
+           ("limit" = Option<i64>, Query, description = "1–500, default 50")),
+    responses((status = 200, description = "Entries", body = EntryPage)))]
+#[get("/audit/entries?<after_seq>&<limit>")]
+pub async fn entries(
+    _reader: AuditReader,
+    after_seq: Option<&str>,
+    limit: Option<&str>,
+    db: &State<Db>,
+) -> ApiResult<Json<EntryPage>> {
+    let after = super::query::int("after_seq", after_seq, 0, 0, i64::MAX)?;
+    let limit = super::query::limit(limit)?;
+    let items = db
+        .run(move |conn| chain::entries_after(conn, after, limit).map_err(db_err))
+        .await?;
+    let next = (items.len() as i64 == limit).then(|| items.last().map(|e| e.seq)).flatten();
+    Ok(Json(EntryPage { items, next }))
+}
+
+/// One entry.
+#[utoipa::path(get, path = "/api/v1/audit/entries/{seq}", tag = "audit", security(("bearer" = [])),
+    params(("seq" = i64, Path, description = "Position in the chain")),
+    responses((status = 200, description = "The entry", body = AuditEntry), (status = 404, description = "No such entry", body = super::problem::Problem, content_type = "application/problem+json")))]
+#[get("/audit/entries/<seq>")]
+pub async fn entry(_reader: AuditReader, seq: &str, db: &State<Db>) -> ApiResult<Json<AuditEntry>> {
+    let n: i64 = seq
+        .parse()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| ApiError::not_found(format!("no audit entry {seq}")))?;
+    let mut page = db
+        .run(move |conn| chain::entries_after(conn, n - 1, 1).map_err(db_err))
+        .await?;
+    match page.pop() {
+        Some(e) if e.seq == n => Ok(Json(e)),
+        _ => Err(ApiError::not_found(format!("no audit entry {n}"))),
+    }
+}
+
+/// The whole chain as NDJSON, one canonical entry a line in seq order, streamed page by page.
+#[utoipa::path(get, path = "/api/v1/audit/export", tag = "audit", security(("bearer" = [])),
+    responses((status = 200, description = "application/x-ndjson", body = String, content_type = "application/x-ndjson")))]
+#[get("/audit/export")]
+pub fn export(_reader: AuditReader, db: &State<Db>) -> (ContentType, ByteStream![Vec<u8>]) {
+    let db = db.inner().clone();
+    let stream = ByteStream! {
+        let mut after = 0;
+        loop {
+            let page = db.run(move |conn| chain::entries_after(conn, after, 2000).map_err(db_err)).await;
+            let page = match page {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::error!(error = %e, "audit export stopped");
+                    break;
+                }
+            };
+            let Some(last) = page.last() else { break };
+            after = last.seq;
+            let mut chunk = Vec::with_capacity(page.len() * 800);
+            for entry in &page {
+                if let Ok(line) = entry.to_line() {
+                    chunk.extend_from_slice(line.as_bytes());
+                    chunk.push(b'\n');
+                }
+            }
+            yield chunk;
+        }
+    };
+    (ContentType::new("application", "x-ndjson"), stream)
+}
+
+/// A signed checkpoint of the chain as it stands (the stored one when it covers the head).
+#[utoipa::path(get, path = "/api/v1/audit/checkpoint", tag = "audit", security(("bearer" = [])),
+    responses((status = 200, description = "Signed checkpoint", body = Checkpoint)))]
+#[get("/audit/checkpoint")]
+pub async fn current_checkpoint(_reader: AuditReader, db: &State<Db>, ledger: &State<Ledger>) -> ApiResult<Json<Checkpoint>> {
+    let stored = db
+        .run(|conn| {
+            let head = chain::read_head(conn)?;
+            Ok::<_, DbError>(checkpoint::by_size(conn, head.seq)?)
+        })
+        .await?;
+    match stored {
+        Some(c) => Ok(Json(c)),
+        None => Ok(Json(ledger.checkpoint().await?)),
+    }
+}
+
+/// Stored checkpoints, newest first.
+#[utoipa::path(get, path = "/api/v1/audit/checkpoints", tag = "audit", security(("bearer" = [])),
+    params(("before" = Option<i64>, Query, description = "Tree sizes below this"), ("limit" = Option<i64>, Query, description = "1–500, default 50")),
+    responses((status = 200, description = "Checkpoints", body = super::Page<Checkpoint>)))]
+#[get("/audit/checkpoints?<before>&<limit>")]
+pub async fn checkpoints(
+    _reader: AuditReader,
+    before: Option<&str>,
+    limit: Option<&str>,
+    db: &State<Db>,
+) -> ApiResult<Json<super::Page<Checkpoint>>> {
+    let before = before
+        .map(|b| super::query::int("before", Some(b), 0, 0, i64::MAX))
+        .transpose()?;
+    let limit = super::query::limit(limit)?;
+    let items = db
+        .run(move |conn| checkpoint::list(conn, before, limit).map_err(DbError::from))
+        .await?;
+    let next = (items.len() as i64 == limit)
+        .then(|| items.last().map(|c| c.tree_size.to_string()))
+        .flatten();
+    Ok(Json(super::Page { items, next }))
+}
+
+/// Verifies the whole chain in the database and reconciles every ledger table with it.
+#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit", security(("bearer" = [])),
+    responses((status = 200, description = "Result (ok false names the first bad seq)", body = DatabaseVerification)))]
+#[get("/audit/verify")]
+pub async fn verify(_reader: AuditReader, db: &State<Db>) -> ApiResult<Json<DatabaseVerification>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let result = db
+        .run(move |conn| crate::audit::verify::verify_database(conn, threads).map_err(db_err))
+        .await?;
+    Ok(Json(result))
+}
+
+/// Rotates the audit signing key (admins); old entries stay verifiable with the old key.
+#[utoipa::path(post, path = "/api/v1/audit/keys/rotate", tag = "audit", security(("bearer" = [])),
+    responses((status = 201, description = "The new key", body = Object)))]
+#[post("/audit/keys/rotate")]
+pub async fn rotate_key(admin: Admin, ledger: &State<Ledger>) -> ApiResult<Written> {
+    Ok(Written(ledger.submit(admin.principal(), Command::RotateKey).await?))
+}
