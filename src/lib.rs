@@ -17,3 +17,6 @@ pub mod auth;
 pub mod http;
 pub mod web;
 pub mod cli;
+pub mod anomalies;
+pub mod demo;
+pub mod import;

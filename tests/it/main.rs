@@ -2,5 +2,8 @@
 
 mod support;
 
+mod anomalies;
 mod audit_chain;
+mod demo;
 mod foundation;
+mod import;

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds a real ledger with the techledger binary, exports its audit chain and JWKS, and
+# verifies them with tests/interop/verify_audit_export.py: PyJWT + hashlib, no project code.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=target/ci-venv
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+fi
+"$venv/bin/pip" install -q -r tests/interop/requirements.txt
+"$venv/bin/python" tests/interop/test_verifier_selfcheck.py >/dev/null
+
+cargo build -q --bin techledger
+bin="$PWD/target/debug/techledger"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export TECHLEDGER_DATA_DIR="$work/data" TECHLEDGER_DATABASE_URL="sqlite://$work/data/ledger.db"
+export TECHLEDGER_ADMIN_PASSWORD="interop-admin-password"
+cd "$work"
+echo "registrar password 1" | "$bin" user add --username reg1 --role registrar --office 371302 --password-stdin >/dev/null
+echo "auditor password 12" | "$bin" user add --username aud1 --role auditor --password-stdin >/dev/null
+"$bin" keygen --rotate >/dev/null
+if "$bin" demo --help >/dev/null 2>&1; then
+    "$bin" demo --contracts 300 --seed 7 >/dev/null
+fi
+"$bin" export audit > audit.jsonl
+"$bin" export jwks > jwks.json
+"$bin" verify audit.jsonl --jwks jwks.json
+cd - >/dev/null
+"$venv/bin/python" tests/interop/verify_audit_export.py "$work/audit.jsonl" --jwks "$work/jwks.json"
+# And a tampered copy must fail.
+sed '3s/"seq":3/"seq":3,"x":1/' "$work/audit.jsonl" > "$work/tampered.jsonl"
+if "$venv/bin/python" tests/interop/verify_audit_export.py "$work/tampered.jsonl" --jwks "$work/jwks.json" >/dev/null; then
+    echo "a tampered export verified" >&2
+    exit 1
+fi
+echo "interop: a tampered export is refused"
