@@ -108,6 +108,7 @@ pub async fn create(
         command,
         idempotency: idempotency.key("POST", "/api/v1/users", &body_hash),
         dry_run: false,
+        historical: false,
     };
     Ok(Written(ledger.execute(request).await?))
 }

@@ -247,6 +247,10 @@ pub struct NewContract {
     pub tech_field: TechField,
     /// IP type.
     pub ip_type: IpType,
+    /// When a registration office registered it before techledger existed (only from the
+    /// operator's shell, see `Request::historical`); absent means now.
+    #[serde(skip_serializing_if = "Option::is_none", with = "crate::records::timestamp::option")]
+    pub registered_at: Option<chrono::NaiveDateTime>,
 }
 
 /// Changes to a contract (a new version); `None` leaves a field as it is.

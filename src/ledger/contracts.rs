@@ -1,7 +1,7 @@
 //! `contract.register`, `contract.amend`, `contract.approve`, `contract.refuse`,
 //! `contract.void`.
 
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDateTime};
 use diesel::prelude::*;
 use serde_json::json;
 
@@ -56,12 +56,35 @@ pub(super) fn register_one(tx: &mut Tx<'_>, cmd: &NewContract) -> Result<Contrac
     let seller = materialise(tx, seller)?;
     let buyer = materialise(tx, buyer)?;
 
-    let large = cmd.technical_amount >= tx.settings.large_contract_threshold;
+    let historical = match cmd.registered_at {
+        Some(_) if !tx.historical => {
+            return Err(LedgerError::forbidden(
+                "a registration time can only be given when loading historical registrations from the shell",
+                "只有从命令行导入历史登记数据时才能指定登记时间",
+            ));
+        }
+        Some(at) if at > tx.now || at.date() < cmd.signed_on => {
+            return Err(LedgerError::invalid(
+                "registered_at",
+                "a historical registration lies between the signing date and now",
+                "历史登记时间应在签订日期之后、当前时间之前",
+            ));
+        }
+        other => other,
+    };
+    // A historical registration was already approved by its office; only new large contracts
+    // wait for a second registrar.
+    let large = historical.is_none() && cmd.technical_amount >= tx.settings.large_contract_threshold;
+    let registered_at = historical.unwrap_or(tx.now);
     let now = tx.now;
     let actor_id = actor.id.clone();
     let command = serde_json::to_value(cmd).map_err(|e| LedgerError::Storage(e.to_string()))?;
     let (state, _) = tx.change("contract.register", "contract", |conn, stamp| {
-        let registration_no = if large { None } else { Some(next_registration_no(conn, office, stamp)?) };
+        let registration_no = if large {
+            None
+        } else {
+            Some(next_registration_no(conn, office, registered_at)?)
+        };
         let state = ContractState {
             id: uuid::Uuid::now_v7().to_string(),
             registration_no,
@@ -88,7 +111,7 @@ pub(super) fn register_one(tx: &mut Tx<'_>, cmd: &NewContract) -> Result<Contrac
             introduced: is_introduced(cmd.contract_type, &seller.region, &buyer.region),
             created_by: actor_id.clone(),
             created_at: now,
-            registered_at: if large { None } else { Some(now) },
+            registered_at: if large { None } else { Some(registered_at) },
             approved_by: None,
             updated_at: now,
             audit_seq: stamp.seq,
@@ -242,7 +265,7 @@ fn decide(tx: &mut Tx<'_>, id: &str, refusal: Option<&str>) -> Result<Outcome, L
     let office = current.office;
     commit_change(tx, action, change, &current, next, reason, actor_id, command, move |conn, state, stamp| {
         if state.status == ContractStatus::Registered {
-            state.registration_no = Some(next_registration_no(conn, office, stamp)?);
+            state.registration_no = Some(next_registration_no(conn, office, stamp.at)?);
         }
         Ok(())
     })
@@ -314,10 +337,10 @@ fn record_version(
     Ok(())
 }
 
-/// The next registration number of `office` in the year of `stamp` (Asia/Shanghai): gap-free
+/// The next registration number of `office` in the year of `at` (Asia/Shanghai): gap-free
 /// because it is taken inside the transaction that holds the chain lock.
-fn next_registration_no(conn: &mut DbConn, office: OfficeCode, stamp: Stamp) -> Result<RegistrationNo, LedgerError> {
-    let year = crate::time::shanghai_date(stamp.at).year();
+fn next_registration_no(conn: &mut DbConn, office: OfficeCode, at: NaiveDateTime) -> Result<RegistrationNo, LedgerError> {
+    let year = crate::time::shanghai_date(at).year();
     let last: Option<i32> = registration_counters::table
         .filter(registration_counters::office.eq(office.code()))
         .filter(registration_counters::year.eq(year))

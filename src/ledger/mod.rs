@@ -100,6 +100,9 @@ pub struct Request {
     /// Validate and compute everything, then roll back: the answer a real run would give,
     /// with nothing written.
     pub dry_run: bool,
+    /// The operator's shell (never HTTP) loading registrations made before techledger: a
+    /// contract may then carry its historical registration time.
+    pub historical: bool,
 }
 
 impl Request {
@@ -110,6 +113,7 @@ impl Request {
             command,
             idempotency: None,
             dry_run: false,
+            historical: false,
         }
     }
 }

@@ -30,6 +30,8 @@ pub(super) struct Tx<'a> {
     pub settings: &'a LedgerSettings,
     fault: &'a AtomicBool,
     pub now: NaiveDateTime,
+    /// Historical registration times are allowed (the operator's shell).
+    pub historical: bool,
 }
 
 impl<'a> Tx<'a> {
@@ -49,6 +51,7 @@ impl<'a> Tx<'a> {
             settings,
             fault,
             now: crate::time::now(),
+            historical: false,
         }
     }
 
@@ -116,6 +119,7 @@ impl<'a> Tx<'a> {
             settings,
             fault,
             now,
+            historical,
         } = self;
         let result = diesel::Connection::transaction(&mut **conn, |c| {
             let mut inner = Tx {
@@ -126,6 +130,7 @@ impl<'a> Tx<'a> {
                 settings,
                 fault,
                 now: *now,
+                historical: *historical,
             };
             f(&mut inner)
         });

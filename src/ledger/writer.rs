@@ -458,6 +458,7 @@ fn run_request(
             rotate(conn, head, keystore, signer, previous_kid, settings, fault, &request.principal)?
         } else {
             let mut tx = Tx::new(conn, head, signer, &request.principal, settings, fault);
+            tx.historical = request.historical;
             dispatch(&mut tx, &request.command)?
         };
         if let (Some(user), Some(key)) = (&user, &request.idempotency) {

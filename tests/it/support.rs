@@ -319,6 +319,7 @@ pub fn contract(seller: u32, buyer: u32, amount: &str, technical: &str) -> techl
         technical_amount: Money::parse(technical).expect("amount"),
         tech_field: TechField::AdvancedManufacturing,
         ip_type: IpType::Patent,
+        registered_at: None,
     }
 }
 
