@@ -3,9 +3,13 @@
 pub mod audit;
 pub mod auth;
 pub mod catchers;
+pub mod contracts;
+pub mod fields;
+pub mod history;
 pub mod json;
 pub mod openapi;
 pub mod ops;
+pub mod parties;
 pub mod problem;
 pub mod query;
 pub mod users;
@@ -35,6 +39,22 @@ pub fn routes() -> Vec<Route> {
         audit::checkpoints,
         audit::verify,
         audit::rotate_key,
+        parties::create,
+        parties::list,
+        parties::get_one,
+        parties::update,
+        parties::history,
+        contracts::create,
+        contracts::list,
+        contracts::csv,
+        contracts::get_one,
+        contracts::by_number,
+        contracts::amend,
+        contracts::void,
+        contracts::approve,
+        contracts::refuse,
+        contracts::review,
+        contracts::history,
     ]
 }
 

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{audit, auth, ops, problem, users};
+use super::{audit, auth, contracts, ops, parties, problem, users};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -19,6 +19,10 @@ use super::{audit, auth, ops, problem, users};
         users::create, users::list, users::get_one, users::update,
         audit::entries, audit::entry, audit::export, audit::current_checkpoint, audit::checkpoints,
         audit::verify, audit::rotate_key,
+        parties::create, parties::list, parties::get_one, parties::update, parties::history,
+        contracts::create, contracts::list, contracts::csv, contracts::get_one, contracts::by_number,
+        contracts::amend, contracts::void, contracts::approve, contracts::refuse, contracts::review,
+        contracts::history,
     ),
     components(schemas(problem::Problem, crate::ledger::FieldError)),
     modifiers(&BearerAuth),
@@ -26,6 +30,8 @@ use super::{audit, auth, ops, problem, users};
         (name = "operations", description = "Health, metrics"),
         (name = "auth", description = "Signing in"),
         (name = "users", description = "Users and roles (admins)"),
+        (name = "parties", description = "Contract parties (合同主体)"),
+        (name = "contracts", description = "Technology contracts (技术合同)"),
         (name = "audit", description = "The signed, hash-chained audit trail"),
     )
 )]

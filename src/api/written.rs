@@ -66,3 +66,25 @@ impl<'r> FromRequest<'r> for IdempotencyHeader {
         }
     }
 }
+
+/// A file to download: its media type, a file name, and the body.
+pub struct Attachment<R> {
+    /// Media type.
+    pub content_type: ContentType,
+    /// File name offered to the browser (ASCII).
+    pub filename: String,
+    /// The body responder.
+    pub body: R,
+}
+
+impl<'r, 'o: 'r, R: Responder<'r, 'o>> Responder<'r, 'o> for Attachment<R> {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'o> {
+        let mut res = self.body.respond_to(req)?;
+        res.set_header(self.content_type);
+        res.set_header(Header::new(
+            "Content-Disposition",
+            format!("attachment; filename=\"{}\"", self.filename.replace('"', "")),
+        ));
+        Ok(res)
+    }
+}

@@ -1,0 +1,761 @@
+//! Contracts (技术合同): register, find, read, amend, void, approve/refuse large contracts,
+//! review, history, CSV export.
+
+use rocket::http::ContentType;
+use rocket::response::stream::ByteStream;
+use rocket::serde::json::Json;
+use rocket::{FromForm, State, get, post};
+use serde::{Deserialize, Serialize};
+
+use super::Page;
+use super::fields::Fields;
+use super::json::{ApiJson, BodyHash};
+use super::parties::PartyBody;
+use super::problem::{ApiError, ApiResult};
+use super::written::{Attachment, IdempotencyHeader, Written};
+use crate::auth::{Auditor, LedgerReader, Registrar};
+use crate::db::models::contracts::{self as contract_rows, ContractFilter};
+use crate::db::{Db, DbError};
+use crate::domain::{
+    ContractStatus, ContractType, IpType, Money, OfficeCode, RegistrationNo, ReviewState, Subtype, TechField,
+};
+use crate::ledger::{Command, ContractAmendment, Ledger, NewContract, PartyRef, Request};
+use crate::records::ContractState;
+
+/// A contract to register. Seller and buyer are given by id, or inline (matched on the credit
+/// code; created when new).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContractBody {
+    /// Title of the contract.
+    pub title: Option<String>,
+    /// development | transfer | licensing | consulting | service.
+    pub contract_type: Option<String>,
+    /// Sub-type code valid for the type (domain.md Part A).
+    pub subtype: Option<String>,
+    /// An existing seller.
+    pub seller_id: Option<String>,
+    /// An existing buyer.
+    pub buyer_id: Option<String>,
+    /// The seller's fields (instead of `seller_id`).
+    pub seller: Option<PartyBody>,
+    /// The buyer's fields (instead of `buyer_id`).
+    pub buyer: Option<PartyBody>,
+    /// Signing date, YYYY-MM-DD.
+    pub signed_on: Option<String>,
+    /// End of validity, YYYY-MM-DD.
+    pub valid_until: Option<String>,
+    /// 合同成交额 in yuan, a decimal string with at most 2 decimals.
+    #[schema(example = "1250000.00")]
+    pub contract_amount: Option<String>,
+    /// 技术交易额 in yuan, never above the contract amount.
+    #[schema(example = "1000000.00")]
+    pub technical_amount: Option<String>,
+    /// Technical field code.
+    pub tech_field: Option<String>,
+    /// IP type code.
+    pub ip_type: Option<String>,
+}
+
+fn party_ref(
+    fields: &mut Fields,
+    side: &str,
+    id: &Option<String>,
+    inline: &Option<PartyBody>,
+) -> Option<PartyRef> {
+    match (id.as_deref().map(str::trim).filter(|s| !s.is_empty()), inline) {
+        (Some(id), None) => Some(PartyRef::Id(id.to_string())),
+        (None, Some(body)) => body.parse(fields, &format!("{side}.")).map(PartyRef::Inline),
+        (Some(_), Some(_)) => {
+            fields.push(crate::ledger::FieldError::new(
+                format!("{side}_id"),
+                format!("give {side}_id or {side}, not both"),
+                "只能填写主体编号或主体信息之一",
+            ));
+            None
+        }
+        (None, None) => {
+            fields.push(crate::ledger::FieldError::new(
+                format!("{side}_id"),
+                format!("required: {side}_id, or {side} with the party's fields"),
+                "必须指定合同主体",
+            ));
+            None
+        }
+    }
+}
+
+impl ContractBody {
+    /// Parses every field, recording every error.
+    pub fn parse(&self) -> Result<NewContract, ApiError> {
+        let mut f = Fields::new();
+        let title = f.text("title", self.title.as_deref(), 300);
+        let contract_type = f.required("contract_type", self.contract_type.as_deref(), ContractType::from_code);
+        let subtype = match contract_type {
+            Some(t) => f.optional("subtype", self.subtype.as_deref(), |s| Subtype::parse(t, s)),
+            None => None,
+        };
+        let seller = party_ref(&mut f, "seller", &self.seller_id, &self.seller);
+        let buyer = party_ref(&mut f, "buyer", &self.buyer_id, &self.buyer);
+        let signed_on = f.date("signed_on", self.signed_on.as_deref());
+        let valid_until = f.optional_date("valid_until", self.valid_until.as_deref());
+        let contract_amount = f.required("contract_amount", self.contract_amount.as_deref(), Money::parse);
+        let technical_amount = f.required("technical_amount", self.technical_amount.as_deref(), Money::parse);
+        let tech_field = f.required("tech_field", self.tech_field.as_deref(), TechField::from_code);
+        let ip_type = f.required("ip_type", self.ip_type.as_deref(), IpType::from_code);
+        if let (Some(c), Some(t)) = (contract_amount, technical_amount)
+            && t > c
+        {
+            f.push(crate::ledger::FieldError::new(
+                "technical_amount",
+                format!("the technical amount ({t}) may not exceed the contract amount ({c})"),
+                format!("技术交易额（{t}元）不能高于合同成交额（{c}元）"),
+            ));
+        }
+        let incomplete = f.has_errors();
+        f.finish()?;
+        let (
+            Some(title),
+            Some(contract_type),
+            Some(seller),
+            Some(buyer),
+            Some(signed_on),
+            Some(contract_amount),
+            Some(technical_amount),
+            Some(tech_field),
+            Some(ip_type),
+        ) = (title, contract_type, seller, buyer, signed_on, contract_amount, technical_amount, tech_field, ip_type)
+        else {
+            return Err(ApiError::Internal(format!("incomplete contract without errors ({incomplete})")));
+        };
+        Ok(NewContract {
+            title,
+            contract_type,
+            subtype,
+            seller,
+            buyer,
+            signed_on,
+            valid_until,
+            contract_amount,
+            technical_amount,
+            tech_field,
+            ip_type,
+            registered_at: None,
+        })
+    }
+}
+
+async fn execute(
+    ledger: &Ledger,
+    principal: crate::ledger::Principal,
+    command: Command,
+    idempotency: &IdempotencyHeader,
+    path: &str,
+    body: &BodyHash,
+) -> ApiResult<Written> {
+    let request = Request {
+        idempotency: idempotency.key("POST", path, body),
+        ..Request::new(principal, command)
+    };
+    Ok(Written(ledger.execute(request).await?))
+}
+
+/// Registers a contract. It is `registered` with its number at once, unless its technical
+/// amount is at or above the large-contract threshold: then it is `pending`, without a
+/// number, and counts nowhere until a second registrar of the office approves it.
+#[utoipa::path(post, path = "/api/v1/contracts", tag = "contracts", security(("bearer" = [])), request_body = ContractBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry safety: the same key and body return the first answer")),
+    responses((status = 201, description = "Registered or pending", body = ContractState),
+        (status = 403, description = "Not a registrar", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Idempotency key reused with another body", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, each named", body = super::problem::Problem, content_type = "application/problem+json")))]
+#[post("/contracts", data = "<body>")]
+pub async fn create(
+    registrar: Registrar,
+    idempotency: IdempotencyHeader,
+    body: ApiJson<ContractBody>,
+    ledger: &State<Ledger>,
+) -> ApiResult<Written> {
+    let ApiJson(body, hash) = body;
+    let contract = body.parse()?;
+    execute(ledger, registrar.principal(), Command::RegisterContract(contract), &idempotency, "/api/v1/contracts", &hash).await
+}
+
+/// Filters of the contract list, as query parameters.
+#[derive(Debug, Default, FromForm)]
+pub struct ListQuery<'r> {
+    year: Option<&'r str>,
+    office: Option<&'r str>,
+    contract_type: Option<&'r str>,
+    tech_field: Option<&'r str>,
+    status: Option<&'r str>,
+    review: Option<&'r str>,
+    party: Option<&'r str>,
+    q: Option<&'r str>,
+    signed_from: Option<&'r str>,
+    signed_to: Option<&'r str>,
+    limit: Option<&'r str>,
+    after: Option<&'r str>,
+}
+
+impl ListQuery<'_> {
+    /// The filter, every bad parameter named.
+    pub fn filter(&self) -> ApiResult<ContractFilter> {
+        let mut f = Fields::new();
+        let code = |f: &mut Fields, name: &str, v: Option<&str>, check: &dyn Fn(&str) -> Result<String, crate::domain::UnknownCode>| {
+            f.optional(name, v, check)
+        };
+        let filter = ContractFilter {
+            year: match self.year {
+                None | Some("") => None,
+                Some(y) => Some(super::query::int("year", Some(y), 0, 2000, 2999)? as i32),
+            },
+            office: code(&mut f, "office", self.office, &|s| OfficeCode::parse(s).map(|o| o.code().to_string())),
+            contract_type: code(&mut f, "contract_type", self.contract_type, &|s| {
+                ContractType::from_code(s).map(|o| o.code().to_string())
+            }),
+            tech_field: code(&mut f, "tech_field", self.tech_field, &|s| TechField::from_code(s).map(|o| o.code().to_string())),
+            status: code(&mut f, "status", self.status, &|s| ContractStatus::from_code(s).map(|o| o.code().to_string())),
+            review: code(&mut f, "review", self.review, &|s| ReviewState::from_code(s).map(|o| o.code().to_string())),
+            party: self.party.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string),
+            q: self.q.map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(100).collect()),
+            signed_from: f.optional_date("signed_from", self.signed_from),
+            signed_to: f.optional_date("signed_to", self.signed_to),
+        };
+        f.finish()?;
+        Ok(filter)
+    }
+}
+
+/// A contract with its parties' names, as lists and the detail view show it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ContractView {
+    /// The contract.
+    #[serde(flatten)]
+    pub contract: ContractState,
+    /// The seller's current name.
+    pub seller_name: String,
+    /// The buyer's current name.
+    pub buyer_name: String,
+}
+
+/// Adds party names to contract rows (one query for all of them).
+pub fn with_names(
+    conn: &mut crate::db::DbConn,
+    rows: Vec<crate::db::models::contracts::ContractRow>,
+) -> Result<Vec<ContractView>, ApiError> {
+    use diesel::prelude::*;
+    use crate::db::schema::parties;
+    let mut ids: Vec<String> = rows.iter().flat_map(|r| [r.seller_id.clone(), r.buyer_id.clone()]).collect();
+    ids.sort();
+    ids.dedup();
+    let names: std::collections::HashMap<String, String> = parties::table
+        .filter(parties::id.eq_any(&ids))
+        .select((parties::id, parties::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    rows.into_iter()
+        .map(|r| {
+            let seller_name = names.get(&r.seller_id).cloned().unwrap_or_default();
+            let buyer_name = names.get(&r.buyer_id).cloned().unwrap_or_default();
+            Ok(ContractView {
+                contract: ContractState::from_row(r)?,
+                seller_name,
+                buyer_name,
+            })
+        })
+        .collect()
+}
+
+/// Contracts matching the filters, newest first.
+#[utoipa::path(get, path = "/api/v1/contracts", tag = "contracts", security(("bearer" = [])),
+    params(
+        ("year" = Option<i32>, Query, description = "Registration year"),
+        ("office" = Option<String>, Query, description = "Registering office code"),
+        ("contract_type" = Option<String>, Query, description = "Type code"),
+        ("tech_field" = Option<String>, Query, description = "Technical field code"),
+        ("status" = Option<String>, Query, description = "pending | registered | refused | voided"),
+        ("review" = Option<String>, Query, description = "unreviewed | confirmed | disputed"),
+        ("party" = Option<String>, Query, description = "Seller or buyer id"),
+        ("q" = Option<String>, Query, description = "Substring of the title, registration number or a party's name"),
+        ("signed_from" = Option<String>, Query, description = "Signed on or after (YYYY-MM-DD)"),
+        ("signed_to" = Option<String>, Query, description = "Signed on or before (YYYY-MM-DD)"),
+        ("limit" = Option<i64>, Query, description = "1–500, default 50"),
+        ("after" = Option<String>, Query, description = "Cursor from `next`"),
+    ),
+    responses((status = 200, description = "A page of contracts", body = Page<ContractView>),
+        (status = 422, description = "A bad filter, named", body = super::problem::Problem, content_type = "application/problem+json")))]
+#[get("/contracts?<query..>")]
+pub async fn list(_reader: LedgerReader, query: ListQuery<'_>, db: &State<Db>) -> ApiResult<Json<Page<ContractView>>> {
+    let filter = query.filter()?;
+    let limit = super::query::limit(query.limit)?;
+    let after = query.after.map(str::to_string);
+    let items = db
+        .run(move |conn| {
+            let rows = contract_rows::list(conn, &filter, after.as_deref(), limit).map_err(DbError::from)?;
+            with_names(conn, rows)
+        })
+        .await?;
+    let next = (items.len() as i64 == limit).then(|| items.last().map(|c| c.contract.id.clone())).flatten();
+    Ok(Json(Page { items, next }))
+}
+
+/// The same filters as CSV (UTF-8 with BOM, Chinese headers, amounts in yuan).
+#[utoipa::path(get, path = "/api/v1/contracts.csv", tag = "contracts", security(("bearer" = [])),
+    responses((status = 200, description = "text/csv", body = String, content_type = "text/csv")))]
+#[get("/contracts.csv?<query..>")]
+pub async fn csv(
+    _reader: LedgerReader,
+    query: ListQuery<'_>,
+    db: &State<Db>,
+) -> ApiResult<Attachment<ByteStream![Vec<u8>]>> {
+    let filter = query.filter()?;
+    let db = db.inner().clone();
+    let stream = ByteStream! {
+        let mut header = vec![0xEF, 0xBB, 0xBF];
+        header.extend(csv_line(&CSV_HEADERS.iter().map(|s| s.to_string()).collect::<Vec<_>>()));
+        yield header;
+        let mut after: Option<String> = None;
+        loop {
+            let f = filter.clone();
+            let cursor = after.clone();
+            let page = db.run(move |conn| {
+                let rows = contract_rows::list(conn, &f, cursor.as_deref(), 1000).map_err(DbError::from)?;
+                with_names(conn, rows)
+            }).await;
+            let page = match page {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::error!(error = %e, "CSV export stopped");
+                    break;
+                }
+            };
+            let Some(last) = page.last() else { break };
+            after = Some(last.contract.id.clone());
+            let mut chunk = Vec::new();
+            for c in &page {
+                chunk.extend(csv_line(&csv_fields(c)));
+            }
+            let done = page.len() < 1000;
+            yield chunk;
+            if done {
+                break;
+            }
+        }
+    };
+    Ok(Attachment {
+        content_type: ContentType::new("text", "csv").with_params(("charset", "utf-8")),
+        filename: "contracts.csv".into(),
+        body: stream,
+    })
+}
+
+const CSV_HEADERS: [&str; 20] = [
+    "登记号", "合同名称", "合同类型", "合同子类型", "卖方", "卖方编号", "买方", "买方编号", "签订日期", "有效期至",
+    "合同成交额（元）", "技术交易额（元）", "技术领域", "知识产权类型", "登记点", "状态", "审核", "流向", "登记时间", "编号",
+];
+
+fn csv_fields(c: &ContractView) -> Vec<String> {
+    let s = &c.contract;
+    vec![
+        s.registration_no.as_ref().map(|n| n.as_str().to_string()).unwrap_or_default(),
+        s.title.clone(),
+        s.contract_type.label_zh().to_string(),
+        s.subtype
+            .as_deref()
+            .and_then(|code| Subtype::parse(s.contract_type, code).ok())
+            .map(|st| st.label_zh().to_string())
+            .unwrap_or_default(),
+        c.seller_name.clone(),
+        s.seller_id.clone(),
+        c.buyer_name.clone(),
+        s.buyer_id.clone(),
+        s.signed_on.to_string(),
+        s.valid_until.map(|d| d.to_string()).unwrap_or_default(),
+        s.contract_amount.to_string(),
+        s.technical_amount.to_string(),
+        s.tech_field.label_zh().to_string(),
+        s.ip_type.label_zh().to_string(),
+        s.office.name_zh().to_string(),
+        s.status.label_zh().to_string(),
+        s.review.label_zh().to_string(),
+        s.flow.label_zh().to_string(),
+        s.registered_at.map(crate::time::rfc3339).unwrap_or_default(),
+        s.id.clone(),
+    ]
+}
+
+fn csv_line(fields: &[String]) -> Vec<u8> {
+    let mut writer = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(Vec::new());
+    // Cells that a spreadsheet would run as formulas are prefixed with an apostrophe.
+    let safe: Vec<String> = fields
+        .iter()
+        .map(|f| if f.starts_with(['=', '+', '-', '@']) { format!("'{f}") } else { f.clone() })
+        .collect();
+    let _ = writer.write_record(&safe);
+    writer.into_inner().unwrap_or_default()
+}
+
+/// Loads a contract view or 404.
+pub async fn load(db: &Db, id: &str) -> ApiResult<ContractView> {
+    let key = id.to_string();
+    let mut views = db
+        .run(move |conn| {
+            let row = contract_rows::by_id(conn, &key).map_err(DbError::from)?;
+            with_names(conn, row.into_iter().collect())
+        })
+        .await?;
+    views.pop().ok_or_else(|| ApiError::not_found(format!("contract {id} not found")))
+}
+
+/// One contract.
+#[utoipa::path(get, path = "/api/v1/contracts/{id}", tag = "contracts", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Contract id")),
+    responses((status = 200, description = "The contract", body = ContractView), (status = 404, description = "No such contract", body = super::problem::Problem, content_type = "application/problem+json")))]
+#[get("/contracts/<id>")]
+pub async fn get_one(_reader: LedgerReader, id: &str, db: &State<Db>) -> ApiResult<Json<ContractView>> {
+    Ok(Json(load(db, id).await?))
+}
+
+/// The contract with a registration number.
+#[utoipa::path(get, path = "/api/v1/contracts/by-number/{registration_no}", tag = "contracts", security(("bearer" = [])),
+    params(("registration_no" = String, Path, description = "16-digit registration number")),
+    responses((status = 200, description = "The contract", body = ContractView), (status = 404, description = "No such contract", body = super::problem::Problem, content_type = "application/problem+json")))]
+#[get("/contracts/by-number/<registration_no>")]
+pub async fn by_number(_reader: LedgerReader, registration_no: &str, db: &State<Db>) -> ApiResult<Json<ContractView>> {
+    let no = RegistrationNo::parse(registration_no)
+        .map_err(|_| ApiError::not_found(format!("no contract numbered {registration_no}")))?;
+    let key = no.as_str().to_string();
+    let mut views = db
+        .run(move |conn| {
+            let row = contract_rows::by_registration_no(conn, &key).map_err(DbError::from)?;
+            with_names(conn, row.into_iter().collect())
+        })
+        .await?;
+    views
+        .pop()
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no contract numbered {registration_no}")))
+}
+
+/// Changes to a contract; absent fields stay as they are. A reason is required.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AmendmentBody {
+    /// New title.
+    pub title: Option<String>,
+    /// New type.
+    pub contract_type: Option<String>,
+    /// New sub-type (`null` removes it).
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub subtype: Option<Option<String>>,
+    /// New seller id.
+    pub seller_id: Option<String>,
+    /// New buyer id.
+    pub buyer_id: Option<String>,
+    /// New signing date.
+    pub signed_on: Option<String>,
+    /// New end of validity (`null` removes it).
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub valid_until: Option<Option<String>>,
+    /// New contract amount.
+    pub contract_amount: Option<String>,
+    /// New technical amount.
+    pub technical_amount: Option<String>,
+    /// New technical field.
+    pub tech_field: Option<String>,
+    /// New IP type.
+    pub ip_type: Option<String>,
+    /// Why (变更原因), required.
+    pub reason: Option<String>,
+}
+
+/// Amends a contract: a new version with a reason; amounts may go up or down.
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/amendments", tag = "contracts", security(("bearer" = [])), request_body = AmendmentBody,
+    params(("id" = String, Path, description = "Contract id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry safety")),
+    responses((status = 200, description = "The new version", body = ContractState),
+        (status = 403, description = "Another office's contract", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The contract is voided or refused", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = super::problem::Problem, content_type = "application/problem+json")))]
+#[post("/contracts/<id>/amendments", data = "<body>")]
+pub async fn amend(
+    registrar: Registrar,
+    id: &str,
+    idempotency: IdempotencyHeader,
+    body: ApiJson<AmendmentBody>,
+    ledger: &State<Ledger>,
+) -> ApiResult<Written> {
+    let ApiJson(body, hash) = body;
+    let mut f = Fields::new();
+    let title = match &body.title {
+        Some(_) => f.text("title", body.title.as_deref(), 300),
+        None => None,
+    };
+    let contract_type = f.optional("contract_type", body.contract_type.as_deref(), ContractType::from_code);
+    let signed_on = f.optional_date("signed_on", body.signed_on.as_deref());
+    let valid_until = body.valid_until.as_ref().map(|v| f.optional_date("valid_until", v.as_deref()));
+    let contract_amount = f.optional("contract_amount", body.contract_amount.as_deref(), Money::parse);
+    let technical_amount = f.optional("technical_amount", body.technical_amount.as_deref(), Money::parse);
+    let tech_field = f.optional("tech_field", body.tech_field.as_deref(), TechField::from_code);
+    let ip_type = f.optional("ip_type", body.ip_type.as_deref(), IpType::from_code);
+    let reason = f.text("reason", body.reason.as_deref(), 1000);
+    f.finish()?;
+    let command = Command::AmendContract(ContractAmendment {
+        id: id.to_string(),
+        title,
+        contract_type,
+        subtype: body.subtype.map(|s| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())),
+        seller_id: body.seller_id,
+        buyer_id: body.buyer_id,
+        signed_on,
+        valid_until,
+        contract_amount,
+        technical_amount,
+        tech_field,
+        ip_type,
+        reason: reason.unwrap_or_default(),
+    });
+    let path = format!("/api/v1/contracts/{id}/amendments");
+    execute(ledger, registrar.principal(), command, &idempotency, &path, &hash).await
+}
+
+/// A reason (void, refuse).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonBody {
+    /// Why.
+    pub reason: Option<String>,
+}
+
+/// Voids (注销) a contract: its amounts leave every total.
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/void", tag = "contracts", security(("bearer" = [])), request_body = ReasonBody,
+    params(("id" = String, Path, description = "Contract id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry safety")),
+    responses((status = 200, description = "Voided", body = ContractState),
+        (status = 403, description = "Another office's contract", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already voided or refused", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason", body = super::problem::Problem, content_type = "application/problem+json")))]
+#[post("/contracts/<id>/void", data = "<body>")]
+pub async fn void(
+    registrar: Registrar,
+    id: &str,
+    idempotency: IdempotencyHeader,
+    body: ApiJson<ReasonBody>,
+    ledger: &State<Ledger>,
+) -> ApiResult<Written> {
+    let ApiJson(body, hash) = body;
+    let mut f = Fields::new();
+    let reason = f.text("reason", body.reason.as_deref(), 1000);
+    f.finish()?;
+    let command = Command::VoidContract {
+        id: id.to_string(),
+        reason: reason.unwrap_or_default(),
+    };
+    let path = format!("/api/v1/contracts/{id}/void");
+    execute(ledger, registrar.principal(), command, &idempotency, &path, &hash).await
+}
+
+/// Approves a pending large contract: a registrar of its office who did not record it.
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/approve", tag = "contracts", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Contract id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry safety")),
+    responses((status = 200, description = "Registered, with its number", body = ContractState),
+        (status = 403, description = "Your own contract, or another office's", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not pending", body = super::problem::Problem, content_type = "application/problem+json")))]
+#[post("/contracts/<id>/approve")]
+pub async fn approve(registrar: Registrar, id: &str, idempotency: IdempotencyHeader, ledger: &State<Ledger>) -> ApiResult<Written> {
+    let path = format!("/api/v1/contracts/{id}/approve");
+    let empty = BodyHash(crate::audit::entry::sha256_hex(b""));
+    execute(ledger, registrar.principal(), Command::ApproveContract { id: id.to_string() }, &idempotency, &path, &empty).await
+}
+
+/// Refuses a pending large contract, with a reason.
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/refuse", tag = "contracts", security(("bearer" = [])), request_body = ReasonBody,
+    params(("id" = String, Path, description = "Contract id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry safety")),
+    responses((status = 200, description = "Refused", body = ContractState),
+        (status = 403, description = "Your own contract, or another office's", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not pending", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason", body = super::problem::Problem, content_type = "application/problem+json")))]
+#[post("/contracts/<id>/refuse", data = "<body>")]
+pub async fn refuse(
+    registrar: Registrar,
+    id: &str,
+    idempotency: IdempotencyHeader,
+    body: ApiJson<ReasonBody>,
+    ledger: &State<Ledger>,
+) -> ApiResult<Written> {
+    let ApiJson(body, hash) = body;
+    let mut f = Fields::new();
+    let reason = f.text("reason", body.reason.as_deref(), 1000);
+    f.finish()?;
+    let command = Command::RefuseContract {
+        id: id.to_string(),
+        reason: reason.unwrap_or_default(),
+    };
+    let path = format!("/api/v1/contracts/{id}/refuse");
+    execute(ledger, registrar.principal(), command, &idempotency, &path, &hash).await
+}
+
+/// An auditor's review.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewBody {
+    /// confirmed | disputed.
+    pub verdict: Option<String>,
+    /// The auditor's note (required for a dispute).
+    pub note: Option<String>,
+}
+
+/// Reviews a contract (auditors): confirmed, or disputed with a note. A disputed contract
+/// stays counted but is flagged everywhere.
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/reviews", tag = "contracts", security(("bearer" = [])), request_body = ReviewBody,
+    params(("id" = String, Path, description = "Contract id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry safety")),
+    responses((status = 201, description = "The review", body = crate::records::ReviewRecord),
+        (status = 403, description = "Not an auditor", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not reviewable (pending or refused)", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = super::problem::Problem, content_type = "application/problem+json")))]
+#[post("/contracts/<id>/reviews", data = "<body>")]
+pub async fn review(
+    auditor: Auditor,
+    id: &str,
+    idempotency: IdempotencyHeader,
+    body: ApiJson<ReviewBody>,
+    ledger: &State<Ledger>,
+) -> ApiResult<Written> {
+    let ApiJson(body, hash) = body;
+    let mut f = Fields::new();
+    let verdict = f.required("verdict", body.verdict.as_deref(), ReviewState::from_code);
+    f.finish()?;
+    let command = Command::ReviewContract {
+        id: id.to_string(),
+        verdict: verdict.unwrap_or(ReviewState::Unreviewed),
+        note: body.note.unwrap_or_default(),
+    };
+    let path = format!("/api/v1/contracts/{id}/reviews");
+    execute(ledger, auditor.principal(), command, &idempotency, &path, &hash).await
+}
+
+/// One version of a contract.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct VersionView {
+    /// Version number.
+    pub version: i32,
+    /// register | amend | approve | refuse | void.
+    pub change: String,
+    /// Status after the change.
+    pub status: String,
+    /// Why (amend, refuse, void).
+    pub reason: Option<String>,
+    /// Who.
+    pub actor: super::history::ActorView,
+    /// When (RFC 3339).
+    pub at: String,
+    /// Its audit entry.
+    pub audit_seq: i64,
+    /// The contract's fields in this version.
+    #[schema(value_type = Object)]
+    pub fields: serde_json::Value,
+    /// What changed from the previous version.
+    pub diff: Vec<super::history::Change>,
+}
+
+/// One review of a contract.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReviewView {
+    /// Review id.
+    pub id: String,
+    /// confirmed | disputed.
+    pub verdict: String,
+    /// The auditor's note.
+    pub note: String,
+    /// The version reviewed.
+    pub contract_version: i32,
+    /// The auditor.
+    pub reviewer: super::history::ActorView,
+    /// When.
+    pub at: String,
+    /// Its audit entry.
+    pub audit_seq: i64,
+}
+
+/// A contract's whole history.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ContractHistory {
+    /// The contract as it stands.
+    pub contract: ContractView,
+    /// Every version, oldest first.
+    pub versions: Vec<VersionView>,
+    /// Every review, oldest first.
+    pub reviews: Vec<ReviewView>,
+}
+
+/// Every version (with a field-by-field diff) and every review of a contract, each with who,
+/// when, why and its audit entry.
+#[utoipa::path(get, path = "/api/v1/contracts/{id}/history", tag = "contracts", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Contract id")),
+    responses((status = 200, description = "The history", body = ContractHistory), (status = 404, description = "No such contract", body = super::problem::Problem, content_type = "application/problem+json")))]
+#[get("/contracts/<id>/history")]
+pub async fn history(_reader: LedgerReader, id: &str, db: &State<Db>) -> ApiResult<Json<ContractHistory>> {
+    let contract = load(db, id).await?;
+    let key = id.to_string();
+    let (versions, reviews, users) = db
+        .run(move |conn| {
+            Ok::<_, DbError>((
+                contract_rows::versions(conn, &key)?,
+                contract_rows::reviews_of(conn, &key)?,
+                crate::db::models::users::all(conn)?,
+            ))
+        })
+        .await?;
+    let names = super::history::actor_names(&users);
+    let mut previous: Option<serde_json::Value> = None;
+    let mut out = Vec::with_capacity(versions.len());
+    for v in versions {
+        let fields = serde_json::json!({
+            "registration_no": v.registration_no,
+            "status": v.status,
+            "title": v.title,
+            "contract_type": v.contract_type,
+            "subtype": v.subtype,
+            "seller_id": v.seller_id,
+            "buyer_id": v.buyer_id,
+            "signed_on": v.signed_on.to_string(),
+            "valid_until": v.valid_until.map(|d| d.to_string()),
+            "contract_amount": Money::from_fen(v.contract_amount_fen).map(|m| m.to_string()).unwrap_or_default(),
+            "technical_amount": Money::from_fen(v.technical_amount_fen).map(|m| m.to_string()).unwrap_or_default(),
+            "tech_field": v.tech_field,
+            "ip_type": v.ip_type,
+        });
+        let diff = super::history::diff(previous.as_ref(), &fields);
+        previous = Some(fields.clone());
+        out.push(VersionView {
+            version: v.version,
+            change: v.change,
+            status: v.status,
+            reason: v.reason,
+            actor: super::history::actor(&names, &v.actor_id),
+            at: crate::time::rfc3339(v.recorded_at),
+            audit_seq: v.audit_seq,
+            fields,
+            diff,
+        });
+    }
+    let reviews = reviews
+        .into_iter()
+        .map(|r| ReviewView {
+            reviewer: super::history::actor(&names, &r.reviewer_id),
+            id: r.id,
+            verdict: r.verdict,
+            note: r.note,
+            contract_version: r.contract_version,
+            at: crate::time::rfc3339(r.recorded_at),
+            audit_seq: r.audit_seq,
+        })
+        .collect();
+    Ok(Json(ContractHistory {
+        contract,
+        versions: out,
+        reviews,
+    }))
+}

@@ -1,0 +1,122 @@
+//! Turning request fields into domain values, collecting every bad field before answering.
+
+use chrono::NaiveDate;
+
+use super::problem::ApiError;
+use crate::domain::Localized;
+use crate::ledger::FieldError;
+
+/// Collects field errors while parsing a request body.
+#[derive(Debug, Default)]
+pub struct Fields {
+    errors: Vec<FieldError>,
+}
+
+impl Fields {
+    /// An empty collector.
+    pub fn new() -> Fields {
+        Fields::default()
+    }
+
+    /// Records an error.
+    pub fn push(&mut self, error: FieldError) {
+        self.errors.push(error);
+    }
+
+    /// A required value parsed by `parse`; records "required" or the parse error.
+    pub fn required<T, E: Localized>(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
+        match value.map(str::trim) {
+            None | Some("") => {
+                self.errors.push(FieldError::new(field, "required", "必填"));
+                None
+            }
+            Some(v) => self.parsed(field, v, parse),
+        }
+    }
+
+    /// An optional value parsed by `parse` (absent or empty means none).
+    pub fn optional<T, E: Localized>(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
+        match value.map(str::trim) {
+            None | Some("") => None,
+            Some(v) => self.parsed(field, v, parse),
+        }
+    }
+
+    fn parsed<T, E: Localized>(&mut self, field: &str, value: &str, parse: impl FnOnce(&str) -> Result<T, E>) -> Option<T> {
+        match parse(value) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.errors.push(FieldError::from_domain(field, &e));
+                None
+            }
+        }
+    }
+
+    /// A required non-empty text of at most `max` characters.
+    pub fn text(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+        match value.map(str::trim) {
+            None | Some("") => {
+                self.errors.push(FieldError::new(field, "required", "必填"));
+                None
+            }
+            Some(v) if v.chars().count() > max => {
+                self.errors.push(FieldError::new(
+                    field,
+                    format!("at most {max} characters"),
+                    format!("不能超过{max}个字符"),
+                ));
+                None
+            }
+            Some(v) => Some(v.to_string()),
+        }
+    }
+
+    /// A required `YYYY-MM-DD` date.
+    pub fn date(&mut self, field: &str, value: Option<&str>) -> Option<NaiveDate> {
+        self.required(field, value, parse_date)
+    }
+
+    /// An optional `YYYY-MM-DD` date.
+    pub fn optional_date(&mut self, field: &str, value: Option<&str>) -> Option<NaiveDate> {
+        self.optional(field, value, parse_date)
+    }
+
+    /// Fails with every recorded error (422), or passes.
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.errors.is_empty() { Ok(()) } else { Err(ApiError::Invalid(self.errors)) }
+    }
+
+    /// Whether any error was recorded.
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+}
+
+/// A calendar date that does not exist, or is not written `YYYY-MM-DD`.
+#[derive(Debug, thiserror::Error)]
+#[error("must be a real date written YYYY-MM-DD")]
+pub struct BadDate;
+
+impl Localized for BadDate {
+    fn message_zh(&self) -> String {
+        "应为有效日期，格式为YYYY-MM-DD".into()
+    }
+}
+
+/// Parses `YYYY-MM-DD` (31 February is refused).
+pub fn parse_date(s: &str) -> Result<NaiveDate, BadDate> {
+    if s.len() != 10 {
+        return Err(BadDate);
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| BadDate)
+}
