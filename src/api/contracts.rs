@@ -695,7 +695,7 @@ pub struct ContractHistory {
 #[utoipa::path(get, path = "/api/v1/contracts/{id}/history", tag = "contracts", security(("bearer" = [])),
     params(("id" = String, Path, description = "Contract id")),
     responses((status = 200, description = "The history", body = ContractHistory), (status = 404, description = "No such contract", body = super::problem::Problem, content_type = "application/problem+json")))]
-#[get("/contracts/<id>/history")]
+#[get("/contracts/<id>/history", rank = 2)]
 pub async fn history(_reader: LedgerReader, id: &str, db: &State<Db>) -> ApiResult<Json<ContractHistory>> {
     let contract = load(db, id).await?;
     let key = id.to_string();

@@ -4,6 +4,7 @@ mod support;
 
 mod anomalies;
 mod audit_chain;
+mod auth;
 mod demo;
 mod foundation;
 mod import;
