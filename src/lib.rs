@@ -10,6 +10,7 @@ pub mod db;
 pub mod domain;
 pub mod ledger;
 pub mod records;
+pub mod stats;
 pub mod time;
 pub mod api;
 pub mod app;

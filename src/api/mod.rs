@@ -12,6 +12,7 @@ pub mod ops;
 pub mod parties;
 pub mod problem;
 pub mod query;
+pub mod stats;
 pub mod users;
 pub mod written;
 
@@ -55,6 +56,10 @@ pub fn routes() -> Vec<Route> {
         contracts::refuse,
         contracts::review,
         contracts::history,
+        stats::summary,
+        stats::breakdown,
+        stats::top_parties,
+        stats::report,
     ]
 }
 

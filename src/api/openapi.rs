@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{audit, auth, contracts, ops, parties, problem, users};
+use super::{audit, auth, contracts, ops, parties, problem, stats, users};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -23,6 +23,7 @@ use super::{audit, auth, contracts, ops, parties, problem, users};
         contracts::create, contracts::list, contracts::csv, contracts::get_one, contracts::by_number,
         contracts::amend, contracts::void, contracts::approve, contracts::refuse, contracts::review,
         contracts::history,
+        stats::summary, stats::breakdown, stats::top_parties, stats::report,
     ),
     components(schemas(problem::Problem, crate::ledger::FieldError)),
     modifiers(&BearerAuth),
@@ -32,6 +33,7 @@ use super::{audit, auth, contracts, ops, parties, problem, users};
         (name = "users", description = "Users and roles (admins)"),
         (name = "parties", description = "Contract parties (合同主体)"),
         (name = "contracts", description = "Technology contracts (技术合同)"),
+        (name = "stats", description = "Turnover against targets (统计)"),
         (name = "audit", description = "The signed, hash-chained audit trail"),
     )
 )]

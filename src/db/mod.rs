@@ -80,3 +80,19 @@ impl Db {
         f(&mut conn)
     }
 }
+
+/// Runs `f` on one consistent snapshot of the database (several statements, one point in
+/// time): PostgreSQL in a repeatable-read transaction, SQLite in a read transaction.
+pub fn read_snapshot<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    use diesel::Connection;
+    use diesel::connection::SimpleConnection;
+    conn.transaction(|conn| {
+        if let DbConn::Postgres(pg) = conn {
+            pg.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+        }
+        f(conn)
+    })
+}

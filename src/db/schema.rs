@@ -195,6 +195,7 @@ diesel::table! {
         ip_type -> Text,
         seller_kind -> Text,
         flow -> Text,
+        review -> Text,
         introduced -> Bool,
         seller_id -> Text,
         buyer_id -> Text,

@@ -15,7 +15,8 @@ use crate::db::schema::{amount_entries, party_rollups, rollups};
 use crate::records::{ContractState, PartyState};
 
 /// The dimensions the rollups are kept along (`total` has the single key `""`).
-pub const DIMENSIONS: [&str; 7] = ["total", "office", "contract_type", "tech_field", "ip_type", "seller_kind", "flow"];
+pub const DIMENSIONS: [&str; 8] =
+    ["total", "office", "contract_type", "tech_field", "ip_type", "seller_kind", "flow", "review"];
 
 /// What a counted contract adds to the totals, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +29,7 @@ struct Contribution {
     ip_type: String,
     seller_kind: String,
     flow: String,
+    review: String,
     introduced: bool,
     seller_id: String,
     buyer_id: String,
@@ -50,6 +52,7 @@ impl Contribution {
             ip_type: state.ip_type.code().to_string(),
             seller_kind: state.seller_kind.code().to_string(),
             flow: state.flow.code().to_string(),
+            review: state.review.code().to_string(),
             introduced: state.introduced,
             seller_id: state.seller_id.clone(),
             buyer_id: state.buyer_id.clone(),
@@ -82,6 +85,7 @@ impl Contribution {
             ip_type: self.ip_type.clone(),
             seller_kind: self.seller_kind.clone(),
             flow: self.flow.clone(),
+            review: self.review.clone(),
             introduced: self.introduced,
             seller_id: self.seller_id.clone(),
             buyer_id: self.buyer_id.clone(),
@@ -94,7 +98,8 @@ impl Contribution {
 
 /// The amount entries a change from `before` to `after` makes: none when nothing counted
 /// changes; one delta line when a counted contract's amounts change in place; otherwise a
-/// line taking the old contribution out and one putting the new one in.
+/// line taking the old contribution out and one putting the new one in (a review moving a
+/// contract from unreviewed to disputed is such a move, along the review dimension).
 pub fn amount_lines(before: Option<&ContractState>, after: &ContractState, seq: i64, at: NaiveDateTime) -> Vec<AmountEntryRow> {
     let old = before.and_then(Contribution::of);
     let new = Contribution::of(after);
@@ -139,7 +144,8 @@ pub fn rollup_deltas(lines: &[AmountEntryRow]) -> (BTreeMap<RollupKey, Delta>, B
                 "tech_field" => l.tech_field.clone(),
                 "ip_type" => l.ip_type.clone(),
                 "seller_kind" => l.seller_kind.clone(),
-                _ => l.flow.clone(),
+                "flow" => l.flow.clone(),
+                _ => l.review.clone(),
             };
             add(rollup.entry((l.year, l.month, dim, key)).or_default(), &delta);
         }

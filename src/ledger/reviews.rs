@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use super::tx::Tx;
-use super::{FieldError, LedgerError, Outcome, contracts};
+use super::{FieldError, LedgerError, Outcome, contracts, projection};
 use crate::db::schema::{contracts as contracts_table, reviews};
 use crate::domain::{ContractStatus, ReviewState, Role};
 use crate::records::{ContractState, ReviewRecord};
@@ -64,6 +64,7 @@ pub(super) fn review(tx: &mut Tx<'_>, id: &str, verdict: ReviewState, note: &str
         };
         diesel::insert_into(reviews::table).values(review.to_row()).execute(conn)?;
         diesel::update(contracts_table::table.find(&state.id)).set(state.to_row()).execute(conn)?;
+        projection::apply(conn, &projection::amount_lines(Some(&current), &state, stamp.seq, stamp.at))?;
         let payload = json!({"command": command, "review": review, "state": state});
         Ok((state.id.clone(), payload, review))
     })?;

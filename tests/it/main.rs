@@ -5,6 +5,8 @@ mod support;
 mod anomalies;
 mod audit_chain;
 mod auth;
+mod contracts;
 mod demo;
 mod foundation;
 mod import;
+mod parties;

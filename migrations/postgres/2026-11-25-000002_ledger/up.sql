@@ -159,6 +159,7 @@ CREATE TABLE amount_entries (
     ip_type TEXT NOT NULL,
     seller_kind TEXT NOT NULL,
     flow TEXT NOT NULL,
+    review TEXT NOT NULL,
     introduced BOOLEAN NOT NULL,
     seller_id TEXT NOT NULL,
     buyer_id TEXT NOT NULL,
@@ -176,7 +177,7 @@ CREATE INDEX amount_entries_contract ON amount_entries (contract_id);
 CREATE TABLE rollups (
     year INTEGER NOT NULL,
     month INTEGER NOT NULL CHECK (month BETWEEN 1 AND 12),
-    dimension TEXT NOT NULL CHECK (dimension IN ('total', 'office', 'contract_type', 'tech_field', 'ip_type', 'seller_kind', 'flow')),
+    dimension TEXT NOT NULL CHECK (dimension IN ('total', 'office', 'contract_type', 'tech_field', 'ip_type', 'seller_kind', 'flow', 'review')),
     key TEXT NOT NULL,
     turnover_fen BIGINT NOT NULL,
     technical_fen BIGINT NOT NULL,

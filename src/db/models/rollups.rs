@@ -76,6 +76,8 @@ pub struct AmountEntryRow {
     pub seller_kind: String,
     /// Flow.
     pub flow: String,
+    /// Review state.
+    pub review: String,
     /// Introduced achievement.
     pub introduced: bool,
     /// Seller.
