@@ -10,3 +10,4 @@ mod demo;
 mod foundation;
 mod import;
 mod parties;
+mod stats;
