@@ -161,6 +161,7 @@ pub fn rocket(services: Services) -> Rocket<Build> {
         .manage(crate::http::metrics::HttpMetrics::default())
         .attach(crate::http::Plumbing)
         .mount("/", crate::api::root_routes())
+        .mount("/", crate::web::routes())
         .mount("/api/v1", crate::api::routes())
         .register("/", crate::api::catchers::catchers())
 }

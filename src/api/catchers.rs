@@ -30,6 +30,9 @@ impl<'r> Responder<'r, 'static> for Caught {
                 ApiErrorOrStatus::Error(e) => e.to_problem().0.status,
                 ApiErrorOrStatus::Status(s) => s.code,
             };
+            if status == 401 {
+                return crate::web::login_redirect(req);
+            }
             return crate::web::error_page(req, Status::from_code(status).unwrap_or(Status::InternalServerError));
         }
         match self.0 {

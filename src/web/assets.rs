@@ -13,6 +13,7 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("vendor/rapidoc/rapidoc-min.js", "js", include_bytes!("../../static/vendor/rapidoc/rapidoc-min.js")),
     ("app.css", "css", include_bytes!("../../static/app.css")),
     ("app.js", "js", include_bytes!("../../static/app.js")),
+    ("dashboard.js", "js", include_bytes!("../../static/dashboard.js")),
 ];
 
 /// An embedded asset.

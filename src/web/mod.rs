@@ -1,12 +1,62 @@
 //! Server-rendered pages (Chinese first, English available) and the static assets they use.
+//! Pages are frames rendered with askama; their scripts (no inline scripts: the CSP forbids
+//! them) call the JSON API with the session cookie and the page's CSRF token.
 
 pub mod assets;
+pub mod dashboard;
+pub mod i18n;
+pub mod layout;
+pub mod session;
 
 use std::io::Cursor;
 
+use askama::Template;
 use rocket::http::{ContentType, Status};
 use rocket::request::Request;
-use rocket::response::{self, Response};
+use rocket::response::{self, Responder, Response};
+use rocket::{Route, routes};
+
+/// Every page route.
+pub fn routes() -> Vec<Route> {
+    routes![session::form, session::submit, session::logout, dashboard::page]
+}
+
+/// A rendered page with its status.
+pub struct Page<T: Template> {
+    status: Status,
+    template: T,
+}
+
+impl<T: Template> Page<T> {
+    /// 200 with `template`.
+    pub fn ok(template: T) -> Page<T> {
+        Page {
+            status: Status::Ok,
+            template,
+        }
+    }
+
+    /// Another status with `template`.
+    pub fn with_status(status: Status, template: T) -> Page<T> {
+        Page { status, template }
+    }
+}
+
+impl<'r, T: Template> Responder<'r, 'static> for Page<T> {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        match self.template.render() {
+            Ok(body) => Response::build()
+                .status(self.status)
+                .header(ContentType::HTML)
+                .sized_body(body.len(), Cursor::new(body))
+                .ok(),
+            Err(e) => {
+                tracing::error!(request_id = %crate::http::request_id(req), error = %e, "a page failed to render");
+                error_page(req, Status::InternalServerError)
+            }
+        }
+    }
+}
 
 /// Whether a request comes from a browser page rather than an API client.
 pub fn wants_html(req: &Request<'_>) -> bool {
@@ -40,4 +90,23 @@ pub fn error_page(req: &Request<'_>, status: Status) -> response::Result<'static
         .header(ContentType::HTML)
         .sized_body(body.len(), Cursor::new(body))
         .ok()
+}
+
+/// Browsers that are not signed in go to the login page, then back.
+pub fn login_redirect(req: &Request<'_>) -> response::Result<'static> {
+    let next = req.uri().to_string();
+    let location = format!("/login?next={}", urlencode(&next));
+    Response::build()
+        .status(Status::SeeOther)
+        .raw_header("Location", location)
+        .ok()
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

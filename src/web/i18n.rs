@@ -1,0 +1,190 @@
+//! Page languages: Chinese first, English available (`?lang=en`, remembered in a cookie).
+
+use rocket::http::{Cookie, CookieJar, SameSite};
+use rocket::request::Request;
+
+/// A page language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// 简体中文 (the default).
+    Zh,
+    /// English.
+    En,
+}
+
+/// The cookie that remembers the language.
+pub const LANG_COOKIE: &str = "tl_lang";
+
+impl Lang {
+    /// The language of a request: `?lang=` (remembered), then the cookie, then Chinese.
+    pub fn of(req: &Request<'_>) -> Lang {
+        let from = |v: &str| match v {
+            "en" => Some(Lang::En),
+            "zh" => Some(Lang::Zh),
+            _ => None,
+        };
+        if let Some(lang) = req.query_value::<&str>("lang").and_then(|r| r.ok()).and_then(from) {
+            remember(req.cookies(), lang);
+            return lang;
+        }
+        req.cookies().get(LANG_COOKIE).and_then(|c| from(c.value())).unwrap_or(Lang::Zh)
+    }
+
+    /// `zh` or `en`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// The HTML `lang` attribute.
+    pub fn html(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// The other language (for the switch).
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+}
+
+fn remember(jar: &CookieJar<'_>, lang: Lang) {
+    let cookie = Cookie::build((LANG_COOKIE, lang.code()))
+        .path("/")
+        .same_site(SameSite::Lax)
+        .max_age(rocket::time::Duration::days(365));
+    jar.add(cookie);
+}
+
+/// Translations of one page language.
+#[derive(Debug, Clone, Copy)]
+pub struct T(pub Lang);
+
+impl T {
+    /// The text for `key` (the key itself when missing, which a test forbids).
+    pub fn s(&self, key: &str) -> &'static str {
+        match STRINGS.binary_search_by(|(k, _, _)| (*k).cmp(key)) {
+            Ok(i) => match self.0 {
+                Lang::Zh => STRINGS[i].1,
+                Lang::En => STRINGS[i].2,
+            },
+            Err(_) => "?",
+        }
+    }
+
+    /// Whether `key` has a translation.
+    pub fn has(key: &str) -> bool {
+        STRINGS.binary_search_by(|(k, _, _)| (*k).cmp(key)).is_ok()
+    }
+
+    /// The language.
+    pub fn lang(&self) -> Lang {
+        self.0
+    }
+
+    /// Every string of a key prefix as JSON, for the page scripts.
+    pub fn json(&self, prefix: &str) -> String {
+        let map: serde_json::Map<String, serde_json::Value> = STRINGS
+            .iter()
+            .filter(|(k, _, _)| k.starts_with(prefix))
+            .map(|(k, zh, en)| {
+                let text = match self.0 {
+                    Lang::Zh => zh,
+                    Lang::En => en,
+                };
+                (k.to_string(), serde_json::Value::String(text.to_string()))
+            })
+            .collect();
+        // Safe inside <script type="application/json">: no "</script>" can appear.
+        serde_json::Value::Object(map).to_string().replace('<', "\\u003c")
+    }
+}
+
+/// (key, 中文, English), sorted by key (a test checks the order).
+pub static STRINGS: &[(&str, &str, &str)] = &[
+    ("app.name", "临沂市技术成果交易中心 · 技术合同登记", "Linyi Technology Achievement Trading Centre · Contract Ledger"),
+    ("app.short", "技术合同账本", "techledger"),
+    ("chart.by_field", "技术领域分布", "By technical field"),
+    ("chart.by_office", "各登记点成交额", "Turnover by office"),
+    ("chart.by_type", "合同类型构成", "By contract type"),
+    ("chart.cumulative", "累计成交额与目标进度", "Cumulative turnover vs target path"),
+    ("chart.flow", "技术流向", "Technology flow"),
+    ("chart.review", "审核状态", "Review status"),
+    ("chart.target_path", "目标进度线", "Target path"),
+    ("chart.top_buyers", "买方前十", "Top 10 buyers"),
+    ("chart.top_sellers", "卖方前十", "Top 10 sellers"),
+    ("chart.turnover", "成交额", "Turnover"),
+    ("common.contracts_unit", "项", "contracts"),
+    ("common.error", "出错了", "Something went wrong"),
+    ("common.loading", "加载中…", "Loading…"),
+    ("common.wan", "万元", "10k yuan"),
+    ("common.yi", "亿元", "100M yuan"),
+    ("dash.as_of", "数据截至", "As of"),
+    ("dash.audit_seq", "审计序号", "Audit seq"),
+    ("dash.contracts", "登记合同数", "Contracts registered"),
+    ("dash.forecast", "年末预测", "Year-end forecast"),
+    ("dash.introduced", "引进长三角、济青科技成果", "Achievements introduced from the Yangtze Delta, Jinan and Qingdao"),
+    ("dash.of_target", "目标", "target"),
+    ("dash.technical", "技术交易额", "Technical amount"),
+    ("dash.title", "技术合同成交额看板", "Technology contract turnover"),
+    ("dash.turnover", "技术合同成交额", "Technology contract turnover"),
+    ("dash.year", "年度", "Year"),
+    ("dash.year_elapsed", "时间进度", "Year elapsed"),
+    ("login.failed", "用户名或密码错误", "Wrong username or password"),
+    ("login.password", "密码", "Password"),
+    ("login.submit", "登录", "Sign in"),
+    ("login.throttled", "失败次数过多，请稍后再试", "Too many failed attempts; try again shortly"),
+    ("login.title", "登录", "Sign in"),
+    ("login.username", "用户名", "Username"),
+    ("nav.anomalies", "异常线索", "Anomalies"),
+    ("nav.approvals", "待复核", "Approvals"),
+    ("nav.audit", "审计", "Audit"),
+    ("nav.contracts", "合同查询", "Contracts"),
+    ("nav.dashboard", "官员看板", "Dashboard"),
+    ("nav.import", "批量导入", "Import"),
+    ("nav.logout", "退出", "Sign out"),
+    ("nav.new_contract", "登记技术合同", "Register a contract"),
+    ("nav.users", "用户管理", "Users"),
+    ("role.admin", "管理员", "Administrator"),
+    ("role.auditor", "审计员", "Auditor"),
+    ("role.official", "领导", "Official"),
+    ("role.registrar", "登记员", "Registrar"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_sorted_and_unique() {
+        for pair in STRINGS.windows(2) {
+            assert!(pair[0].0 < pair[1].0, "{} must come before {}", pair[0].0, pair[1].0);
+        }
+    }
+
+    #[test]
+    fn every_key_used_in_templates_and_scripts_is_translated() {
+        let dirs = [concat!(env!("CARGO_MANIFEST_DIR"), "/templates"), concat!(env!("CARGO_MANIFEST_DIR"), "/static")];
+        for dir in dirs {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                for (i, _) in text.match_indices("t.s(\"") {
+                    let rest = &text[i + 5..];
+                    let key = &rest[..rest.find('"').unwrap()];
+                    assert!(T::has(key), "{} uses untranslated key {key}", path.display());
+                }
+            }
+        }
+    }
+}
