@@ -68,20 +68,20 @@ fn remember(jar: &CookieJar<'_>, lang: Lang) {
 pub struct T(pub Lang);
 
 impl T {
-    /// The text for `key` (the key itself when missing, which a test forbids).
+    /// The text for `key` ("?" when missing, which a test forbids).
     pub fn s(&self, key: &str) -> &'static str {
-        match STRINGS.binary_search_by(|(k, _, _)| (*k).cmp(key)) {
-            Ok(i) => match self.0 {
-                Lang::Zh => STRINGS[i].1,
-                Lang::En => STRINGS[i].2,
+        match find(key) {
+            Some((_, zh, en)) => match self.0 {
+                Lang::Zh => zh,
+                Lang::En => en,
             },
-            Err(_) => "?",
+            None => "?",
         }
     }
 
     /// Whether `key` has a translation.
     pub fn has(key: &str) -> bool {
-        STRINGS.binary_search_by(|(k, _, _)| (*k).cmp(key)).is_ok()
+        find(key).is_some()
     }
 
     /// The language.
@@ -91,8 +91,9 @@ impl T {
 
     /// Every string of a key prefix as JSON, for the page scripts.
     pub fn json(&self, prefix: &str) -> String {
-        let map: serde_json::Map<String, serde_json::Value> = STRINGS
+        let map: serde_json::Map<String, serde_json::Value> = TABLES
             .iter()
+            .flat_map(|table| table.iter())
             .filter(|(k, _, _)| k.starts_with(prefix))
             .map(|(k, zh, en)| {
                 let text = match self.0 {
@@ -107,8 +108,21 @@ impl T {
     }
 }
 
-/// (key, 中文, English), sorted by key (a test checks the order).
-pub static STRINGS: &[(&str, &str, &str)] = &[
+/// One translation: (key, 中文, English).
+pub type Entry = (&'static str, &'static str, &'static str);
+
+/// Every table of translations; each is sorted by key, and keys are unique across tables
+/// (tests check both). Each page area keeps its own table beside its pages.
+static TABLES: &[&[Entry]] = &[STRINGS, super::registrar::STRINGS, super::audit_pages::STRINGS, super::admin::STRINGS];
+
+fn find(key: &str) -> Option<&'static Entry> {
+    TABLES
+        .iter()
+        .find_map(|table| table.binary_search_by(|(k, _, _)| (*k).cmp(key)).ok().map(|i| &table[i]))
+}
+
+/// The shared strings: (key, 中文, English), sorted by key.
+pub static STRINGS: &[Entry] = &[
     ("app.name", "临沂市技术成果交易中心 · 技术合同登记", "Linyi Technology Achievement Trading Centre · Contract Ledger"),
     ("app.short", "技术合同账本", "techledger"),
     ("chart.by_field", "技术领域分布", "By technical field"),
@@ -164,8 +178,14 @@ mod tests {
 
     #[test]
     fn strings_are_sorted_and_unique() {
-        for pair in STRINGS.windows(2) {
-            assert!(pair[0].0 < pair[1].0, "{} must come before {}", pair[0].0, pair[1].0);
+        let mut all = std::collections::HashSet::new();
+        for table in TABLES {
+            for pair in table.windows(2) {
+                assert!(pair[0].0 < pair[1].0, "{} must come before {}", pair[0].0, pair[1].0);
+            }
+            for (k, _, _) in table.iter() {
+                assert!(all.insert(*k), "{k} is defined twice");
+            }
         }
     }
 

@@ -2,10 +2,13 @@
 //! Pages are frames rendered with askama; their scripts (no inline scripts: the CSP forbids
 //! them) call the JSON API with the session cookie and the page's CSRF token.
 
+pub mod admin;
 pub mod assets;
+pub mod audit_pages;
 pub mod dashboard;
 pub mod i18n;
 pub mod layout;
+pub mod registrar;
 pub mod session;
 
 use std::io::Cursor;
@@ -18,7 +21,11 @@ use rocket::{Route, routes};
 
 /// Every page route.
 pub fn routes() -> Vec<Route> {
-    routes![session::form, session::submit, session::logout, dashboard::page]
+    let mut all = routes![session::form, session::submit, session::logout, dashboard::page];
+    all.extend(registrar::routes());
+    all.extend(audit_pages::routes());
+    all.extend(admin::routes());
+    all
 }
 
 /// A rendered page with its status.
