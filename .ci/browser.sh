@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Browser tests: Debian's Chromium (installed here if missing, never a downloaded browser)
+# drives the real server, started on a throw-away SQLite database filled by `techledger demo`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -x /usr/bin/chromium ] || ! fc-list | grep -qi "Noto Sans CJK"; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk >/dev/null
+fi
+(cd tests/browser && npm ci --no-audit --no-fund --silent)
+cargo build -q --bin techledger
+bin="$PWD/target/debug/techledger"
+work=$(mktemp -d)
+port=18080
+export TECHLEDGER_DATA_DIR="$work/data" TECHLEDGER_DATABASE_URL="sqlite://$work/data/ledger.db" TECHLEDGER_PORT=$port
+export TECHLEDGER_ADMIN_PASSWORD="Browser-Admin-2026" TECHLEDGER_DEMO_PASSWORD="Browser-Demo-2026"
+export TL_DEMO_PASSWORD="$TECHLEDGER_DEMO_PASSWORD" TL_ADMIN_PASSWORD="$TECHLEDGER_ADMIN_PASSWORD" TL_BASE_URL="http://127.0.0.1:$port"
+"$bin" demo --contracts 1500 --seed 11 --years 2025-$(date +%Y) >/dev/null
+"$bin" serve >"$work/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do
+    curl -fsS "$TL_BASE_URL/health" >/dev/null 2>&1 && break
+    sleep 0.2
+done
+curl -fsS "$TL_BASE_URL/health" >/dev/null || { cat "$work/server.log"; exit 1; }
+if ! node tests/browser/run.mjs "$@"; then
+    tail -n 50 "$work/server.log"
+    exit 1
+fi
