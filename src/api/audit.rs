@@ -36,22 +36,64 @@ pub struct EntryPage {
     pub next: Option<i64>,
 }
 
-/// Entries after `after_seq` (default 0), at most `limit` (default 50, max 500).
+/// Query parameters of the entries list.
+#[derive(Debug, Default, rocket::FromForm)]
+pub struct EntryQuery<'r> {
+    after_seq: Option<&'r str>,
+    limit: Option<&'r str>,
+    actor: Option<&'r str>,
+    action: Option<&'r str>,
+    entity_type: Option<&'r str>,
+    entity_id: Option<&'r str>,
+    from: Option<&'r str>,
+    to: Option<&'r str>,
+}
+
+fn time_param(name: &str, value: Option<&str>) -> ApiResult<Option<chrono::NaiveDateTime>> {
+    let text = |v: Option<&str>| v.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    match text(value) {
+        None => Ok(None),
+        Some(v) => crate::time::parse_rfc3339(&v)
+            .or_else(|| {
+                super::fields::parse_date(&v)
+                    .ok()
+                    .map(|d| crate::time::end_of_shanghai_day(d) - chrono::Duration::days(1))
+            })
+            .map(Some)
+            .ok_or_else(|| {
+                ApiError::invalid(name, "an RFC 3339 time or a date YYYY-MM-DD (Asia/Shanghai)", "应为RFC 3339时间或YYYY-MM-DD日期")
+            }),
+    }
+}
+
+/// Entries after `after_seq` (default 0), at most `limit` (default 50, max 500), optionally
+/// filtered by actor (id or username), action (exact, or a prefix like `contract.`), entity
+/// and time (`from` inclusive, `to` exclusive; RFC 3339 or a day in Asia/Shanghai).
 #[utoipa::path(get, path = "/api/v1/audit/entries", tag = "audit", security(("bearer" = [])),
     params(("after_seq" = Option<i64>, Query, description = "Entries with seq above this"),
-           ("limit" = Option<i64>, Query, description = "1–500, default 50")),
+           ("limit" = Option<i64>, Query, description = "1–500, default 50"),
+           ("actor" = Option<String>, Query, description = "User id or username"),
+           ("action" = Option<String>, Query, description = "contract.register, or a prefix such as contract."),
+           ("entity_type" = Option<String>, Query, description = "contract, party, user, key, import"),
+           ("entity_id" = Option<String>, Query, description = "The record's id"),
+           ("from" = Option<String>, Query, description = "At or after (RFC 3339, or YYYY-MM-DD)"),
+           ("to" = Option<String>, Query, description = "Before (RFC 3339, or YYYY-MM-DD: before that day starts)")),
     responses((status = 200, description = "Entries", body = EntryPage)))]
-#[get("/audit/entries?<after_seq>&<limit>")]
-pub async fn entries(
-    _reader: AuditReader,
-    after_seq: Option<&str>,
-    limit: Option<&str>,
-    db: &State<Db>,
-) -> ApiResult<Json<EntryPage>> {
-    let after = super::query::int("after_seq", after_seq, 0, 0, i64::MAX)?;
-    let limit = super::query::limit(limit)?;
+#[get("/audit/entries?<query..>")]
+pub async fn entries(_reader: AuditReader, query: EntryQuery<'_>, db: &State<Db>) -> ApiResult<Json<EntryPage>> {
+    let after = super::query::int("after_seq", query.after_seq, 0, 0, i64::MAX)?;
+    let limit = super::query::limit(query.limit)?;
+    let text = |v: Option<&str>| v.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let filter = chain::EntryFilter {
+        actor: text(query.actor),
+        action: text(query.action),
+        entity_type: text(query.entity_type),
+        entity_id: text(query.entity_id),
+        from: time_param("from", query.from)?,
+        to: time_param("to", query.to)?,
+    };
     let items = db
-        .run(move |conn| chain::entries_after(conn, after, limit).map_err(db_err))
+        .run(move |conn| chain::filtered_entries(conn, &filter, after, limit).map_err(db_err))
         .await?;
     let next = (items.len() as i64 == limit).then(|| items.last().map(|e| e.seq)).flatten();
     Ok(Json(EntryPage { items, next }))

@@ -14,7 +14,7 @@ use super::parties::PartyBody;
 use super::problem::{ApiError, ApiResult};
 use super::written::{Attachment, IdempotencyHeader, Written};
 use crate::auth::{Auditor, LedgerReader, Registrar};
-use crate::db::models::contracts::{self as contract_rows, ContractFilter};
+use crate::db::models::contracts::{self as contract_rows, ContractFilter, ContractOrder, Cursor};
 use crate::db::{Db, DbError};
 use crate::domain::{
     ContractStatus, ContractType, IpType, Money, OfficeCode, RegistrationNo, ReviewState, Subtype, TechField,
@@ -194,6 +194,7 @@ pub struct ListQuery<'r> {
     q: Option<&'r str>,
     signed_from: Option<&'r str>,
     signed_to: Option<&'r str>,
+    sort: Option<&'r str>,
     limit: Option<&'r str>,
     after: Option<&'r str>,
 }
@@ -224,6 +225,24 @@ impl ListQuery<'_> {
         };
         f.finish()?;
         Ok(filter)
+    }
+
+    /// The order and the cursor to start after.
+    pub fn order(&self) -> ApiResult<(ContractOrder, Option<Cursor>)> {
+        let order = match self.sort {
+            None | Some("") | Some("newest") => ContractOrder::Newest,
+            Some("amount_desc") => ContractOrder::Largest,
+            Some(_) => {
+                return Err(ApiError::invalid("sort", "newest or amount_desc", "排序应为 newest 或 amount_desc"));
+            }
+        };
+        let cursor = match self.after.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(a) => Some(
+                Cursor::parse(order, a).ok_or_else(|| ApiError::invalid("after", "not a cursor of this list", "分页游标无效"))?,
+            ),
+        };
+        Ok((order, cursor))
     }
 }
 
@@ -281,6 +300,7 @@ pub fn with_names(
         ("q" = Option<String>, Query, description = "Substring of the title, registration number or a party's name"),
         ("signed_from" = Option<String>, Query, description = "Signed on or after (YYYY-MM-DD)"),
         ("signed_to" = Option<String>, Query, description = "Signed on or before (YYYY-MM-DD)"),
+        ("sort" = Option<String>, Query, description = "newest (default) or amount_desc"),
         ("limit" = Option<i64>, Query, description = "1–500, default 50"),
         ("after" = Option<String>, Query, description = "Cursor from `next`"),
     ),
@@ -289,15 +309,17 @@ pub fn with_names(
 #[get("/contracts?<query..>")]
 pub async fn list(_reader: LedgerReader, query: ListQuery<'_>, db: &State<Db>) -> ApiResult<Json<Page<ContractView>>> {
     let filter = query.filter()?;
+    let (order, cursor) = query.order()?;
     let limit = super::query::limit(query.limit)?;
-    let after = query.after.map(str::to_string);
-    let items = db
+    let (items, next) = db
         .run(move |conn| {
-            let rows = contract_rows::list(conn, &filter, after.as_deref(), limit).map_err(DbError::from)?;
-            with_names(conn, rows)
+            let rows = contract_rows::list_ordered(conn, &filter, order, cursor.as_ref(), limit).map_err(DbError::from)?;
+            let next = (rows.len() as i64 == limit)
+                .then(|| rows.last().map(|r| Cursor::after(order, r)))
+                .flatten();
+            Ok::<_, ApiError>((with_names(conn, rows)?, next))
         })
         .await?;
-    let next = (items.len() as i64 == limit).then(|| items.last().map(|c| c.contract.id.clone())).flatten();
     Ok(Json(Page { items, next }))
 }
 

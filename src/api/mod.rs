@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod auth;
 pub mod catchers;
+pub mod codes;
 pub mod contracts;
 pub mod fields;
 pub mod history;
@@ -60,6 +61,8 @@ pub fn routes() -> Vec<Route> {
         stats::breakdown,
         stats::top_parties,
         stats::report,
+        codes::codes,
+        codes::regions,
     ]
 }
 

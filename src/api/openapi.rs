@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{audit, auth, contracts, ops, parties, problem, stats, users};
+use super::{audit, auth, codes, contracts, ops, parties, problem, stats, users};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -24,6 +24,7 @@ use super::{audit, auth, contracts, ops, parties, problem, stats, users};
         contracts::amend, contracts::void, contracts::approve, contracts::refuse, contracts::review,
         contracts::history,
         stats::summary, stats::breakdown, stats::top_parties, stats::report,
+        codes::codes, codes::regions,
     ),
     components(schemas(problem::Problem, crate::ledger::FieldError)),
     modifiers(&BearerAuth),
@@ -34,6 +35,7 @@ use super::{audit, auth, contracts, ops, parties, problem, stats, users};
         (name = "parties", description = "Contract parties (合同主体)"),
         (name = "contracts", description = "Technology contracts (技术合同)"),
         (name = "stats", description = "Turnover against targets (统计)"),
+        (name = "codes", description = "Code lists and regions"),
         (name = "audit", description = "The signed, hash-chained audit trail"),
     )
 )]

@@ -206,6 +206,67 @@ impl AuditRow {
     }
 }
 
+/// Filters of the audit entries browser. `None` means "any".
+#[derive(Debug, Clone, Default)]
+pub struct EntryFilter {
+    /// Actor user id or username.
+    pub actor: Option<String>,
+    /// Exact action (`contract.register`) or a prefix ending in `.` (`contract.`).
+    pub action: Option<String>,
+    /// Entity type.
+    pub entity_type: Option<String>,
+    /// Entity id.
+    pub entity_id: Option<String>,
+    /// At or after (UTC).
+    pub from: Option<NaiveDateTime>,
+    /// Before (UTC).
+    pub to: Option<NaiveDateTime>,
+}
+
+/// Entries with `seq > after` matching `filter`, in seq order, at most `limit`.
+pub fn filtered_entries(
+    conn: &mut DbConn,
+    filter: &EntryFilter,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, AuditError> {
+    let mut q = audit_entries::table
+        .filter(audit_entries::seq.gt(after))
+        .select(AuditRow::as_select())
+        .into_boxed();
+    if let Some(actor) = &filter.actor {
+        q = q.filter(
+            audit_entries::actor_id
+                .eq(actor.clone())
+                .or(audit_entries::actor_username.eq(actor.clone())),
+        );
+    }
+    if let Some(action) = &filter.action {
+        q = match action.strip_suffix('.') {
+            Some(prefix) => q.filter(audit_entries::action.like(format!("{}.%", crate::db::models::parties::escape_like(prefix))).escape('\\')),
+            None => q.filter(audit_entries::action.eq(action.clone())),
+        };
+    }
+    if let Some(t) = &filter.entity_type {
+        q = q.filter(audit_entries::entity_type.eq(t.clone()));
+    }
+    if let Some(id) = &filter.entity_id {
+        q = q.filter(audit_entries::entity_id.eq(id.clone()));
+    }
+    if let Some(from) = filter.from {
+        q = q.filter(audit_entries::at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        q = q.filter(audit_entries::at.lt(to));
+    }
+    q.order(audit_entries::seq.asc())
+        .limit(limit)
+        .load(conn)?
+        .into_iter()
+        .map(AuditRow::into_entry)
+        .collect()
+}
+
 /// Entries with `seq > after`, in order, at most `limit`.
 pub fn entries_after(conn: &mut DbConn, after: i64, limit: i64) -> Result<Vec<AuditEntry>, AuditError> {
     audit_entries::table

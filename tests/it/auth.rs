@@ -241,12 +241,16 @@ fn matrix() -> BTreeMap<(&'static str, &'static str), &'static [&'static str]> {
         (("GET", "/static/<path..>"), PUBLIC),
         (("GET", "/.well-known/jwks.json"), PUBLIC),
         (("POST", "/api/v1/auth/login"), PUBLIC),
+        (("GET", "/login?<next>"), PUBLIC),
+        (("POST", "/login"), PUBLIC),
+        (("POST", "/logout"), PUBLIC),
+        (("GET", "/?<year>"), ALL),
         (("GET", "/api/v1/me"), ALL),
         (("POST", "/api/v1/users"), &[D][..]),
         (("GET", "/api/v1/users"), &[D][..]),
         (("GET", "/api/v1/users/<id>"), &[D][..]),
         (("PATCH", "/api/v1/users/<id>"), &[D][..]),
-        (("GET", "/api/v1/audit/entries?<after_seq>&<limit>"), AUDIT),
+        (("GET", "/api/v1/audit/entries?<query..>"), AUDIT),
         (("GET", "/api/v1/audit/entries/<seq>"), AUDIT),
         (("GET", "/api/v1/audit/export"), AUDIT),
         (("GET", "/api/v1/audit/checkpoint"), AUDIT),
@@ -273,6 +277,8 @@ fn matrix() -> BTreeMap<(&'static str, &'static str), &'static [&'static str]> {
         (("GET", "/api/v1/stats/breakdown?<year>&<by>&<as_of>"), ALL),
         (("GET", "/api/v1/stats/top-parties?<year>&<side>&<limit>"), ALL),
         (("GET", "/api/v1/stats/report.xlsx?<year>&<as_of>"), ALL),
+        (("GET", "/api/v1/codes"), ALL),
+        (("GET", "/api/v1/regions?<parent>"), ALL),
     ])
 }
 

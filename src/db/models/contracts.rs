@@ -200,6 +200,75 @@ pub struct ContractFilter {
     pub signed_to: Option<NaiveDate>,
 }
 
+/// Orders of the contract list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ContractOrder {
+    /// Newest first (ids are time-ordered); the cursor is the last id.
+    #[default]
+    Newest,
+    /// Largest contract amount first (the review queue); the cursor is `fen:id`.
+    Largest,
+}
+
+/// Where the next page starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cursor {
+    /// After this id (newest first).
+    Id(String),
+    /// After this (amount, id) (largest first).
+    Amount(i64, String),
+}
+
+impl Cursor {
+    /// Parses a cursor for `order`; None when malformed.
+    pub fn parse(order: ContractOrder, s: &str) -> Option<Cursor> {
+        match order {
+            ContractOrder::Newest => Some(Cursor::Id(s.to_string())),
+            ContractOrder::Largest => {
+                let (fen, id) = s.split_once(':')?;
+                Some(Cursor::Amount(fen.parse().ok()?, id.to_string()))
+            }
+        }
+    }
+
+    /// The cursor after `row`.
+    pub fn after(order: ContractOrder, row: &ContractRow) -> String {
+        match order {
+            ContractOrder::Newest => row.id.clone(),
+            ContractOrder::Largest => format!("{}:{}", row.contract_amount_fen, row.id),
+        }
+    }
+}
+
+/// A page of contracts matching `filter` in `order`, after `cursor`.
+pub fn list_ordered(
+    conn: &mut DbConn,
+    filter: &ContractFilter,
+    order: ContractOrder,
+    cursor: Option<&Cursor>,
+    limit: i64,
+) -> QueryResult<Vec<ContractRow>> {
+    let mut query = filtered(filter);
+    match cursor {
+        Some(Cursor::Id(after)) => query = query.filter(contracts::id.lt(after.clone())),
+        Some(Cursor::Amount(fen, id)) => {
+            query = query.filter(
+                contracts::contract_amount_fen
+                    .lt(*fen)
+                    .or(contracts::contract_amount_fen.eq(*fen).and(contracts::id.lt(id.clone()))),
+            )
+        }
+        None => {}
+    }
+    match order {
+        ContractOrder::Newest => query.order(contracts::id.desc()).limit(limit).load(conn),
+        ContractOrder::Largest => query
+            .order((contracts::contract_amount_fen.desc(), contracts::id.desc()))
+            .limit(limit)
+            .load(conn),
+    }
+}
+
 /// A page of contracts matching `filter`, newest first, after the cursor `after` (an id).
 pub fn list(
     conn: &mut DbConn,
@@ -207,6 +276,13 @@ pub fn list(
     after: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<ContractRow>> {
+    let cursor = after.map(|a| Cursor::Id(a.to_string()));
+    list_ordered(conn, filter, ContractOrder::Newest, cursor.as_ref(), limit)
+}
+
+type Boxed<'a> = contracts::BoxedQuery<'a, crate::db::MultiBackend, diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<ContractRow, crate::db::MultiBackend>>>;
+
+fn filtered(filter: &ContractFilter) -> Boxed<'static> {
     let mut query = contracts::table.select(ContractRow::as_select()).into_boxed();
     if let Some(year) = filter.year {
         query = query.filter(contracts::registered_year.eq(year));
@@ -252,8 +328,5 @@ pub fn list(
     if let Some(to) = filter.signed_to {
         query = query.filter(contracts::signed_on.le(to));
     }
-    if let Some(after) = after {
-        query = query.filter(contracts::id.lt(after.to_string()));
-    }
-    query.order(contracts::id.desc()).limit(limit).load(conn)
+    query
 }
