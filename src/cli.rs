@@ -107,6 +107,12 @@ enum ExportCmd {
     Audit,
     /// The public keys (JWKS) on standard output.
     Jwks,
+    /// An offline audit bundle in DIR: the chain, the JWKS, a fresh signed checkpoint, an
+    /// independent verifier and a README (Chinese and English) on how to verify it.
+    Bundle {
+        /// Directory to write (created; must be empty if it exists).
+        dir: PathBuf,
+    },
 }
 
 /// Why a command failed, and with which exit code.
@@ -262,6 +268,12 @@ fn user(config: Config, command: UserCmd) -> Result<(), Failure> {
 }
 
 fn export(config: Config, what: ExportCmd) -> Result<(), Failure> {
+    if let ExportCmd::Bundle { dir } = what {
+        let services = open(config)?;
+        let summary = crate::audit::bundle::write(&services, &dir).map_err(|e| Failure::failed(e.to_string()))?;
+        println!("{summary}");
+        return Ok(());
+    }
     let mut conn = crate::db::establish(&config.database_url).map_err(|e| Failure::failed(e.to_string()))?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -285,6 +297,7 @@ fn export(config: Config, what: ExportCmd) -> Result<(), Failure> {
             let text = serde_json::to_string_pretty(&jwks).map_err(|e| Failure::failed(e.to_string()))?;
             writeln!(out, "{text}").map_err(|e| Failure::failed(e.to_string()))?;
         }
+        ExportCmd::Bundle { .. } => {}
     }
     out.flush().map_err(|e| Failure::failed(e.to_string()))
 }

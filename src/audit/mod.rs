@@ -3,6 +3,7 @@
 //! export, over a database, and by the server — with a reconciliation that replays the chain
 //! and compares every ledger table with what the entries say.
 
+pub mod bundle;
 pub mod canonical;
 pub mod chain;
 pub mod checkpoint;
