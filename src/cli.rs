@@ -52,6 +52,20 @@ enum Cmd {
         #[arg(long)]
         database: Option<String>,
     },
+    /// Import contracts from a CSV or XLSX file (English or Chinese headers) as a registrar.
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// The registrar the contracts are registered by (their office registers them).
+        #[arg(long)]
+        user: String,
+        /// Check every row and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Import the good rows even when some are rejected.
+        #[arg(long)]
+        partial: bool,
+    },
     /// Create the audit signing key, or rotate it (--rotate).
     Keygen {
         /// Replace the current key; the old one stays in the JWKS, retired.
@@ -166,6 +180,12 @@ pub fn main() -> ExitCode {
             database,
         } => crate::audit::cli::verify(config, file, jwks, checkpoint, database).map_err(|(code, message)| Failure { code, message }),
         Cmd::Keygen { rotate } => keygen(config, rotate),
+        Cmd::Import {
+            file,
+            user,
+            dry_run,
+            partial,
+        } => import(config, &file, &user, dry_run, partial),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -323,4 +343,99 @@ fn keygen(config: Config, rotate: bool) -> Result<(), Failure> {
         println!("audit signing key {} (registered in the chain)", key.kid());
     }
     Ok(())
+}
+
+fn import(config: Config, file: &std::path::Path, username: &str, dry_run: bool, partial: bool) -> Result<(), Failure> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let bytes = std::fs::read(file).map_err(|e| Failure::usage(format!("{}: {e}", file.display())))?;
+    let hint = match file.extension().and_then(|e| e.to_str()).map(str::to_lowercase).as_deref() {
+        Some("xlsx") => Some(crate::import::XLSX_CONTENT_TYPE),
+        Some("csv") => Some(crate::import::CSV_CONTENT_TYPE),
+        _ => None,
+    };
+    let kind = crate::import::FileKind::detect(hint, &bytes).map_err(|e| Failure::failed(format!("{}: {e}", file.display())))?;
+    let sha = crate::audit::entry::sha256_hex(&bytes);
+    let parsed = crate::import::parse(&bytes, kind).map_err(|e| Failure::failed(format!("{}: {e}", file.display())))?;
+    let services = open(config)?;
+    let name = username.to_string();
+    let row = services
+        .db
+        .run_blocking(|conn| crate::db::models::users::by_username(conn, &name).map_err(crate::db::DbError::from))
+        .map_err(|e| Failure::failed(e.to_string()))?
+        .filter(|u| u.active)
+        .ok_or_else(|| Failure::usage(format!("--user: no active user {username}")))?;
+    let state = crate::records::UserState::from_row(&row).map_err(|e| Failure::failed(e.to_string()))?;
+    let actor = crate::ledger::Actor {
+        id: state.id,
+        username: state.username,
+        role: state.role,
+        office: state.office,
+    };
+    let total = parsed.rows.len();
+    let progress = Arc::new(AtomicUsize::new(0));
+    let command = Command::Import(crate::ledger::ImportCommand {
+        file_name: file.file_name().map(|n| n.to_string_lossy().into_owned()),
+        file_sha256: sha,
+        rows_total: parsed.rows_total,
+        rows: parsed.rows,
+        rejected: parsed.rejected,
+        partial,
+        dry_run,
+        progress: Some(Arc::clone(&progress)),
+    });
+    let request = Request {
+        dry_run,
+        ..Request::new(Principal::User(actor), command)
+    };
+    let bar = indicatif::ProgressBar::new(total as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} rows {per_sec} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message(if dry_run { "checking" } else { "importing" });
+    let ledger = services.ledger.clone();
+    let worker = std::thread::spawn(move || ledger.execute_blocking(request));
+    while !worker.is_finished() {
+        bar.set_position(progress.load(Ordering::Relaxed) as u64);
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    bar.set_position(progress.load(Ordering::Relaxed) as u64);
+    bar.finish_and_clear();
+    let result = worker.join().map_err(|_| Failure::failed("the import thread failed"))?;
+    let print_rejected = |rows: &[crate::ledger::RowReport]| {
+        for r in rows.iter().take(50) {
+            for e in &r.errors {
+                println!("  row {}: {}: {} ({})", r.row, e.field, e.message, e.message_zh);
+            }
+        }
+        if rows.len() > 50 {
+            println!("  … and {} more rejected rows", rows.len() - 50);
+        }
+    };
+    match result {
+        Ok(outcome) => {
+            let rejected: Vec<crate::ledger::RowReport> =
+                serde_json::from_value(outcome.body["rejected"].clone()).unwrap_or_default();
+            println!(
+                "{} {} of {} rows{}",
+                if dry_run { "dry run: would import" } else { "imported" },
+                outcome.body["accepted"],
+                outcome.body["rows"],
+                if dry_run { String::new() } else { format!(" (import {}, audit seq {})", outcome.body["import_id"].as_str().unwrap_or(""), outcome.audit_seq) }
+            );
+            if !rejected.is_empty() {
+                println!("{} rows rejected:", rejected.len());
+                print_rejected(&rejected);
+            }
+            Ok(())
+        }
+        Err(crate::ledger::LedgerError::ImportRejected(rows)) => {
+            println!("nothing imported: {} rows rejected (use --partial to import the good rows):", rows.len());
+            print_rejected(&rows);
+            Err(Failure::failed("the import was refused"))
+        }
+        Err(e) => Err(Failure::failed(e.to_string())),
+    }
 }

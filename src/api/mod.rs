@@ -7,6 +7,7 @@ pub mod codes;
 pub mod contracts;
 pub mod fields;
 pub mod history;
+pub mod imports;
 pub mod json;
 pub mod openapi;
 pub mod ops;
@@ -63,6 +64,9 @@ pub fn routes() -> Vec<Route> {
         stats::report,
         codes::codes,
         codes::regions,
+        imports::create,
+        imports::template_csv,
+        imports::template_xlsx,
     ]
 }
 

@@ -332,4 +332,7 @@ pub struct ImportCommand {
     /// A dry run reports every row, good or bad, instead of refusing the file.
     #[serde(skip)]
     pub dry_run: bool,
+    /// Rows processed so far, for a progress bar.
+    #[serde(skip)]
+    pub progress: Option<std::sync::Arc<std::sync::atomic::AtomicUsize>>,
 }

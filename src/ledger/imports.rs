@@ -17,6 +17,9 @@ pub(super) fn import(tx: &mut Tx<'_>, cmd: &ImportCommand) -> Result<Outcome, Le
     let mut rejected = cmd.rejected.clone();
     let mut accepted = Vec::with_capacity(cmd.rows.len());
     for row in &cmd.rows {
+        if let Some(progress) = &cmd.progress {
+            progress.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         match tx.savepoint(|tx| contracts::register_one(tx, &row.contract)) {
             Ok(state) => accepted.push(state.id),
             Err(LedgerError::Invalid(errors)) => rejected.push(RowReport { row: row.row, errors }),

@@ -1,0 +1,148 @@
+//! Spreadsheet imports: `POST /api/v1/imports?dry_run=&partial=` with a CSV or XLSX body, and
+//! the templates to fill in.
+
+use std::sync::Arc;
+
+use rocket::data::{Data, ToByteUnit};
+use rocket::http::ContentType;
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::{State, get, post};
+
+use super::json::BodyHash;
+use super::problem::{ApiError, ApiResult, Problem};
+use super::written::{Attachment, IdempotencyHeader, Written};
+use crate::auth::{AuthUser, Registrar};
+use crate::config::Config;
+use crate::import::{self, FileKind};
+use crate::ledger::{Command, ImportCommand, Ledger, Request as LedgerRequest};
+
+/// The optional `X-File-Name` header (the uploaded file's name, for the import record).
+pub struct FileName(Option<String>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for FileName {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let name = req
+            .headers()
+            .get_one("X-File-Name")
+            .map(|n| n.chars().filter(|c| !c.is_control()).take(200).collect::<String>())
+            .filter(|n| !n.is_empty());
+        Outcome::Success(FileName(name))
+    }
+}
+
+fn flag(name: &str, value: Option<&str>) -> ApiResult<bool> {
+    match value {
+        None | Some("") | Some("false") | Some("0") => Ok(false),
+        Some("true") | Some("1") => Ok(true),
+        Some(_) => Err(ApiError::invalid(name, "true or false", "应为 true 或 false")),
+    }
+}
+
+/// Imports contracts from a CSV or XLSX file (English or Chinese headers). A dry run checks
+/// every row exactly as a real run would and writes nothing; a real run writes nothing when any
+/// row is rejected unless `partial=true`. One `contract.register` audit entry per contract and
+/// one `import.commit` entry.
+#[utoipa::path(post, path = "/api/v1/imports", tag = "contracts", security(("bearer" = [])),
+    params(("dry_run" = Option<bool>, Query, description = "Check only; write nothing"),
+           ("partial" = Option<bool>, Query, description = "Import the good rows even if some are rejected"),
+           ("X-File-Name" = Option<String>, Header, description = "The file's name, for the record"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Retry safety")),
+    request_body(content = String, description = "The file: text/csv or an XLSX workbook", content_type = "text/csv"),
+    responses(
+        (status = 200, description = "Dry run: the report, nothing written", body = Object),
+        (status = 201, description = "Imported: {accepted, rejected:[{row, errors}], contracts:[ids], import_id, audit_seq}", body = Object),
+        (status = 413, description = "Too large, or too many rows", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not a spreadsheet", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A file-level problem (field `file`), or rejected rows with partial=false (`rejected`)", body = Problem, content_type = "application/problem+json")))]
+#[post("/imports?<dry_run>&<partial>", data = "<body>")]
+#[allow(clippy::too_many_arguments)]
+pub async fn create(
+    registrar: Registrar,
+    dry_run: Option<&str>,
+    partial: Option<&str>,
+    content_type: Option<&ContentType>,
+    file_name: FileName,
+    idempotency: IdempotencyHeader,
+    body: Data<'_>,
+    ledger: &State<Ledger>,
+    config: &State<Arc<Config>>,
+) -> ApiResult<Written> {
+    let dry_run = flag("dry_run", dry_run)?;
+    let partial = flag("partial", partial)?;
+    let limit = config.limits.import_mib.mebibytes();
+    let bytes = body
+        .open(limit)
+        .into_bytes()
+        .await
+        .map_err(|e| ApiError::BadRequest {
+            detail: format!("the file could not be read: {e}"),
+            errors: vec![],
+        })?;
+    if !bytes.is_complete() {
+        return Err(ApiError::TooLarge(format!("the file is larger than {limit}")));
+    }
+    let bytes = bytes.into_inner();
+    let kind = FileKind::detect(content_type.map(|c| c.to_string()).as_deref(), &bytes).map_err(file_error)?;
+    let sha = crate::audit::entry::sha256_hex(&bytes);
+    let parsed = rocket::tokio::task::spawn_blocking(move || import::parse(&bytes, kind))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(file_error)?;
+    let command = Command::Import(ImportCommand {
+        file_name: file_name.0,
+        file_sha256: sha.clone(),
+        rows_total: parsed.rows_total,
+        rows: parsed.rows,
+        rejected: parsed.rejected,
+        partial,
+        dry_run,
+        progress: None,
+    });
+    let path = format!("/api/v1/imports?dry_run={dry_run}&partial={partial}");
+    let request = LedgerRequest {
+        idempotency: idempotency.key("POST", &path, &BodyHash(sha)),
+        dry_run,
+        ..LedgerRequest::new(registrar.principal(), command)
+    };
+    let mut outcome = ledger.execute(request).await?;
+    if dry_run {
+        outcome.created = false;
+    }
+    Ok(Written(outcome))
+}
+
+fn file_error(e: import::FileError) -> ApiError {
+    match e.http_status() {
+        413 => ApiError::TooLarge(e.error.message.clone()),
+        415 => ApiError::UnsupportedMediaType(e.error.message.clone()),
+        _ => ApiError::Invalid(vec![e.error]),
+    }
+}
+
+/// The import template as CSV (UTF-8 with BOM, Chinese headers, one example row).
+#[utoipa::path(get, path = "/api/v1/imports/template.csv", tag = "contracts", security(("bearer" = [])),
+    responses((status = 200, description = "text/csv", body = String, content_type = "text/csv")))]
+#[get("/imports/template.csv")]
+pub fn template_csv(_user: AuthUser) -> Attachment<Vec<u8>> {
+    Attachment {
+        content_type: ContentType::new("text", "csv").with_params(("charset", "utf-8")),
+        filename: "techledger-import-template.csv".into(),
+        body: import::template_csv(),
+    }
+}
+
+/// The import template as XLSX (Chinese headers, drop-down lists for the codes).
+#[utoipa::path(get, path = "/api/v1/imports/template.xlsx", tag = "contracts", security(("bearer" = [])),
+    responses((status = 200, description = "XLSX", body = String, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+#[get("/imports/template.xlsx")]
+pub fn template_xlsx(_user: AuthUser) -> ApiResult<Attachment<Vec<u8>>> {
+    let bytes = import::template_xlsx().map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Attachment {
+        content_type: ContentType::new("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        filename: "techledger-import-template.xlsx".into(),
+        body: bytes,
+    })
+}
