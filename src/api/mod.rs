@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, plus the public operational routes at the root.
 
+pub mod anomalies;
 pub mod audit;
 pub mod auth;
 pub mod catchers;
@@ -67,6 +68,7 @@ pub fn routes() -> Vec<Route> {
         imports::create,
         imports::template_csv,
         imports::template_xlsx,
+        anomalies::list,
     ]
 }
 

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{audit, auth, codes, contracts, imports, ops, parties, problem, stats, users};
+use super::{anomalies, audit, auth, codes, contracts, imports, ops, parties, problem, stats, users};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -26,6 +26,7 @@ use super::{audit, auth, codes, contracts, imports, ops, parties, problem, stats
         stats::summary, stats::breakdown, stats::top_parties, stats::report,
         codes::codes, codes::regions,
         imports::create, imports::template_csv, imports::template_xlsx,
+        anomalies::list,
     ),
     components(schemas(problem::Problem, crate::ledger::FieldError)),
     modifiers(&BearerAuth),

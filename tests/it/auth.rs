@@ -282,6 +282,7 @@ fn matrix() -> BTreeMap<(&'static str, &'static str), &'static [&'static str]> {
         (("POST", "/api/v1/imports?<dry_run>&<partial>"), &[R][..]),
         (("GET", "/api/v1/imports/template.csv"), ALL),
         (("GET", "/api/v1/imports/template.xlsx"), ALL),
+        (("GET", "/api/v1/anomalies?<year>&<rule>"), AUDIT),
     ])
 }
 
