@@ -12,7 +12,7 @@ bin="$PWD/target/debug/techledger"
 work=$(mktemp -d)
 port=18080
 export TECHLEDGER_DATA_DIR="$work/data" TECHLEDGER_DATABASE_URL="sqlite://$work/data/ledger.db" TECHLEDGER_PORT=$port
-export TECHLEDGER_ADMIN_PASSWORD="Browser-Admin-2026" TECHLEDGER_DEMO_PASSWORD="Browser-Demo-2026"
+export TECHLEDGER_ADMIN_PASSWORD="Browser-Root-2026" TECHLEDGER_DEMO_PASSWORD="Browser-Demo-2026"
 export TL_DEMO_PASSWORD="$TECHLEDGER_DEMO_PASSWORD" TL_ADMIN_PASSWORD="$TECHLEDGER_ADMIN_PASSWORD" TL_BASE_URL="http://127.0.0.1:$port"
 "$bin" demo --contracts 1500 --seed 11 --years 2025-$(date +%Y) >/dev/null
 "$bin" serve >"$work/server.log" 2>&1 &

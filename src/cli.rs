@@ -66,6 +66,18 @@ enum Cmd {
         #[arg(long)]
         partial: bool,
     },
+    /// Fill the ledger with realistic synthetic Linyi data through the normal write path.
+    Demo {
+        /// How many contracts.
+        #[arg(long, default_value_t = 1000)]
+        contracts: u64,
+        /// Seed of the generator (the same seed gives the same data).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Registration years, e.g. 2024-2026 (default: this year and the two before).
+        #[arg(long)]
+        years: Option<String>,
+    },
     /// Create the audit signing key, or rotate it (--rotate).
     Keygen {
         /// Replace the current key; the old one stays in the JWKS, retired.
@@ -180,6 +192,7 @@ pub fn main() -> ExitCode {
             database,
         } => crate::audit::cli::verify(config, file, jwks, checkpoint, database).map_err(|(code, message)| Failure { code, message }),
         Cmd::Keygen { rotate } => keygen(config, rotate),
+        Cmd::Demo { contracts, seed, years } => demo(config, contracts, seed, years.as_deref()),
         Cmd::Import {
             file,
             user,
@@ -438,4 +451,60 @@ fn import(config: Config, file: &std::path::Path, username: &str, dry_run: bool,
         }
         Err(e) => Err(Failure::failed(e.to_string())),
     }
+}
+
+fn demo(config: Config, contracts: u64, seed: u64, years: Option<&str>) -> Result<(), Failure> {
+    let this_year = crate::stats::this_year();
+    let years = match years {
+        None => crate::demo::DemoOptions::default_years(),
+        Some(text) => {
+            let parse = |s: &str| s.trim().parse::<i32>().ok().filter(|y| (2000..=this_year).contains(y));
+            let (from, to) = match text.split_once('-') {
+                Some((a, b)) => (parse(a), parse(b)),
+                None => (parse(text), parse(text)),
+            };
+            match (from, to) {
+                (Some(a), Some(b)) if a <= b => (a, b),
+                _ => {
+                    return Err(Failure::usage(format!(
+                        "--years: give a range like 2024-{this_year} of years not after this one"
+                    )));
+                }
+            }
+        }
+    };
+    if contracts == 0 {
+        return Err(Failure::usage("--contracts: at least 1"));
+    }
+    let services = open(config)?;
+    let options = crate::demo::DemoOptions {
+        contracts,
+        seed,
+        years,
+        progress: true,
+    };
+    let report = crate::demo::run(&services, &options).map_err(|e| Failure::failed(e.to_string()))?;
+    println!(
+        "demo: {} contracts ({} large approved, {} refused, {} amended, {} voided, {} reviewed) between {} parties in {}–{}, {:.1} s",
+        report.contracts,
+        report.pending_approved,
+        report.pending_refused,
+        report.amended,
+        report.voided,
+        report.reviewed,
+        report.parties,
+        report.years.0,
+        report.years.1,
+        report.elapsed.as_secs_f64()
+    );
+    for (rule, ids) in &report.planted {
+        println!("  planted {rule}: {} contracts", ids.len());
+    }
+    if let Some(password) = &report.password {
+        // Printed once, to the terminal only.
+        println!("demo users (demo-<office>-a/-b, demo-auditor, demo-official) have the password {password}");
+    } else {
+        println!("demo users (demo-<office>-a/-b, demo-auditor, demo-official) use the password in TECHLEDGER_DEMO_PASSWORD");
+    }
+    Ok(())
 }

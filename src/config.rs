@@ -17,7 +17,7 @@ use crate::domain::{Money, OfficeCode};
 pub const DEFAULT_CONFIG_FILE: &str = "config/techledger.toml";
 
 /// Environment variables with our prefix that are not configuration keys.
-const NON_CONFIG_ENV: &[&str] = &["ADMIN_PASSWORD", "TEST_PG_URL", "CONFIG"];
+const NON_CONFIG_ENV: &[&str] = &["ADMIN_PASSWORD", "DEMO_PASSWORD", "TEST_PG_URL", "BENCH_PG_URL", "CONFIG"];
 
 /// Everything the service can be configured with.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -75,10 +75,10 @@
         type: "gauge", startAngle: 210, endAngle: -30, min: 0, max: 100, radius: "95%",
         progress: { show: true, width: 14, itemStyle: { color: "#f9c74f" } },
         axisLine: { lineStyle: { width: 14, color: [[1, "#20385c"]] } },
-        axisTick: { show: false }, splitLine: { length: 8, lineStyle: { color: "#4a6285" } },
-        axisLabel: { color: text, distance: 18, fontSize: 11 }, pointer: { show: false },
-        detail: { valueAnimation: true, fontSize: 26, color: "#fff", offsetCenter: [0, "10%"], formatter: (v) => v.toFixed(1) + "%" },
-        data: [{ value: Math.min(100, (summary.progress.turnover || 0) * 100) }],
+        axisTick: { show: false }, splitLine: { show: false }, axisLabel: { show: false }, pointer: { show: false },
+        title: { show: true, offsetCenter: [0, "45%"], color: "#9fb4cf", fontSize: 12 },
+        detail: { valueAnimation: true, fontSize: 28, fontWeight: 700, color: "#fff", offsetCenter: [0, "0%"], formatter: (v) => v.toFixed(1) + "%" },
+        data: [{ value: Math.min(100, (summary.progress.turnover || 0) * 100), name: TL.t("dash.of_target") }],
       }],
     });
 

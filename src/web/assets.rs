@@ -12,8 +12,17 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("vendor/echarts/echarts.min.js", "js", include_bytes!("../../static/vendor/echarts/echarts.min.js")),
     ("vendor/rapidoc/rapidoc-min.js", "js", include_bytes!("../../static/vendor/rapidoc/rapidoc-min.js")),
     ("app.css", "css", include_bytes!("../../static/app.css")),
+    ("favicon.svg", "svg", include_bytes!("../../static/favicon.svg")),
     ("app.js", "js", include_bytes!("../../static/app.js")),
     ("dashboard.js", "js", include_bytes!("../../static/dashboard.js")),
+    ("pages.js", "js", include_bytes!("../../static/pages.js")),
+    ("contract-form.js", "js", include_bytes!("../../static/contract-form.js")),
+    ("contracts.js", "js", include_bytes!("../../static/contracts.js")),
+    ("contract.js", "js", include_bytes!("../../static/contract.js")),
+    ("approvals.js", "js", include_bytes!("../../static/approvals.js")),
+    ("import.js", "js", include_bytes!("../../static/import.js")),
+    ("audit.js", "js", include_bytes!("../../static/audit.js")),
+    ("admin.js", "js", include_bytes!("../../static/admin.js")),
 ];
 
 /// An embedded asset.
@@ -35,6 +44,7 @@ impl<'r> Responder<'r, 'static> for Asset {
         let content_type = match self.media {
             "js" => ContentType::JavaScript,
             "css" => ContentType::CSS,
+            "svg" => ContentType::SVG,
             _ => ContentType::Binary,
         };
         Response::build()

@@ -87,7 +87,7 @@ pub fn error_page(req: &Request<'_>, status: Status) -> response::Result<'static
     let id = crate::http::request_id(req);
     let body = format!(
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{code} · techledger</title>\
-         <link rel=\"stylesheet\" href=\"/static/app.css\"></head><body class=\"error-page\"><main>\
+         <link rel=\"icon\" href=\"/static/favicon.svg\"><link rel=\"stylesheet\" href=\"/static/app.css\"></head><body class=\"error-page\"><main>\
          <h1>{code}</h1><p>{zh}</p><p lang=\"en\">{en}</p><p class=\"muted\">request id {id}</p>\
          <p><a href=\"/\">返回首页 · Home</a></p></main></body></html>",
         code = status.code

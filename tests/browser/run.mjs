@@ -48,8 +48,8 @@ const ctx = {
     assert.ok(!page.url().includes("/login"), `login of ${username} failed: ${page.url()}`);
   },
   /** Saves a screenshot under docs/. */
-  async screenshot(page, name) {
-    await page.screenshot({ path: path.join(shots, name), fullPage: false });
+  async screenshot(page, name, fullPage = false) {
+    await page.screenshot({ path: path.join(shots, name), fullPage });
   },
   /** Yuan string → 亿元 with 2 decimals, half up, exact (independent of the page's code). */
   yi(yuan) {

@@ -28,12 +28,12 @@ export async function run({ page: newPage, login, screenshot, assert, base, yi }
   assert.ok(BigInt(summary.turnover.replace(".", "")) > 0n, "demo data has turnover");
   assert.equal(await page.textContent("#kpi-contracts"), String(summary.contracts));
   assert.deepEqual(page.errors, [], "no script errors");
-  await screenshot(page, "dashboard.png");
+  await screenshot(page, "dashboard.png", true);
 
   // English with the switch.
   await page.click(".lang-switch");
   await page.waitForSelector('#dashboard[data-ready="true"]');
   assert.match(await page.textContent("h1"), /Technology contract turnover/);
-  await screenshot(page, "dashboard-en.png");
+  await screenshot(page, "dashboard-en.png", true);
   await page.context().close();
 }

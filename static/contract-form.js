@@ -1,0 +1,376 @@
+// 登记技术合同: the contract entry form. Sub-types follow the type; seller and buyer are found
+// by name or credit code as one types, or created inline (region picked province → city →
+// county); amounts show 万元 live. The form keeps one Idempotency-Key until it succeeds, and a
+// draft in sessionStorage, so a double click, a retry or a reloaded page registers once and
+// nothing typed is lost when the server refuses it.
+"use strict";
+
+(() => {
+  const form = document.getElementById("contract-form");
+  if (!form) return;
+  const DRAFT = "tl.contract-form.v1";
+  const SIDES = ["seller", "buyer"];
+  const result = document.getElementById("result");
+  const submit = document.getElementById("submit");
+  const state = { key: null, busy: false, parties: { seller: { mode: "find", chosen: null }, buyer: { mode: "find", chosen: null } } };
+  const el = (name) => form.elements.namedItem(name);
+  const value = (name) => { const e = el(name); return e && typeof e.value === "string" ? e.value.trim() : ""; };
+  const fieldset = (side) => form.querySelector(`fieldset.party[data-side="${side}"]`);
+
+  // Sub-types follow the contract type.
+  const typeSelect = el("contract_type");
+  const subSelect = el("subtype");
+  const allSubtypes = Array.from(subSelect.options).filter((o) => o.value);
+  function syncSubtypes(keep) {
+    const type = typeSelect.value;
+    const wanted = keep !== undefined ? keep : subSelect.value;
+    allSubtypes.forEach((o) => o.remove());
+    const mine = allSubtypes.filter((o) => o.dataset.type === type);
+    mine.forEach((o) => subSelect.appendChild(o));
+    subSelect.value = mine.some((o) => o.value === wanted) ? wanted : "";
+    subSelect.disabled = mine.length === 0;
+  }
+  typeSelect.addEventListener("change", () => syncSubtypes());
+
+  // 万元 beside each amount, live.
+  const plain = (s) => s.replace(/[,，\s]/g, "");
+  function showWan(input) {
+    const out = document.getElementById(input.id + "-wan");
+    const v = plain(input.value);
+    out.textContent = /^\d{1,13}(\.\d{0,2})?$/.test(v) ? "= " + TL.wan(v) + " " + TL.t("common.wan") : "";
+  }
+  ["contract_amount", "technical_amount"].forEach((n) => el(n).addEventListener("input", (e) => showWan(e.target)));
+  const threshold = form.dataset.threshold;
+  if (threshold) TLP.setText("threshold-wan", TL.wan(threshold));
+
+  // Region picker: province → city → county, from /api/v1/regions.
+  async function fillLevel(select, parent) {
+    const placeholder = select.options[0];
+    const list = await TLP.regions(parent);
+    select.replaceChildren(placeholder);
+    for (const r of list) {
+      const o = document.createElement("option");
+      o.value = r.code;
+      o.textContent = TLP.zh() ? r.name_zh : r.name_en;
+      o.dataset.children = r.has_children ? "1" : "";
+      select.appendChild(o);
+    }
+    select.value = "";
+    select.disabled = list.length === 0;
+  }
+  function levels(side) {
+    return [1, 2, 3].map((l) => document.getElementById(`${side}-${["", "province", "city", "county"][l]}`));
+  }
+  function clearLevel(select) {
+    select.replaceChildren(select.options[0]);
+    select.value = "";
+    select.disabled = true;
+  }
+  async function levelChanged(side, level) {
+    const sels = levels(side);
+    const sel = sels[level - 1];
+    for (let l = level; l < 3; l += 1) clearLevel(sels[l]);
+    const chosen = sel.selectedOptions[0];
+    if (level === 1) {
+      const abroad = sel.value === "000000";
+      fieldset(side).querySelector(".party-country").hidden = !abroad;
+    }
+    if (sel.value && chosen && chosen.dataset.children && level < 3) await fillLevel(sels[level], sel.value);
+  }
+  function regionValue(side) {
+    const [p, c, k] = levels(side);
+    return k.value || c.value || p.value;
+  }
+  async function setRegion(side, code) {
+    const [p, c, k] = levels(side);
+    if (p.options.length <= 1) await fillLevel(p, "");
+    if (!code) return;
+    const province = code === "000000" ? code : code.slice(0, 2) + "0000";
+    p.value = province;
+    await levelChanged(side, 1);
+    if (code === province) return;
+    const city = code.slice(0, 4) + "00";
+    if (Array.from(c.options).some((o) => o.value === city)) {
+      c.value = city;
+      await levelChanged(side, 2);
+      if (code !== city) k.value = code;
+    } else if (Array.from(c.options).some((o) => o.value === code)) {
+      c.value = code;
+    }
+  }
+
+  // Seller and buyer: find an existing party, or create one inline.
+  function describe(p) {
+    const kind = TLP.codes().then((c) => TLP.label(c.party_kinds, p.kind));
+    return Promise.all([kind, TLP.regionName(p.region)]).then(([k, r]) => [p.credit_code, k, r].filter(Boolean).join(" · "));
+  }
+  function setMode(side, mode, focus) {
+    const fs = fieldset(side);
+    const st = state.parties[side];
+    st.mode = mode;
+    fs.querySelector(".party-chosen").hidden = mode !== "chosen";
+    fs.querySelector(".party-find").hidden = mode !== "find";
+    fs.querySelector(".party-new").hidden = mode !== "new";
+    if (mode === "chosen" && st.chosen) {
+      fs.querySelector(".party-name").textContent = st.chosen.name;
+      const meta = fs.querySelector(".party-meta");
+      meta.textContent = st.chosen.credit_code || "";
+      describe(st.chosen).then((text) => { meta.textContent = text; }).catch(() => {});
+      if (focus) fs.querySelector(".party-change").focus();
+    }
+    if (mode === "new") {
+      const [p] = levels(side);
+      if (p.options.length <= 1) fillLevel(p, "").catch(() => {});
+      if (focus) document.getElementById(side + "-name").focus();
+    }
+    if (mode === "find" && focus) fs.querySelector(".party-search").focus();
+  }
+
+  function setupParty(side) {
+    const fs = fieldset(side);
+    const search = fs.querySelector(".party-search");
+    const list = fs.querySelector(".party-results");
+    let timer = null;
+    let seq = 0;
+    let items = [];
+    let active = -1;
+
+    const close = () => {
+      list.hidden = true;
+      search.setAttribute("aria-expanded", "false");
+      search.removeAttribute("aria-activedescendant");
+      active = -1;
+    };
+    const highlight = (i) => {
+      active = i;
+      list.querySelectorAll("[role=option]").forEach((li, j) => li.setAttribute("aria-selected", j === i ? "true" : "false"));
+      if (i >= 0) {
+        search.setAttribute("aria-activedescendant", `${side}-opt-${i}`);
+        const li = document.getElementById(`${side}-opt-${i}`);
+        if (li) li.scrollIntoView({ block: "nearest" });
+      }
+    };
+    const choose = (p) => {
+      state.parties[side].chosen = { id: p.id, name: p.name, credit_code: p.credit_code || "", kind: p.kind, region: p.region };
+      close();
+      search.value = "";
+      setMode(side, "chosen", true);
+      saveDraft();
+    };
+    async function lookup() {
+      const q = search.value.trim();
+      if (q.length < 2) { close(); return; }
+      const mine = ++seq;
+      const code = /^[0-9A-Za-z]{18}$/.test(q);
+      const path = "/api/v1/parties?limit=10&" + (code ? "credit_code=" + encodeURIComponent(q.toUpperCase()) : "q=" + encodeURIComponent(q));
+      const r = await TL.api("GET", path);
+      if (mine !== seq) return;
+      items = r.ok ? r.body.items : [];
+      list.replaceChildren();
+      items.forEach((p, i) => {
+        const li = document.createElement("li");
+        li.id = `${side}-opt-${i}`;
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", "false");
+        const name = document.createElement("strong");
+        name.textContent = p.name;
+        const meta = document.createElement("span");
+        meta.className = "muted";
+        meta.textContent = " " + (p.credit_code || "") + " " + p.region;
+        li.append(name, meta);
+        li.addEventListener("mousedown", (e) => { e.preventDefault(); choose(p); });
+        list.appendChild(li);
+      });
+      if (!items.length) {
+        const li = document.createElement("li");
+        li.className = "empty";
+        li.textContent = TL.t("reg.new.party_none");
+        list.appendChild(li);
+      }
+      list.hidden = false;
+      search.setAttribute("aria-expanded", "true");
+      highlight(items.length ? 0 : -1);
+    }
+    search.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => lookup().catch(() => {}), 250);
+    });
+    search.addEventListener("keydown", (e) => {
+      if (e.key === "ArrowDown" && items.length) { e.preventDefault(); if (list.hidden) lookup(); else highlight(Math.min(items.length - 1, active + 1)); }
+      else if (e.key === "ArrowUp" && items.length) { e.preventDefault(); highlight(Math.max(0, active - 1)); }
+      else if (e.key === "Escape") { close(); }
+      else if (e.key === "Enter" && !list.hidden) {
+        e.preventDefault();
+        if (active >= 0 && items[active]) choose(items[active]);
+      }
+    });
+    search.addEventListener("blur", () => setTimeout(close, 150));
+    fs.querySelector(".party-change").addEventListener("click", () => setMode(side, "find", true));
+    fs.querySelector(".party-find-open").addEventListener("click", () => { setMode(side, "find", true); saveDraft(); });
+    fs.querySelector(".party-new-open").addEventListener("click", () => {
+      // What was typed in the search box seeds the new party: a credit code or a name.
+      const typed = search.value.trim();
+      if (/^[0-9A-Za-z]{18}$/.test(typed)) el(side + ".credit_code").value = typed.toUpperCase();
+      else if (typed && !value(side + ".name")) el(side + ".name").value = typed;
+      close();
+      setMode(side, "new", true);
+      saveDraft();
+    });
+    levels(side).forEach((sel, i) => sel.addEventListener("change", () => levelChanged(side, i + 1).then(saveDraft)));
+  }
+  SIDES.forEach(setupParty);
+
+  // The request body.
+  function body() {
+    const amount = (n) => plain(value(n));
+    const b = {
+      title: value("title"),
+      contract_type: value("contract_type"),
+      signed_on: value("signed_on"),
+      contract_amount: amount("contract_amount"),
+      technical_amount: amount("technical_amount"),
+      tech_field: value("tech_field"),
+      ip_type: value("ip_type"),
+    };
+    if (value("subtype")) b.subtype = value("subtype");
+    if (value("valid_until")) b.valid_until = value("valid_until");
+    for (const side of SIDES) {
+      const st = state.parties[side];
+      if (st.mode === "chosen" && st.chosen) {
+        b[side + "_id"] = st.chosen.id;
+      } else if (st.mode === "new") {
+        const p = { name: value(side + ".name"), kind: value(side + ".kind"), region: regionValue(side) };
+        const code = value(side + ".credit_code").toUpperCase();
+        if (code) p.credit_code = code;
+        if (p.region === "000000" && value(side + ".country")) p.country = value(side + ".country").toUpperCase();
+        b[side] = p;
+      }
+    }
+    return b;
+  }
+
+  // Where an error the API names appears, given how each party is entered.
+  function aliases() {
+    const a = {};
+    for (const side of SIDES) {
+      const mode = state.parties[side].mode;
+      const target = mode === "chosen" ? side + "_chosen" : mode === "new" ? side + ".name" : side + "_id";
+      a[side + "_id"] = target;
+      a[side] = target;
+    }
+    return a;
+  }
+
+  // The draft: every field, how each party is entered, and the idempotency key.
+  let saveTimer = null;
+  function saveDraft() {
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(() => {
+      const values = {};
+      for (const e of form.elements) if (e.name) values[e.name] = e.value;
+      const regions = {};
+      SIDES.forEach((s) => { regions[s] = regionValue(s); });
+      try {
+        sessionStorage.setItem(DRAFT, JSON.stringify({ key: state.key, values, parties: state.parties, regions }));
+      } catch (_) { /* storage full or disabled: the form still works */ }
+    }, 200);
+  }
+  function clearDraft() {
+    clearTimeout(saveTimer);
+    try { sessionStorage.removeItem(DRAFT); } catch (_) { /* ignore */ }
+  }
+  async function restoreDraft() {
+    let draft = null;
+    try { draft = JSON.parse(sessionStorage.getItem(DRAFT) || "null"); } catch (_) { draft = null; }
+    if (!draft) { syncSubtypes(""); return; }
+    state.key = draft.key || null;
+    for (const [name, v] of Object.entries(draft.values || {})) {
+      const e = el(name);
+      if (e && name !== "subtype" && typeof v === "string") e.value = v;
+    }
+    syncSubtypes((draft.values || {}).subtype || "");
+    ["contract_amount", "technical_amount"].forEach((n) => showWan(el(n)));
+    for (const side of SIDES) {
+      const st = (draft.parties || {})[side];
+      if (!st) continue;
+      state.parties[side] = { mode: st.mode, chosen: st.chosen };
+      if (st.mode === "new") await setRegion(side, (draft.regions || {})[side]).catch(() => {});
+      setMode(side, st.chosen || st.mode !== "chosen" ? st.mode : "find", false);
+    }
+  }
+  form.addEventListener("input", saveDraft);
+  form.addEventListener("change", saveDraft);
+
+  // Submitting.
+  function showResult(contract, replayed) {
+    const pending = contract.status === "pending";
+    TLP.setText("result-kicker", TL.t(pending ? "reg.new.done_pending" : "reg.new.done_registered"));
+    const number = document.getElementById("result-number");
+    number.textContent = pending ? TL.t("reg.new.pending_number") : contract.registration_no;
+    number.classList.toggle("pending", pending);
+    document.getElementById("result-status").innerHTML = TLP.tag("status", contract.status) + " " +
+      TL.escapeHtml(contract.title) + " · " + TL.escapeHtml(TL.wan(contract.contract_amount)) + " " + TL.escapeHtml(TL.t("common.wan"));
+    const notes = [];
+    if (pending) notes.push(TL.t("reg.new.pending_note").replace("{wan}", TL.wan(threshold || "0")));
+    if (replayed) notes.push(TL.t("reg.new.replayed"));
+    TLP.setText("result-note", notes.join(" "));
+    document.getElementById("result-link").href = "/contracts/" + encodeURIComponent(contract.id);
+    result.dataset.status = contract.status;
+    result.dataset.id = contract.id;
+    result.hidden = false;
+    form.hidden = true;
+    result.focus();
+  }
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    if (state.busy) return;
+    state.busy = true;
+    submit.disabled = true;
+    TLP.clearErrors(form);
+    TLP.setText("saving", TL.t("form.sending"));
+    if (!state.key) state.key = TL.newKey();
+    saveDraft();
+    try {
+      const r = await TL.api("POST", "/api/v1/contracts", body(), { "Idempotency-Key": state.key });
+      if (r.ok) {
+        clearDraft();
+        state.key = null;
+        showResult(r.body, r.headers.get("Idempotent-Replayed") === "true");
+      } else {
+        TLP.showProblem(form, r, aliases());
+      }
+    } catch (err) {
+      TLP.showProblem(form, { status: 0, body: { detail: TL.t("form.network"), detail_zh: TL.t("form.network") } });
+    } finally {
+      state.busy = false;
+      submit.disabled = false;
+      TLP.setText("saving", "");
+    }
+  });
+
+  function resetForm() {
+    form.reset();
+    TLP.clearErrors(form);
+    state.key = null;
+    for (const side of SIDES) {
+      state.parties[side] = { mode: "find", chosen: null };
+      levels(side).slice(1).forEach(clearLevel);
+      levels(side)[0].value = "";
+      fieldset(side).querySelector(".party-country").hidden = true;
+      setMode(side, "find", false);
+    }
+    syncSubtypes("");
+    ["contract_amount", "technical_amount"].forEach((n) => showWan(el(n)));
+    clearDraft();
+  }
+  document.getElementById("clear").addEventListener("click", () => { resetForm(); typeSelect.focus(); });
+  document.getElementById("result-again").addEventListener("click", () => {
+    resetForm();
+    result.hidden = true;
+    form.hidden = false;
+    typeSelect.focus();
+  });
+
+  restoreDraft().finally(() => { form.dataset.ready = "true"; });
+})();

@@ -1,0 +1,92 @@
+// 合同查询: the contract list. The filters are the page's query string (the API's own names),
+// sent as they are to GET /api/v1/contracts and, for 导出CSV, to /api/v1/contracts.csv — so
+// the export holds exactly the contracts the filters show. Paging follows the API's cursor.
+"use strict";
+
+(() => {
+  const root = document.getElementById("contract-list");
+  if (!root) return;
+  const FILTERS = ["year", "office", "contract_type", "tech_field", "status", "review", "party", "q", "signed_from", "signed_to", "sort"];
+  const here = new URLSearchParams(location.search);
+  const filters = new URLSearchParams();
+  for (const k of FILTERS) {
+    const v = (here.get(k) || "").trim();
+    if (v) filters.set(k, v);
+  }
+  document.getElementById("export").href = "/api/v1/contracts.csv" + (filters.toString() ? "?" + filters : "");
+
+  const rows = document.getElementById("rows");
+  const status = document.getElementById("list-status");
+  const prev = document.getElementById("prev");
+  const next = document.getElementById("next");
+  const cursors = [null];
+  let page = 0;
+  let nextCursor = null;
+
+  async function load() {
+    root.setAttribute("aria-busy", "true");
+    const q = new URLSearchParams(filters);
+    q.set("limit", "50");
+    if (cursors[page]) q.set("after", cursors[page]);
+    const [r, codes] = await Promise.all([TL.api("GET", "/api/v1/contracts?" + q), TLP.codes()]);
+    root.setAttribute("aria-busy", "false");
+    if (!r.ok) {
+      rows.replaceChildren();
+      TLP.announce(status, TLP.problemText(r) + problemFields(r), "error");
+      root.dataset.ready = "error";
+      return;
+    }
+    nextCursor = r.body.next;
+    render(r.body.items, codes);
+    prev.disabled = page === 0;
+    next.disabled = !nextCursor;
+    TLP.setText("page-no", TL.t("form.page").replace("{n}", String(page + 1)));
+    const shown = r.body.items.length;
+    TLP.announce(status, shown ? TL.t("reg.list.shown").replace("{n}", String(shown)) : TL.t("reg.list.empty"), shown ? "info" : "info");
+    root.dataset.ready = "true";
+    root.dataset.count = String(shown);
+  }
+
+  function problemFields(r) {
+    const errors = r.body && Array.isArray(r.body.errors) ? r.body.errors : [];
+    return errors.length ? "：" + errors.map((e) => e.field + " " + TLP.fieldMessage(e)).join("；") : "";
+  }
+
+  function render(items, codes) {
+    const html = items.map((c) => {
+      const type = TLP.label(codes.contract_types, c.contract_type);
+      const sub = c.subtype ? " · " + TLP.subtypeLabel(codes, c.contract_type, c.subtype) : "";
+      return `<tr data-id="${TL.escapeHtml(c.id)}">
+        <td class="mono">${c.registration_no ? TL.escapeHtml(c.registration_no) : `<span class="muted">—</span>`}</td>
+        <td><a href="/contracts/${encodeURIComponent(c.id)}">${TL.escapeHtml(c.title)}</a></td>
+        <td>${TL.escapeHtml(type + sub)}</td>
+        <td>${TL.escapeHtml(c.seller_name)}</td>
+        <td>${TL.escapeHtml(c.buyer_name)}</td>
+        <td class="nowrap">${TL.escapeHtml(c.signed_on)}</td>
+        <td class="num">${TL.escapeHtml(TLP.wan(c.contract_amount))}</td>
+        <td class="num">${TL.escapeHtml(TLP.wan(c.technical_amount))}</td>
+        <td class="nowrap">${TL.escapeHtml(TLP.label(codes.offices, c.office))}</td>
+        <td>${TLP.tag("status", c.status)}</td>
+        <td>${TLP.tag("review", c.review)}</td>
+      </tr>`;
+    }).join("");
+    rows.innerHTML = html;
+  }
+
+  prev.addEventListener("click", () => {
+    if (page === 0) return;
+    page -= 1;
+    load().then(() => prev.disabled || prev.focus());
+  });
+  next.addEventListener("click", () => {
+    if (!nextCursor) return;
+    cursors[page + 1] = nextCursor;
+    page += 1;
+    load().then(() => (next.disabled ? prev : next).focus());
+  });
+
+  load().catch((e) => {
+    TLP.announce(status, TL.t("common.error") + ": " + e.message, "error");
+    root.dataset.ready = "error";
+  });
+})();
