@@ -258,3 +258,54 @@ both!(the_system_and_users_are_named_in_entries, |app| {
     }
     let _ = Principal::System;
 });
+
+#[rocket::async_test]
+async fn checkpoints_are_stored_every_n_entries() {
+    let app = TestApp::sqlite_with(|c| c.audit.checkpoint_every_entries = 5).await;
+    let registrar = app.registrar("reg1").await;
+    for i in 0..12 {
+        run(&app, &registrar, Command::CreateParty(enterprise(100 + i, "371302"))).await;
+    }
+    let auditor = app.user("aud", Role::Auditor, None).await;
+    let (_, list) = app.get("/api/v1/audit/checkpoints", Some(&auditor.token)).await;
+    let sizes: Vec<i64> = list["items"].as_array().unwrap().iter().map(|c| c["tree_size"].as_i64().unwrap()).collect();
+    assert!(sizes.len() >= 2, "{sizes:?}");
+    for pair in sizes.windows(2) {
+        assert!(pair[0] - pair[1] >= 5, "at least 5 entries apart: {sizes:?}");
+    }
+}
+
+both!(the_database_verifies_from_the_command_line_and_exports_a_bundle, |app| {
+    some_history(&app).await;
+    let bin = env!("CARGO_BIN_EXE_techledger");
+    let dir = temp_dir();
+    let url = match &app.config.database_url {
+        techledger::db::DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
+        techledger::db::DatabaseUrl::Postgres(u) => u.clone(),
+    };
+    let cli = |args: &[&str]| {
+        std::process::Command::new(bin)
+            .args(args)
+            .current_dir(&dir)
+            .env("TECHLEDGER_DATABASE_URL", &url)
+            .env("TECHLEDGER_DATA_DIR", &app.config.data_dir)
+            .output()
+            .unwrap()
+    };
+    let out = cli(&["verify"]);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("reconcile"), "{stdout}");
+    let out = cli(&["export", "bundle", "bundle"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for file in ["audit.jsonl", "jwks.json", "checkpoint.json", "README.md", "verify_audit_export.py"] {
+        assert!(dir.join("bundle").join(file).is_file(), "{file}");
+    }
+    let out = cli(&["verify", "bundle/audit.jsonl", "--jwks", "bundle/jwks.json", "--checkpoint", "bundle/checkpoint.json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    tamper(&app, "UPDATE contracts SET title = 'x' WHERE version = 1");
+    let out = cli(&["verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("FAIL seq "));
+    std::fs::remove_dir_all(dir).ok();
+});

@@ -10,4 +10,6 @@ mod demo;
 mod foundation;
 mod import;
 mod parties;
+mod session;
 mod stats;
+mod web_pages;
