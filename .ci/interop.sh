@@ -7,7 +7,7 @@ venv=target/ci-venv
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi
-"$venv/bin/pip" install -q -r tests/interop/requirements.txt
+"$venv/bin/pip" install -q -r tests/interop/requirements.txt openapi-spec-validator==0.7.2
 "$venv/bin/python" tests/interop/test_verifier_selfcheck.py >/dev/null
 
 cargo build -q --bin techledger
@@ -15,7 +15,7 @@ bin="$PWD/target/debug/techledger"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export TECHLEDGER_DATA_DIR="$work/data" TECHLEDGER_DATABASE_URL="sqlite://$work/data/ledger.db"
-export TECHLEDGER_ADMIN_PASSWORD="interop-admin-password"
+export TECHLEDGER_ADMIN_PASSWORD="Interop-Root-2026" TECHLEDGER_PORT=18081 TECHLEDGER_DEMO_PASSWORD="Interop-Demo-2026"
 cd "$work"
 echo "registrar password 1" | "$bin" user add --username reg1 --role registrar --office 371302 --password-stdin >/dev/null
 echo "auditor password 12" | "$bin" user add --username aud1 --role auditor --password-stdin >/dev/null
@@ -23,6 +23,15 @@ echo "auditor password 12" | "$bin" user add --username aud1 --role auditor --pa
 if "$bin" demo --help >/dev/null 2>&1; then
     "$bin" demo --contracts 300 --seed 7 >/dev/null
 fi
+# The OpenAPI document, checked by an independent validator.
+"$bin" serve >server.log 2>&1 &
+server=$!
+for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:${TECHLEDGER_PORT}/health" >/dev/null 2>&1 && break; sleep 0.2; done
+curl -fsS "http://127.0.0.1:${TECHLEDGER_PORT}/openapi.json" > openapi.json
+kill $server
+cd - >/dev/null
+"$venv/bin/python" -c "import json,sys; from openapi_spec_validator import validate; validate(json.load(open(sys.argv[1]))); print('openapi.json: valid OpenAPI', json.load(open(sys.argv[1]))['openapi'])" "$work/openapi.json"
+cd "$work"
 "$bin" export audit > audit.jsonl
 "$bin" export jwks > jwks.json
 "$bin" verify audit.jsonl --jwks jwks.json

@@ -26,7 +26,7 @@ pub struct Anomalies {
 /// Rule-based findings about possible fake or inflated contracts (duplicates, splitting,
 /// round-tripping, year-end surges, late registration, concentration, full technical amounts),
 /// each naming its contracts and the numbers behind it.
-#[utoipa::path(get, path = "/api/v1/anomalies", tag = "audit", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "anomalies_list", path = "/api/v1/anomalies", tag = "audit", security(("bearer" = [])),
     params(("year" = Option<i32>, Query, description = "Registration year (default: this year)"),
            ("rule" = Option<String>, Query, description = "Only this rule (code)")),
     responses((status = 200, description = "Findings", body = Anomalies),

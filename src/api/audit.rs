@@ -69,7 +69,7 @@ fn time_param(name: &str, value: Option<&str>) -> ApiResult<Option<chrono::Naive
 /// Entries after `after_seq` (default 0), at most `limit` (default 50, max 500), optionally
 /// filtered by actor (id or username), action (exact, or a prefix like `contract.`), entity
 /// and time (`from` inclusive, `to` exclusive; RFC 3339 or a day in Asia/Shanghai).
-#[utoipa::path(get, path = "/api/v1/audit/entries", tag = "audit", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "audit_entries", path = "/api/v1/audit/entries", tag = "audit", security(("bearer" = [])),
     params(("after_seq" = Option<i64>, Query, description = "Entries with seq above this"),
            ("limit" = Option<i64>, Query, description = "1–500, default 50"),
            ("actor" = Option<String>, Query, description = "User id or username"),
@@ -100,7 +100,7 @@ pub async fn entries(_reader: AuditReader, query: EntryQuery<'_>, db: &State<Db>
 }
 
 /// One entry.
-#[utoipa::path(get, path = "/api/v1/audit/entries/{seq}", tag = "audit", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "audit_entry", path = "/api/v1/audit/entries/{seq}", tag = "audit", security(("bearer" = [])),
     params(("seq" = i64, Path, description = "Position in the chain")),
     responses((status = 200, description = "The entry", body = AuditEntry), (status = 404, description = "No such entry", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[get("/audit/entries/<seq>")]
@@ -120,7 +120,7 @@ pub async fn entry(_reader: AuditReader, seq: &str, db: &State<Db>) -> ApiResult
 }
 
 /// The whole chain as NDJSON, one canonical entry a line in seq order, streamed page by page.
-#[utoipa::path(get, path = "/api/v1/audit/export", tag = "audit", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "audit_export", path = "/api/v1/audit/export", tag = "audit", security(("bearer" = [])),
     responses((status = 200, description = "application/x-ndjson", body = String, content_type = "application/x-ndjson")))]
 #[get("/audit/export")]
 pub fn export(_reader: AuditReader, db: &State<Db>) -> (ContentType, ByteStream![Vec<u8>]) {
@@ -152,7 +152,7 @@ pub fn export(_reader: AuditReader, db: &State<Db>) -> (ContentType, ByteStream!
 }
 
 /// A signed checkpoint of the chain as it stands (the stored one when it covers the head).
-#[utoipa::path(get, path = "/api/v1/audit/checkpoint", tag = "audit", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "audit_current_checkpoint", path = "/api/v1/audit/checkpoint", tag = "audit", security(("bearer" = [])),
     responses((status = 200, description = "Signed checkpoint", body = Checkpoint)))]
 #[get("/audit/checkpoint")]
 pub async fn current_checkpoint(_reader: AuditReader, db: &State<Db>, ledger: &State<Ledger>) -> ApiResult<Json<Checkpoint>> {
@@ -169,7 +169,7 @@ pub async fn current_checkpoint(_reader: AuditReader, db: &State<Db>, ledger: &S
 }
 
 /// Stored checkpoints, newest first.
-#[utoipa::path(get, path = "/api/v1/audit/checkpoints", tag = "audit", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "audit_checkpoints", path = "/api/v1/audit/checkpoints", tag = "audit", security(("bearer" = [])),
     params(("before" = Option<i64>, Query, description = "Tree sizes below this"), ("limit" = Option<i64>, Query, description = "1–500, default 50")),
     responses((status = 200, description = "Checkpoints", body = super::Page<Checkpoint>)))]
 #[get("/audit/checkpoints?<before>&<limit>")]
@@ -193,7 +193,7 @@ pub async fn checkpoints(
 }
 
 /// Verifies the whole chain in the database and reconciles every ledger table with it.
-#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "audit_verify", path = "/api/v1/audit/verify", tag = "audit", security(("bearer" = [])),
     responses((status = 200, description = "Result (ok false names the first bad seq)", body = DatabaseVerification)))]
 #[get("/audit/verify")]
 pub async fn verify(_reader: AuditReader, db: &State<Db>) -> ApiResult<Json<DatabaseVerification>> {
@@ -205,7 +205,7 @@ pub async fn verify(_reader: AuditReader, db: &State<Db>) -> ApiResult<Json<Data
 }
 
 /// Rotates the audit signing key (admins); old entries stay verifiable with the old key.
-#[utoipa::path(post, path = "/api/v1/audit/keys/rotate", tag = "audit", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "audit_rotate_key", path = "/api/v1/audit/keys/rotate", tag = "audit", security(("bearer" = [])),
     responses((status = 201, description = "The new key", body = Object)))]
 #[post("/audit/keys/rotate")]
 pub async fn rotate_key(admin: Admin, ledger: &State<Ledger>) -> ApiResult<Written> {

@@ -93,7 +93,7 @@ pub async fn sign_in(
 }
 
 /// Signs in and returns a token.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginBody,
+#[utoipa::path(post, operation_id = "auth_login", path = "/api/v1/auth/login", tag = "auth", request_body = LoginBody,
     responses(
         (status = 200, description = "Signed in", body = LoginAnswer),
         (status = 401, description = "Unknown user, wrong password or inactive user (one answer for all)", body = super::problem::Problem, content_type = "application/problem+json"),
@@ -115,7 +115,7 @@ pub async fn login(
 }
 
 /// The signed-in user.
-#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "auth_me", path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, description = "The signed-in user", body = UserState), (status = 401, description = "No valid token", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[get("/me")]
 pub async fn me(user: AuthUser, db: &State<Db>) -> ApiResult<Json<UserState>> {

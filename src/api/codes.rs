@@ -55,7 +55,7 @@ fn code(c: &str, zh: &str, en: &str) -> Code {
 }
 
 /// Every code list with Chinese and English labels.
-#[utoipa::path(get, path = "/api/v1/codes", tag = "codes", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "codes_codes", path = "/api/v1/codes", tag = "codes", security(("bearer" = [])),
     responses((status = 200, description = "The code lists", body = Codes)))]
 #[get("/codes")]
 pub fn codes(_user: AuthUser) -> Json<Codes> {
@@ -91,7 +91,7 @@ pub struct Region {
 
 /// The regions under `parent` (provinces and `000000` abroad when absent), for the
 /// province → city → county picker.
-#[utoipa::path(get, path = "/api/v1/regions", tag = "codes", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "codes_regions", path = "/api/v1/regions", tag = "codes", security(("bearer" = [])),
     params(("parent" = Option<String>, Query, description = "Parent region code")),
     responses((status = 200, description = "Child regions by code", body = Vec<Region>),
         (status = 404, description = "No such parent", body = super::problem::Problem, content_type = "application/problem+json")))]

@@ -163,7 +163,7 @@ async fn execute(
 /// Registers a contract. It is `registered` with its number at once, unless its technical
 /// amount is at or above the large-contract threshold: then it is `pending`, without a
 /// number, and counts nowhere until a second registrar of the office approves it.
-#[utoipa::path(post, path = "/api/v1/contracts", tag = "contracts", security(("bearer" = [])), request_body = ContractBody,
+#[utoipa::path(post, operation_id = "contracts_create", path = "/api/v1/contracts", tag = "contracts", security(("bearer" = [])), request_body = ContractBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retry safety: the same key and body return the first answer")),
     responses((status = 201, description = "Registered or pending", body = ContractState),
         (status = 403, description = "Not a registrar", body = super::problem::Problem, content_type = "application/problem+json"),
@@ -288,7 +288,7 @@ pub fn with_names(
 }
 
 /// Contracts matching the filters, newest first.
-#[utoipa::path(get, path = "/api/v1/contracts", tag = "contracts", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "contracts_list", path = "/api/v1/contracts", tag = "contracts", security(("bearer" = [])),
     params(
         ("year" = Option<i32>, Query, description = "Registration year"),
         ("office" = Option<String>, Query, description = "Registering office code"),
@@ -324,7 +324,7 @@ pub async fn list(_reader: LedgerReader, query: ListQuery<'_>, db: &State<Db>) -
 }
 
 /// The same filters as CSV (UTF-8 with BOM, Chinese headers, amounts in yuan).
-#[utoipa::path(get, path = "/api/v1/contracts.csv", tag = "contracts", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "contracts_csv", path = "/api/v1/contracts.csv", tag = "contracts", security(("bearer" = [])),
     responses((status = 200, description = "text/csv", body = String, content_type = "text/csv")))]
 #[get("/contracts.csv?<query..>")]
 pub async fn csv(
@@ -432,7 +432,7 @@ pub async fn load(db: &Db, id: &str) -> ApiResult<ContractView> {
 }
 
 /// One contract.
-#[utoipa::path(get, path = "/api/v1/contracts/{id}", tag = "contracts", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "contracts_get_one", path = "/api/v1/contracts/{id}", tag = "contracts", security(("bearer" = [])),
     params(("id" = String, Path, description = "Contract id")),
     responses((status = 200, description = "The contract", body = ContractView), (status = 404, description = "No such contract", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[get("/contracts/<id>")]
@@ -441,7 +441,7 @@ pub async fn get_one(_reader: LedgerReader, id: &str, db: &State<Db>) -> ApiResu
 }
 
 /// The contract with a registration number.
-#[utoipa::path(get, path = "/api/v1/contracts/by-number/{registration_no}", tag = "contracts", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "contracts_by_number", path = "/api/v1/contracts/by-number/{registration_no}", tag = "contracts", security(("bearer" = [])),
     params(("registration_no" = String, Path, description = "16-digit registration number")),
     responses((status = 200, description = "The contract", body = ContractView), (status = 404, description = "No such contract", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[get("/contracts/by-number/<registration_no>")]
@@ -496,7 +496,7 @@ pub struct AmendmentBody {
 }
 
 /// Amends a contract: a new version with a reason; amounts may go up or down.
-#[utoipa::path(post, path = "/api/v1/contracts/{id}/amendments", tag = "contracts", security(("bearer" = [])), request_body = AmendmentBody,
+#[utoipa::path(post, operation_id = "contracts_amend", path = "/api/v1/contracts/{id}/amendments", tag = "contracts", security(("bearer" = [])), request_body = AmendmentBody,
     params(("id" = String, Path, description = "Contract id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry safety")),
     responses((status = 200, description = "The new version", body = ContractState),
         (status = 403, description = "Another office's contract", body = super::problem::Problem, content_type = "application/problem+json"),
@@ -553,7 +553,7 @@ pub struct ReasonBody {
 }
 
 /// Voids (注销) a contract: its amounts leave every total.
-#[utoipa::path(post, path = "/api/v1/contracts/{id}/void", tag = "contracts", security(("bearer" = [])), request_body = ReasonBody,
+#[utoipa::path(post, operation_id = "contracts_void", path = "/api/v1/contracts/{id}/void", tag = "contracts", security(("bearer" = [])), request_body = ReasonBody,
     params(("id" = String, Path, description = "Contract id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry safety")),
     responses((status = 200, description = "Voided", body = ContractState),
         (status = 403, description = "Another office's contract", body = super::problem::Problem, content_type = "application/problem+json"),
@@ -580,7 +580,7 @@ pub async fn void(
 }
 
 /// Approves a pending large contract: a registrar of its office who did not record it.
-#[utoipa::path(post, path = "/api/v1/contracts/{id}/approve", tag = "contracts", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "contracts_approve", path = "/api/v1/contracts/{id}/approve", tag = "contracts", security(("bearer" = [])),
     params(("id" = String, Path, description = "Contract id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry safety")),
     responses((status = 200, description = "Registered, with its number", body = ContractState),
         (status = 403, description = "Your own contract, or another office's", body = super::problem::Problem, content_type = "application/problem+json"),
@@ -593,7 +593,7 @@ pub async fn approve(registrar: Registrar, id: &str, idempotency: IdempotencyHea
 }
 
 /// Refuses a pending large contract, with a reason.
-#[utoipa::path(post, path = "/api/v1/contracts/{id}/refuse", tag = "contracts", security(("bearer" = [])), request_body = ReasonBody,
+#[utoipa::path(post, operation_id = "contracts_refuse", path = "/api/v1/contracts/{id}/refuse", tag = "contracts", security(("bearer" = [])), request_body = ReasonBody,
     params(("id" = String, Path, description = "Contract id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry safety")),
     responses((status = 200, description = "Refused", body = ContractState),
         (status = 403, description = "Your own contract, or another office's", body = super::problem::Problem, content_type = "application/problem+json"),
@@ -631,7 +631,7 @@ pub struct ReviewBody {
 
 /// Reviews a contract (auditors): confirmed, or disputed with a note. A disputed contract
 /// stays counted but is flagged everywhere.
-#[utoipa::path(post, path = "/api/v1/contracts/{id}/reviews", tag = "contracts", security(("bearer" = [])), request_body = ReviewBody,
+#[utoipa::path(post, operation_id = "contracts_review", path = "/api/v1/contracts/{id}/reviews", tag = "contracts", security(("bearer" = [])), request_body = ReviewBody,
     params(("id" = String, Path, description = "Contract id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry safety")),
     responses((status = 201, description = "The review", body = crate::records::ReviewRecord),
         (status = 403, description = "Not an auditor", body = super::problem::Problem, content_type = "application/problem+json"),
@@ -714,7 +714,7 @@ pub struct ContractHistory {
 
 /// Every version (with a field-by-field diff) and every review of a contract, each with who,
 /// when, why and its audit entry.
-#[utoipa::path(get, path = "/api/v1/contracts/{id}/history", tag = "contracts", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "contracts_history", path = "/api/v1/contracts/{id}/history", tag = "contracts", security(("bearer" = [])),
     params(("id" = String, Path, description = "Contract id")),
     responses((status = 200, description = "The history", body = ContractHistory), (status = 404, description = "No such contract", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[get("/contracts/<id>/history", rank = 2)]

@@ -45,7 +45,7 @@ fn flag(name: &str, value: Option<&str>) -> ApiResult<bool> {
 /// every row exactly as a real run would and writes nothing; a real run writes nothing when any
 /// row is rejected unless `partial=true`. One `contract.register` audit entry per contract and
 /// one `import.commit` entry.
-#[utoipa::path(post, path = "/api/v1/imports", tag = "contracts", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "imports_create", path = "/api/v1/imports", tag = "contracts", security(("bearer" = [])),
     params(("dry_run" = Option<bool>, Query, description = "Check only; write nothing"),
            ("partial" = Option<bool>, Query, description = "Import the good rows even if some are rejected"),
            ("X-File-Name" = Option<String>, Header, description = "The file's name, for the record"),
@@ -123,7 +123,7 @@ fn file_error(e: import::FileError) -> ApiError {
 }
 
 /// The import template as CSV (UTF-8 with BOM, Chinese headers, one example row).
-#[utoipa::path(get, path = "/api/v1/imports/template.csv", tag = "contracts", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "imports_template_csv", path = "/api/v1/imports/template.csv", tag = "contracts", security(("bearer" = [])),
     responses((status = 200, description = "text/csv", body = String, content_type = "text/csv")))]
 #[get("/imports/template.csv")]
 pub fn template_csv(_user: AuthUser) -> Attachment<Vec<u8>> {
@@ -135,7 +135,7 @@ pub fn template_csv(_user: AuthUser) -> Attachment<Vec<u8>> {
 }
 
 /// The import template as XLSX (Chinese headers, drop-down lists for the codes).
-#[utoipa::path(get, path = "/api/v1/imports/template.xlsx", tag = "contracts", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "imports_template_xlsx", path = "/api/v1/imports/template.xlsx", tag = "contracts", security(("bearer" = [])),
     responses((status = 200, description = "XLSX", body = String, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
 #[get("/imports/template.xlsx")]
 pub fn template_xlsx(_user: AuthUser) -> ApiResult<Attachment<Vec<u8>>> {

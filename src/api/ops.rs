@@ -36,7 +36,7 @@ pub struct Health {
 }
 
 /// Is the service ready: database reachable, migrations current.
-#[utoipa::path(get, path = "/health", tag = "operations",
+#[utoipa::path(get, operation_id = "ops_health", path = "/health", tag = "operations",
     responses((status = 200, description = "Ready", body = Health), (status = 503, description = "Not ready", body = Health)))]
 #[get("/health")]
 pub async fn health(db: &State<Db>) -> (Status, Json<Health>) {
@@ -83,7 +83,7 @@ pub async fn health(db: &State<Db>) -> (Status, Json<Health>) {
 }
 
 /// Prometheus metrics (text exposition format).
-#[utoipa::path(get, path = "/metrics", tag = "operations",
+#[utoipa::path(get, operation_id = "ops_metrics", path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
 #[get("/metrics")]
 pub fn metrics(http: &State<HttpMetrics>, ledger: &State<Ledger>) -> (ContentType, String) {
@@ -95,7 +95,7 @@ pub fn metrics(http: &State<HttpMetrics>, ledger: &State<Ledger>) -> (ContentTyp
 
 /// Every public key that ever signed the audit chain (Ed25519 OKP keys with kid and
 /// validity window).
-#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "audit",
+#[utoipa::path(get, operation_id = "ops_jwks", path = "/.well-known/jwks.json", tag = "audit",
     responses((status = 200, description = "JSON Web Key Set", body = Jwks)))]
 #[get("/.well-known/jwks.json")]
 pub async fn jwks(db: &State<Db>) -> ApiResult<Json<Jwks>> {

@@ -59,7 +59,7 @@ impl PartyBody {
 }
 
 /// Creates a party.
-#[utoipa::path(post, path = "/api/v1/parties", tag = "parties", security(("bearer" = [])), request_body = PartyBody,
+#[utoipa::path(post, operation_id = "parties_create", path = "/api/v1/parties", tag = "parties", security(("bearer" = [])), request_body = PartyBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retry safety")),
     responses((status = 201, description = "Created", body = PartyState),
         (status = 409, description = "The credit code belongs to another party", body = super::problem::Problem, content_type = "application/problem+json"),
@@ -84,7 +84,7 @@ pub async fn create(
 }
 
 /// Parties by name (Chinese substring) or credit code, in creation order.
-#[utoipa::path(get, path = "/api/v1/parties", tag = "parties", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "parties_list", path = "/api/v1/parties", tag = "parties", security(("bearer" = [])),
     params(("q" = Option<String>, Query, description = "Substring of the name"),
            ("credit_code" = Option<String>, Query, description = "Exact credit code"),
            ("limit" = Option<i64>, Query, description = "1–500, default 50"),
@@ -114,7 +114,7 @@ pub async fn list(
 }
 
 /// One party.
-#[utoipa::path(get, path = "/api/v1/parties/{id}", tag = "parties", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "parties_get_one", path = "/api/v1/parties/{id}", tag = "parties", security(("bearer" = [])),
     params(("id" = String, Path, description = "Party id")),
     responses((status = 200, description = "The party", body = PartyState), (status = 404, description = "No such party", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[get("/parties/<id>")]
@@ -148,7 +148,7 @@ pub struct PartyPatch {
 
 /// Renames a party or moves it to another region (a new version; earlier contracts keep the
 /// region they were registered with).
-#[utoipa::path(patch, path = "/api/v1/parties/{id}", tag = "parties", security(("bearer" = [])), request_body = PartyPatch,
+#[utoipa::path(patch, operation_id = "parties_update", path = "/api/v1/parties/{id}", tag = "parties", security(("bearer" = [])), request_body = PartyPatch,
     params(("id" = String, Path, description = "Party id")),
     responses((status = 200, description = "The new version", body = PartyState),
         (status = 404, description = "No such party", body = super::problem::Problem, content_type = "application/problem+json"),
@@ -202,7 +202,7 @@ pub struct PartyVersion {
 }
 
 /// Every version of a party, with who, when, why and what changed.
-#[utoipa::path(get, path = "/api/v1/parties/{id}/history", tag = "parties", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "parties_history", path = "/api/v1/parties/{id}/history", tag = "parties", security(("bearer" = [])),
     params(("id" = String, Path, description = "Party id")),
     responses((status = 200, description = "Versions, oldest first", body = Vec<PartyVersion>), (status = 404, description = "No such party", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[get("/parties/<id>/history")]

@@ -31,7 +31,7 @@ fn as_of(value: Option<&str>) -> ApiResult<Option<chrono::NaiveDate>> {
 /// Turnover, contracts and introduced achievements of a year against its targets, with
 /// progress ratios and a year-end forecast; `as_of` reproduces the figures as the ledger stood
 /// at the end of that day (Asia/Shanghai).
-#[utoipa::path(get, path = "/api/v1/stats/summary", tag = "stats", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "stats_summary", path = "/api/v1/stats/summary", tag = "stats", security(("bearer" = [])),
     params(("year" = Option<i32>, Query, description = "Registration year (default: this year)"),
            ("as_of" = Option<String>, Query, description = "YYYY-MM-DD: the ledger as it stood at the end of that day")),
     responses((status = 200, description = "The summary", body = Summary),
@@ -52,7 +52,7 @@ pub async fn summary(
 
 /// A year's figures by office, contract type, technical field, IP type, seller kind, flow,
 /// month or review state; the rows add up to the summary exactly.
-#[utoipa::path(get, path = "/api/v1/stats/breakdown", tag = "stats", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "stats_breakdown", path = "/api/v1/stats/breakdown", tag = "stats", security(("bearer" = [])),
     params(("year" = Option<i32>, Query, description = "Registration year (default: this year)"),
            ("by" = String, Query, description = "office | contract_type | tech_field | ip_type | seller_kind | flow | month | review"),
            ("as_of" = Option<String>, Query, description = "YYYY-MM-DD")),
@@ -81,7 +81,7 @@ pub async fn breakdown(
 }
 
 /// The largest sellers or buyers of a year by turnover.
-#[utoipa::path(get, path = "/api/v1/stats/top-parties", tag = "stats", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "stats_top_parties", path = "/api/v1/stats/top-parties", tag = "stats", security(("bearer" = [])),
     params(("year" = Option<i32>, Query, description = "Registration year"),
            ("side" = String, Query, description = "seller | buyer"),
            ("limit" = Option<i64>, Query, description = "1–100, default 10")),
@@ -107,7 +107,7 @@ pub async fn top_parties(
 
 /// The official's report: the summary and every breakdown as sheets, Chinese headers,
 /// amounts in 万元 beside the exact 元.
-#[utoipa::path(get, path = "/api/v1/stats/report.xlsx", tag = "stats", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "stats_report", path = "/api/v1/stats/report.xlsx", tag = "stats", security(("bearer" = [])),
     params(("year" = Option<i32>, Query, description = "Registration year"), ("as_of" = Option<String>, Query, description = "YYYY-MM-DD")),
     responses((status = 200, description = "XLSX workbook", body = String, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
 #[get("/stats/report.xlsx?<year>&<as_of>")]

@@ -73,7 +73,7 @@ async fn hash(passwords: &Arc<Passwords>, password: String) -> ApiResult<String>
 }
 
 /// Creates a user.
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = [])), request_body = NewUserBody,
+#[utoipa::path(post, operation_id = "users_create", path = "/api/v1/users", tag = "users", security(("bearer" = [])), request_body = NewUserBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retry safety")),
     responses((status = 201, description = "Created", body = UserState),
         (status = 409, description = "Username taken", body = super::problem::Problem, content_type = "application/problem+json"),
@@ -114,7 +114,7 @@ pub async fn create(
 }
 
 /// Every user.
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "users_list", path = "/api/v1/users", tag = "users", security(("bearer" = [])),
     responses((status = 200, description = "Users by username", body = super::Page<UserState>)))]
 #[get("/users")]
 pub async fn list(_admin: Admin, db: &State<Db>) -> ApiResult<Json<super::Page<UserState>>> {
@@ -124,7 +124,7 @@ pub async fn list(_admin: Admin, db: &State<Db>) -> ApiResult<Json<super::Page<U
 }
 
 /// One user.
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "users_get_one", path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
     params(("id" = String, Path, description = "User id")),
     responses((status = 200, description = "The user", body = UserState), (status = 404, description = "No such user", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[get("/users/<id>")]
@@ -139,7 +139,7 @@ pub async fn get_one(_admin: Admin, id: &str, db: &State<Db>) -> ApiResult<Json<
 }
 
 /// Changes a user's role, office, activity, password or display name.
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])), request_body = UserPatch,
+#[utoipa::path(patch, operation_id = "users_update", path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])), request_body = UserPatch,
     params(("id" = String, Path, description = "User id")),
     responses((status = 200, description = "Changed", body = UserState),
         (status = 404, description = "No such user", body = super::problem::Problem, content_type = "application/problem+json"),

@@ -203,3 +203,75 @@ fn an_unreachable_database_is_one_clear_message() {
     assert!(!stderr.contains("panicked"));
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// Every `$ref` in `value` points at something in `doc`.
+fn check_refs(doc: &Value, value: &Value, missing: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("$ref") {
+                let pointer = r.trim_start_matches('#');
+                if doc.pointer(pointer).is_none() {
+                    missing.push(r.clone());
+                }
+            }
+            for v in map.values() {
+                check_refs(doc, v, missing);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| check_refs(doc, v, missing)),
+        _ => {}
+    }
+}
+
+both!(openapi_is_valid_and_documents_every_api_route, |app| {
+    let res = app.client.get("/openapi.json").dispatch().await;
+    assert_eq!(res.status(), Status::Ok);
+    let doc: Value = res.into_json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    assert!(doc["info"]["title"].is_string() && doc["info"]["version"].is_string());
+    let paths = doc["paths"].as_object().unwrap();
+    let mut operation_ids = std::collections::HashSet::new();
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_default().to_string();
+            assert!(!id.is_empty() && operation_ids.insert(id.clone()), "{method} {path}: operationId {id:?} missing or repeated");
+            assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()), "{method} {path} has responses");
+            // Every {param} in the path is declared.
+            for segment in path.split('/').filter(|s| s.starts_with('{')) {
+                let name = segment.trim_matches(['{', '}']);
+                let declared = op["parameters"]
+                    .as_array()
+                    .is_some_and(|ps| ps.iter().any(|p| p["name"] == name && p["in"] == "path"));
+                assert!(declared, "{method} {path} declares {name}");
+            }
+        }
+    }
+    let mut missing = Vec::new();
+    check_refs(&doc, &doc, &mut missing);
+    assert!(missing.is_empty(), "unresolved $refs: {missing:?}");
+    // Every JSON route Rocket serves is documented (pages, /docs, assets and the document
+    // itself excepted).
+    for route in app.client.rocket().routes() {
+        let uri = route.uri.path().to_string();
+        let api = uri.starts_with("/api/") || ["/health", "/metrics", "/.well-known/jwks.json"].contains(&uri.as_str());
+        if !api {
+            continue;
+        }
+        let documented = uri
+            .split('/')
+            .map(|s| if s.starts_with('<') { format!("{{{}}}", s.trim_matches(['<', '>']).trim_end_matches("..")) } else { s.to_string() })
+            .collect::<Vec<_>>()
+            .join("/");
+        let method = route.method.as_str().to_lowercase();
+        assert!(
+            paths.get(&documented).and_then(|p| p.get(&method)).is_some(),
+            "{} {documented} is not in /openapi.json",
+            route.method
+        );
+    }
+    let res = app.client.get("/docs").dispatch().await;
+    let html = res.into_string().await.unwrap();
+    assert!(html.contains("/static/vendor/rapidoc/rapidoc-min.js") && html.contains("spec-url=\"/openapi.json\""));
+    let res = app.client.get("/static/vendor/rapidoc/rapidoc-min.js").dispatch().await;
+    assert_eq!(res.status(), Status::Ok, "the docs viewer is served from the binary");
+});
