@@ -275,3 +275,28 @@ both!(openapi_is_valid_and_documents_every_api_route, |app| {
     let res = app.client.get("/static/vendor/rapidoc/rapidoc-min.js").dispatch().await;
     assert_eq!(res.status(), Status::Ok, "the docs viewer is served from the binary");
 });
+
+#[rocket::get("/boom")]
+fn boom() -> &'static str {
+    panic!("a handler bug")
+}
+
+#[rocket::async_test]
+async fn a_panicking_handler_answers_500_problem_json_and_the_server_lives_on() {
+    let dir = temp_dir();
+    let config = test_config(techledger::db::DatabaseUrl::Sqlite(dir.join("db.sqlite")), &dir);
+    let services = rocket::tokio::task::spawn_blocking(move || techledger::app::open(config))
+        .await
+        .unwrap()
+        .unwrap();
+    let rocket = techledger::app::rocket(services).mount("/test", rocket::routes![boom]);
+    let client = rocket::local::asynchronous::Client::tracked(rocket).await.unwrap();
+    let res = client.get("/test/boom").dispatch().await;
+    assert_eq!(res.status(), Status::InternalServerError);
+    assert_eq!(res.content_type().unwrap().to_string(), "application/problem+json");
+    let body: Value = res.into_json().await.unwrap();
+    assert_eq!(body["status"], 500);
+    assert!(!body.to_string().contains("a handler bug"), "no internals leak to the client");
+    assert_eq!(client.get("/health").dispatch().await.status(), Status::Ok);
+    std::fs::remove_dir_all(dir).ok();
+}
