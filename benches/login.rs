@@ -22,9 +22,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 async fn main() {
     let n: usize = std::env::var("TECHLEDGER_BENCH_LOGINS").ok().and_then(|v| v.parse().ok()).unwrap_or(60);
     let dir = std::env::temp_dir().join(format!("tl-bench-login-{}", uuid::Uuid::new_v4().simple()));
-    let mut config = Config::default();
-    config.database_url = DatabaseUrl::Sqlite(dir.join("bench.db"));
-    config.data_dir = dir.clone();
+    let mut config = Config {
+        database_url: DatabaseUrl::Sqlite(dir.join("bench.db")),
+        data_dir: dir.clone(),
+        ..Config::default()
+    };
     // Production hashing cost; no throttling, which would cut the measurement short.
     config.auth.failed_logins_per_minute = u32::MAX;
     let opened = config.clone();

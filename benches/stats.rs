@@ -41,9 +41,11 @@ struct Fixture {
 
 impl Fixture {
     fn new(url: DatabaseUrl, dir: &std::path::Path) -> Result<Fixture> {
-        let mut config = Config::default();
-        config.database_url = url;
-        config.data_dir = dir.to_path_buf();
+        let config = Config {
+            database_url: url,
+            data_dir: dir.to_path_buf(),
+            ..Config::default()
+        };
         let services = techledger::app::open_without_bootstrap(config)?;
         let user = services.ledger.execute_blocking(Request::new(
             Principal::System,
@@ -94,7 +96,7 @@ impl Fixture {
             .map(|_| {
                 let s = self.rng.gen_range(0..self.parties.len());
                 let b = (s + 1 + self.rng.gen_range(0..self.parties.len() - 1)) % self.parties.len();
-                let fen = self.rng.gen_range(1_000_00i64..4_000_000_00);
+                let fen = self.rng.gen_range(100_000_i64..400_000_000);
                 let month = self.rng.gen_range(1..=12u32);
                 let day = self.rng.gen_range(1..=28u32);
                 NewContract {

@@ -82,9 +82,11 @@ fn code(n: u32) -> CreditCode {
 
 /// Registrations/s with `writers` threads submitting `n` registrations in total.
 fn ledger_rate(target: &Target, writers: usize, n: usize) -> Result<f64> {
-    let mut config = Config::default();
-    config.database_url = target.url.clone();
-    config.data_dir = temp_dir("data");
+    let mut config = Config {
+        database_url: target.url.clone(),
+        data_dir: temp_dir("data"),
+        ..Config::default()
+    };
     config.auth.argon2_memory_kib = 64;
     config.auth.argon2_iterations = 1;
     let services = techledger::app::open_without_bootstrap(config.clone())?;

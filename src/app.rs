@@ -59,7 +59,7 @@ pub fn open(config: Config) -> Result<Services, StartError> {
 pub fn open_without_bootstrap(config: Config) -> Result<Services, StartError> {
     let pool = crate::db::connect(&config.database_url, config.database_pool_size)?;
     let db = Db::new(pool, config.database_url.backend());
-    let applied = db.run_blocking(|conn| crate::db::run_migrations(conn))?;
+    let applied = db.run_blocking(crate::db::run_migrations)?;
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "applied migrations");
     }

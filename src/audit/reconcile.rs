@@ -305,7 +305,8 @@ impl Replay {
         );
 
         // Imports.
-        let rows: Vec<(String, String, Option<String>, String, i32, i32, i32, bool, chrono::NaiveDateTime)> = schema::imports::table
+        type ImportColumns = (String, String, Option<String>, String, i32, i32, i32, bool, chrono::NaiveDateTime);
+        let rows: Vec<ImportColumns> = schema::imports::table
             .select((
                 schema::imports::id,
                 schema::imports::actor_id,

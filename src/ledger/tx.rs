@@ -124,7 +124,7 @@ impl<'a> Tx<'a> {
         let result = diesel::Connection::transaction(&mut **conn, |c| {
             let mut inner = Tx {
                 conn: c,
-                head: &mut **head,
+                head,
                 signer,
                 principal,
                 settings,

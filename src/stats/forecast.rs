@@ -6,6 +6,7 @@
 //!   year-to-date × (previous full year ÷ previous year to the same day of the year) — this
 //!   carries last year's seasonality, including its December surge;
 //! - `run_rate`: otherwise year-to-date ÷ days elapsed × days in the year.
+//!
 //! All arithmetic is in integer fen (128-bit intermediates); nothing is rounded until the end.
 
 use chrono::{Datelike, NaiveDate};

@@ -72,10 +72,12 @@ pub fn pg_admin_url() -> Option<String> {
 
 /// A configuration on a fresh temporary directory, cheap to hash passwords with.
 pub fn test_config(database_url: DatabaseUrl, dir: &std::path::Path) -> Config {
-    let mut config = Config::default();
-    config.database_url = database_url;
-    config.data_dir = dir.to_path_buf();
-    config.database_pool_size = 4;
+    let mut config = Config {
+        database_url,
+        data_dir: dir.to_path_buf(),
+        database_pool_size: 4,
+        ..Config::default()
+    };
     config.auth.argon2_memory_kib = 64;
     config.auth.argon2_iterations = 1;
     config
@@ -254,11 +256,11 @@ pub async fn read(res: LocalResponse<'_>) -> (Status, Value) {
     let status = res.status();
     let content_type = res.content_type();
     let text = res.into_string().await.unwrap_or_default();
-    if let Some(ct) = content_type {
-        if ct.is_json() || ct.sub() == "problem+json" {
-            assert!(status.code < 500, "server error {status}: {text}");
-            return (status, serde_json::from_str(&text).unwrap_or(Value::Null));
-        }
+    if let Some(ct) = content_type
+        && (ct.is_json() || ct.sub() == "problem+json")
+    {
+        assert!(status.code < 500, "server error {status}: {text}");
+        return (status, serde_json::from_str(&text).unwrap_or(Value::Null));
     }
     assert!(status.code < 500, "server error {status}: {text}");
     (status, Value::Null)

@@ -31,8 +31,15 @@ pub fn simple_table(conn: &mut DbConn, table: &str) -> QueryResult<Vec<CodeRow>>
     }
 }
 
-/// Every sub-type: (contract type, code, Chinese, English, sort order).
-pub fn subtypes(conn: &mut DbConn) -> QueryResult<Vec<(String, String, String, String, i32)>> {
+/// A sub-type row: (contract type, code, Chinese, English, sort order).
+pub type SubtypeRow = (String, String, String, String, i32);
+/// An office row: (code, name_zh, name_en, short_zh, short_en, kind, sort order).
+pub type OfficeRow = (String, String, String, String, String, String, i32);
+/// A region row: (code, name_zh, name_en, level, parent).
+pub type RegionRow = (String, String, String, i32, Option<String>);
+
+/// Every sub-type.
+pub fn subtypes(conn: &mut DbConn) -> QueryResult<Vec<SubtypeRow>> {
     contract_subtypes::table
         .order((contract_subtypes::contract_type, contract_subtypes::sort_order))
         .select((
@@ -45,8 +52,8 @@ pub fn subtypes(conn: &mut DbConn) -> QueryResult<Vec<(String, String, String, S
         .load(conn)
 }
 
-/// Every office: (code, name_zh, name_en, short_zh, short_en, kind, sort order).
-pub fn offices(conn: &mut DbConn) -> QueryResult<Vec<(String, String, String, String, String, String, i32)>> {
+/// Every office, in sort order.
+pub fn offices(conn: &mut DbConn) -> QueryResult<Vec<OfficeRow>> {
     offices::table
         .order(offices::sort_order)
         .select((
@@ -61,8 +68,8 @@ pub fn offices(conn: &mut DbConn) -> QueryResult<Vec<(String, String, String, St
         .load(conn)
 }
 
-/// Every region: (code, name_zh, name_en, level, parent), by code.
-pub fn regions(conn: &mut DbConn) -> QueryResult<Vec<(String, String, String, i32, Option<String>)>> {
+/// Every region, by code.
+pub fn regions(conn: &mut DbConn) -> QueryResult<Vec<RegionRow>> {
     regions::table
         .order(regions::code)
         .select((regions::code, regions::name_zh, regions::name_en, regions::level, regions::parent))
