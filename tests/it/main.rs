@@ -1,5 +1,7 @@
 //! The integration tests: one binary, every storage test on SQLite and on PostgreSQL.
 
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 mod anomalies;
