@@ -309,3 +309,21 @@ both!(the_database_verifies_from_the_command_line_and_exports_a_bundle, |app| {
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("FAIL seq "));
     std::fs::remove_dir_all(dir).ok();
 });
+
+#[rocket::async_test]
+async fn a_grown_chain_gets_a_timed_checkpoint_and_an_idle_one_does_not() {
+    let app = TestApp::sqlite_with(|c| c.audit.checkpoint_every_seconds = 1).await;
+    let registrar = app.registrar("reg1").await;
+    run(&app, &registrar, Command::CreateParty(enterprise(1, "371302"))).await;
+    rocket::tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let auditor = app.user("aud", Role::Auditor, None).await;
+    let head = verify(&app).entries as i64;
+    let (_, list) = app.get("/api/v1/audit/checkpoints", Some(&auditor.token)).await;
+    let newest = list["items"][0]["tree_size"].as_i64().unwrap();
+    assert!(newest >= head - 2, "a checkpoint within seconds of the growth: {newest} vs head {head}");
+    // Idle: the writer stays idle (no new checkpoints without growth).
+    rocket::tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let (_, again) = app.get("/api/v1/audit/checkpoints", Some(&auditor.token)).await;
+    assert!(again["items"].as_array().unwrap().len() <= list["items"].as_array().unwrap().len() + 1);
+    assert_eq!(app.ledger.metrics().failed_batches.load(std::sync::atomic::Ordering::Relaxed), 0);
+}
