@@ -10,29 +10,6 @@
   const entityName = (e) => { const k = "aud.entity." + e; const s = TL.t(k); return s === k ? e : s; };
   const roleName = (r) => { const k = "role." + r; const s = TL.t(k); return s === k ? r : s; };
 
-  /** A pager over a cursor list: `fetchPage(cursor)` resolves the next cursor or null. */
-  function pager(fetchPage) {
-    const prev = document.getElementById("prev");
-    const next = document.getElementById("next");
-    const cursors = [null];
-    let page = 0;
-    let nextCursor = null;
-    async function show() {
-      nextCursor = await fetchPage(cursors[page]);
-      prev.disabled = page === 0;
-      next.disabled = !nextCursor;
-      TLP.setText("page-no", TL.t("form.page").replace("{n}", String(page + 1)));
-    }
-    prev.addEventListener("click", () => { if (page > 0) { page -= 1; show(); } });
-    next.addEventListener("click", () => {
-      if (!nextCursor) return;
-      cursors[page + 1] = nextCursor;
-      page += 1;
-      show();
-    });
-    return show;
-  }
-
   // Chain status.
   const chain = document.getElementById("chain");
   if (chain) {
@@ -152,9 +129,11 @@
     const status = document.getElementById("entries-status");
     const entity = (e) => {
       const name = `${esc(entityName(e.entity.type))} <span class="mono small">${esc(e.entity.id)}</span>`;
-      return e.entity.type === "contract" ? `<a href="/contracts/${encodeURIComponent(e.entity.id)}">${name}</a>` : name;
+      // Contract pages are for ledger readers (auditors here); admins read the entry only.
+      const linked = e.entity.type === "contract" && document.body.dataset.role === "auditor";
+      return linked ? `<a href="/contracts/${encodeURIComponent(e.entity.id)}">${name}</a>` : name;
     };
-    const show = pager(async (after) => {
+    const show = TLP.pager(async (after) => {
       browser.setAttribute("aria-busy", "true");
       const q = new URLSearchParams(filters);
       q.set("limit", "50");
@@ -163,8 +142,7 @@
       browser.setAttribute("aria-busy", "false");
       if (!r.ok) {
         body.replaceChildren();
-        const errors = r.body && r.body.errors ? r.body.errors.map((e) => e.field + ": " + TLP.fieldMessage(e)).join("；") : "";
-        TLP.announce(status, TLP.problemText(r) + (errors ? " " + errors : ""), "error");
+        TLP.announce(status, TLP.problemLine(r), "error");
         browser.dataset.ready = "error";
         return null;
       }
@@ -185,6 +163,14 @@
       browser.dataset.ready = "true";
       browser.dataset.count = String(items.length);
       return r.body.next;
+    }, /^\d+$/.test(here.get("after_seq") || "") ? here.get("after_seq") : null);
+    // The newest entries: start after (head − 50), keeping the other filters.
+    document.getElementById("latest").addEventListener("click", async () => {
+      const r = await TL.api("GET", "/api/v1/audit/checkpoint");
+      if (!r.ok) return;
+      const form = document.getElementById("entry-filters");
+      form.elements.namedItem("after_seq").value = String(Math.max(0, r.body.tree_size - 50));
+      form.submit();
     });
     body.addEventListener("click", (e) => {
       const button = e.target.closest("button.expand");
@@ -202,7 +188,7 @@
   if (queue) {
     const body = document.getElementById("queue-rows");
     const status = document.getElementById("queue-status");
-    const show = pager(async (after) => {
+    const show = TLP.pager(async (after) => {
       queue.setAttribute("aria-busy", "true");
       const q = new URLSearchParams({ status: "registered", review: "unreviewed", sort: "amount_desc", limit: "50" });
       if (after) q.set("after", after);
@@ -238,6 +224,7 @@
   if (anomalies) {
     const status = document.getElementById("anom-status");
     const box = document.getElementById("findings");
+    const canOpen = document.body.dataset.role === "auditor";
     const ruleText = (code) => {
       const dd = document.querySelector(`dd[data-rule="${CSS.escape(code)}"]`);
       const dt = document.querySelector(`dt[data-rule="${CSS.escape(code)}"] .rule-title`);
@@ -275,7 +262,7 @@
               <th scope="col">${esc(TL.t("reg.field.signed_on"))}</th><th scope="col" class="num">${esc(TL.t("reg.col.contract_wan"))}</th></tr></thead>
             <tbody>${(f.contracts || []).map((c) => `<tr>
               <td class="mono">${esc(c.registration_no || "")}</td>
-              <td><a href="/contracts/${encodeURIComponent(c.id)}">${esc(c.title)}</a></td>
+              <td>${canOpen ? `<a href="/contracts/${encodeURIComponent(c.id)}">${esc(c.title)}</a>` : esc(c.title)}</td>
               <td class="nowrap">${esc(c.signed_on)}</td>
               <td class="num">${esc(TLP.wan(c.amount))}</td></tr>`).join("")}</tbody>
           </table></div>${total}

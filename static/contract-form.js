@@ -8,7 +8,8 @@
 (() => {
   const form = document.getElementById("contract-form");
   if (!form) return;
-  const DRAFT = "tl.contract-form.v1";
+  // One draft per user and tab: another user signing in here never sees it.
+  const DRAFT = "tl.contract-form.v1." + (form.dataset.user || "");
   const SIDES = ["seller", "buyer"];
   const result = document.getElementById("result");
   const submit = document.getElementById("submit");
@@ -17,29 +18,11 @@
   const value = (name) => { const e = el(name); return e && typeof e.value === "string" ? e.value.trim() : ""; };
   const fieldset = (side) => form.querySelector(`fieldset.party[data-side="${side}"]`);
 
-  // Sub-types follow the contract type.
+  // Sub-types follow the contract type; 万元 beside each amount, live.
   const typeSelect = el("contract_type");
-  const subSelect = el("subtype");
-  const allSubtypes = Array.from(subSelect.options).filter((o) => o.value);
-  function syncSubtypes(keep) {
-    const type = typeSelect.value;
-    const wanted = keep !== undefined ? keep : subSelect.value;
-    allSubtypes.forEach((o) => o.remove());
-    const mine = allSubtypes.filter((o) => o.dataset.type === type);
-    mine.forEach((o) => subSelect.appendChild(o));
-    subSelect.value = mine.some((o) => o.value === wanted) ? wanted : "";
-    subSelect.disabled = mine.length === 0;
-  }
-  typeSelect.addEventListener("change", () => syncSubtypes());
-
-  // 万元 beside each amount, live.
-  const plain = (s) => s.replace(/[,，\s]/g, "");
-  function showWan(input) {
-    const out = document.getElementById(input.id + "-wan");
-    const v = plain(input.value);
-    out.textContent = /^\d{1,13}(\.\d{0,2})?$/.test(v) ? "= " + TL.wan(v) + " " + TL.t("common.wan") : "";
-  }
-  ["contract_amount", "technical_amount"].forEach((n) => el(n).addEventListener("input", (e) => showWan(e.target)));
+  const syncSubtypes = TLP.subtypeFollower(typeSelect, el("subtype"));
+  const amounts = ["contract_amount", "technical_amount"].map(el);
+  amounts.forEach(TLP.liveWan);
   const threshold = form.dataset.threshold;
   if (threshold) TLP.setText("threshold-wan", TL.wan(threshold));
 
@@ -222,7 +205,7 @@
 
   // The request body.
   function body() {
-    const amount = (n) => plain(value(n));
+    const amount = (n) => TLP.plainAmount(value(n));
     const b = {
       title: value("title"),
       contract_type: value("contract_type"),
@@ -289,7 +272,7 @@
       if (e && name !== "subtype" && typeof v === "string") e.value = v;
     }
     syncSubtypes((draft.values || {}).subtype || "");
-    ["contract_amount", "technical_amount"].forEach((n) => showWan(el(n)));
+    amounts.forEach(TLP.showWan);
     for (const side of SIDES) {
       const st = (draft.parties || {})[side];
       if (!st) continue;
@@ -361,7 +344,7 @@
       setMode(side, "find", false);
     }
     syncSubtypes("");
-    ["contract_amount", "technical_amount"].forEach((n) => showWan(el(n)));
+    amounts.forEach(TLP.showWan);
     clearDraft();
   }
   document.getElementById("clear").addEventListener("click", () => { resetForm(); typeSelect.focus(); });

@@ -30,7 +30,7 @@
       case "status": return TLP.tag("status", v);
       case "contract_amount":
       case "technical_amount":
-        return `<span class="num">${esc(v)}</span> <span class="muted">(${esc(TL.wan(v))} ${esc(TL.t("common.wan"))})</span>`;
+        return `<span class="num">${esc(TLP.yuan(v))}</span> <span class="muted">(${esc(TL.wan(v))} ${esc(TL.t("common.wan"))})</span>`;
       case "seller_id":
       case "buyer_id":
         return partyNames[v] ? esc(partyNames[v]) : `<span class="mono">${esc(v)}</span>`;
@@ -82,11 +82,21 @@
     }).join("");
   }
 
+  // Fields in the order of the form, whatever order the API sends them in.
+  const ORDER = ["registration_no", "status", "title", "contract_type", "subtype", "seller_id", "buyer_id", "signed_on",
+    "valid_until", "contract_amount", "technical_amount", "tech_field", "ip_type"];
+  const rank = (f) => { const i = ORDER.indexOf(f); return i < 0 ? ORDER.length : i; };
+
   function versions(list) {
     document.getElementById("versions").innerHTML = list.slice().reverse().map((v) => {
-      const diff = (v.diff || []).map((d) =>
+      const changes = (v.diff || []).slice().sort((x, y) => rank(x.field) - rank(y.field));
+      const items = changes.map((d) =>
         `<li><span class="diff-field">${esc(fieldName(d.field))}</span> ` +
         (v.version === 1 ? "" : `<del>${show(d.field, d.from)}</del> → `) + `<ins>${show(d.field, d.to)}</ins></li>`).join("");
+      // The first version sets every field: folded, so the changes after it stand out.
+      const diff = items && v.version === 1
+        ? `<details class="first-version"><summary>${esc(TL.t("reg.detail.all_fields").replace("{n}", String(changes.length)))}</summary><ul class="diff">${items}</ul></details>`
+        : items ? `<ul class="diff">${items}</ul>` : "";
       return `<tr data-version="${v.version}">
         <td class="num">${v.version}</td>
         <td>${esc(changeName(v.change))}</td>
@@ -94,7 +104,7 @@
         <td>${esc(who(v.actor))}</td>
         <td class="nowrap">${esc(TLP.time(v.at))}</td>
         <td>${v.reason ? esc(v.reason) : dash}</td>
-        <td>${diff ? `<ul class="diff">${diff}</ul>` : dash}</td>
+        <td>${diff || dash}</td>
         <td class="num mono">${esc(String(v.audit_seq))}</td>
       </tr>`;
     }).join("");
@@ -166,34 +176,14 @@
     const set = (n, v) => { f.elements.namedItem(n).value = v == null ? "" : v; };
     set("title", c.title);
     set("contract_type", c.contract_type);
-    syncSubtypes(f, c.subtype || "");
+    syncAmendSubtypes(c.subtype || "");
     set("signed_on", c.signed_on);
     set("valid_until", c.valid_until);
     set("contract_amount", c.contract_amount);
     set("technical_amount", c.technical_amount);
     set("tech_field", c.tech_field);
     set("ip_type", c.ip_type);
-    ["contract_amount", "technical_amount"].forEach((n) => showWan(f.elements.namedItem(n)));
-  }
-
-  const subtypeOptions = {};
-  function syncSubtypes(f, wanted) {
-    const sel = f.elements.namedItem("subtype");
-    if (!subtypeOptions.all) subtypeOptions.all = Array.from(sel.options).filter((o) => o.value);
-    const type = f.elements.namedItem("contract_type").value;
-    subtypeOptions.all.forEach((o) => o.remove());
-    const mine = subtypeOptions.all.filter((o) => o.dataset.type === type);
-    mine.forEach((o) => sel.appendChild(o));
-    sel.value = mine.some((o) => o.value === wanted) ? wanted : "";
-    sel.disabled = mine.length === 0;
-  }
-
-  const plain = (s) => s.replace(/[,，\s]/g, "");
-  function showWan(input) {
-    const out = document.getElementById(input.id + "-wan");
-    if (!out) return;
-    const v = plain(input.value);
-    out.textContent = /^\d{1,13}(\.\d{0,2})?$/.test(v) ? "= " + TL.wan(v) + " " + TL.t("common.wan") : "";
+    ["contract_amount", "technical_amount"].forEach((n) => TLP.showWan(f.elements.namedItem(n)));
   }
 
   /** Posts a form's write once per key; on success reloads the contract. */
@@ -246,7 +236,7 @@
     const v = (n) => f.elements.namedItem(n).value.trim();
     const changed = (n, current) => v(n) !== (current == null ? "" : String(current));
     ["title", "contract_type", "signed_on", "tech_field", "ip_type"].forEach((n) => { if (changed(n, contract[n])) b[n] = v(n); });
-    ["contract_amount", "technical_amount"].forEach((n) => { if (plain(v(n)) !== contract[n]) b[n] = plain(v(n)); });
+    ["contract_amount", "technical_amount"].forEach((n) => { if (TLP.plainAmount(v(n)) !== contract[n]) b[n] = TLP.plainAmount(v(n)); });
     if (changed("subtype", contract.subtype)) b.subtype = v("subtype") || null;
     if (changed("valid_until", contract.valid_until)) b.valid_until = v("valid_until") || null;
     b.reason = f.elements.namedItem("reason").value;
@@ -257,9 +247,11 @@
   });
 
   const amendForm = document.getElementById("amend-form");
+  let syncAmendSubtypes = () => {};
   if (amendForm) {
-    amendForm.elements.namedItem("contract_type").addEventListener("change", () => syncSubtypes(amendForm));
-    ["contract_amount", "technical_amount"].forEach((n) => amendForm.elements.namedItem(n).addEventListener("input", (e) => showWan(e.target)));
+    const f = amendForm.elements;
+    syncAmendSubtypes = TLP.subtypeFollower(f.namedItem("contract_type"), f.namedItem("subtype"));
+    ["contract_amount", "technical_amount"].forEach((n) => TLP.liveWan(f.namedItem(n)));
   }
 
   async function load() {

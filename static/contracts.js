@@ -17,40 +17,27 @@
 
   const rows = document.getElementById("rows");
   const status = document.getElementById("list-status");
-  const prev = document.getElementById("prev");
-  const next = document.getElementById("next");
-  const cursors = [null];
-  let page = 0;
-  let nextCursor = null;
 
-  async function load() {
+  const show = TLP.pager(async (after) => {
     root.setAttribute("aria-busy", "true");
     const q = new URLSearchParams(filters);
     q.set("limit", "50");
-    if (cursors[page]) q.set("after", cursors[page]);
+    if (after) q.set("after", after);
     const [r, codes] = await Promise.all([TL.api("GET", "/api/v1/contracts?" + q), TLP.codes()]);
     root.setAttribute("aria-busy", "false");
     if (!r.ok) {
       rows.replaceChildren();
-      TLP.announce(status, TLP.problemText(r) + problemFields(r), "error");
+      TLP.announce(status, TLP.problemLine(r), "error");
       root.dataset.ready = "error";
-      return;
+      return null;
     }
-    nextCursor = r.body.next;
     render(r.body.items, codes);
-    prev.disabled = page === 0;
-    next.disabled = !nextCursor;
-    TLP.setText("page-no", TL.t("form.page").replace("{n}", String(page + 1)));
     const shown = r.body.items.length;
-    TLP.announce(status, shown ? TL.t("reg.list.shown").replace("{n}", String(shown)) : TL.t("reg.list.empty"), shown ? "info" : "info");
+    TLP.announce(status, shown ? TL.t("reg.list.shown").replace("{n}", String(shown)) : TL.t("reg.list.empty"), "info");
     root.dataset.ready = "true";
     root.dataset.count = String(shown);
-  }
-
-  function problemFields(r) {
-    const errors = r.body && Array.isArray(r.body.errors) ? r.body.errors : [];
-    return errors.length ? "：" + errors.map((e) => e.field + " " + TLP.fieldMessage(e)).join("；") : "";
-  }
+    return r.body.next;
+  });
 
   function render(items, codes) {
     const html = items.map((c) => {
@@ -73,19 +60,7 @@
     rows.innerHTML = html;
   }
 
-  prev.addEventListener("click", () => {
-    if (page === 0) return;
-    page -= 1;
-    load().then(() => prev.disabled || prev.focus());
-  });
-  next.addEventListener("click", () => {
-    if (!nextCursor) return;
-    cursors[page + 1] = nextCursor;
-    page += 1;
-    load().then(() => (next.disabled ? prev : next).focus());
-  });
-
-  load().catch((e) => {
+  show().catch((e) => {
     TLP.announce(status, TL.t("common.error") + ": " + e.message, "error");
     root.dataset.ready = "error";
   });

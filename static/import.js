@@ -35,6 +35,7 @@
   }
   input.addEventListener("change", () => {
     state.file = input.files && input.files[0] ? input.files[0] : null;
+    TLP.setText("file-name", state.file ? state.file.name : TL.t("reg.imp.no_file_chosen"));
     reset();
   });
 
@@ -71,6 +72,7 @@
     document.getElementById("rejected").innerHTML = rows.join("");
     document.getElementById("rejected-wrap").hidden = rejected.length === 0;
     document.getElementById("all-good").hidden = rejected.length !== 0;
+    document.getElementById("commit-all-hint").hidden = rejected.length === 0;
     commitAll.disabled = rejected.length !== 0 || !r.accepted;
     commitGood.disabled = !(rejected.length && r.accepted);
     report.hidden = false;

@@ -38,6 +38,13 @@ const TLP = (() => {
     return `<span class="tag tag-${TL.escapeHtml(code)}">${TL.escapeHtml(TL.t(kind + "." + code))}</span>`;
   }
 
+  /** An amount in yuan with its thousands grouped: "278223000.00" → "278,223,000.00". */
+  function yuan(s) {
+    if (s == null || s === "") return "";
+    const [i, d] = String(s).split(".");
+    return i.replace(/\B(?=(\d{3})+(?!\d))/g, ",") + (d !== undefined ? "." + d : "");
+  }
+
   /** An amount in yuan shown in 万元 (exact, 2 decimals). */
   function wan(yuan) {
     return yuan == null || yuan === "" ? "" : TL.wan(yuan);
@@ -73,6 +80,13 @@ const TLP = (() => {
     if (b && zh() && known) return b.detail ? generic + "（" + b.detail + "）" : generic;
     if (b && (b.detail || b.title)) return b.detail || b.title;
     return known ? generic : TL.t("common.error") + " (" + status + ")";
+  }
+
+  /** A refused request in one line: what it says, then each bad field (for pages without a form). */
+  function problemLine(res) {
+    const errors = res && res.body && Array.isArray(res.body.errors) ? res.body.errors : [];
+    const fields = errors.map((e) => e.field + ": " + fieldMessage(e)).join("；");
+    return problemText(res) + (fields ? "（" + fields + "）" : "");
   }
 
   /** Removes every field error shown inside `root`. */
@@ -169,19 +183,71 @@ const TLP = (() => {
     return parts.join(" ");
   }
 
+  /**
+   * Keeps a sub-type select to the sub-types of the selected contract type (options carry
+   * data-type); returns `sync(wanted)`, which re-applies it keeping `wanted` when it fits.
+   */
+  function subtypeFollower(typeSelect, subSelect) {
+    const all = Array.from(subSelect.options).filter((o) => o.value);
+    const sync = (wanted) => {
+      const keep = wanted !== undefined ? wanted : subSelect.value;
+      all.forEach((o) => o.remove());
+      const mine = all.filter((o) => o.dataset.type === typeSelect.value);
+      mine.forEach((o) => subSelect.appendChild(o));
+      subSelect.value = mine.some((o) => o.value === keep) ? keep : "";
+      subSelect.disabled = mine.length === 0;
+    };
+    typeSelect.addEventListener("change", () => sync());
+    return sync;
+  }
+
+  /** An amount as typed, without grouping separators or blanks ("1,250,000.00" → "1250000.00"). */
+  const plainAmount = (s) => String(s || "").replace(/[,，\s]/g, "");
+
+  /** Shows "= 125.00 万元" in the <output id="<input id>-wan"> beside an amount input. */
+  function showWan(input) {
+    const out = document.getElementById(input.id + "-wan");
+    if (!out) return;
+    const v = plainAmount(input.value);
+    out.textContent = /^\d{1,13}(\.\d{0,2})?$/.test(v) ? "= " + TL.wan(v) + " " + TL.t("common.wan") : "";
+  }
+
+  /** Keeps an amount input's 万元 up to date as one types. */
+  function liveWan(input) {
+    input.addEventListener("input", () => showWan(input));
+    showWan(input);
+  }
+
+  /**
+   * Paging over a cursor (the page's #prev / #next buttons and #page-no): `fetchPage(cursor)`
+   * shows that page and resolves the next cursor, or null on the last page. Returns `show()`.
+   */
+  function pager(fetchPage, start) {
+    const prev = document.getElementById("prev");
+    const next = document.getElementById("next");
+    const cursors = [start || null];
+    let page = 0;
+    let nextCursor = null;
+    async function show() {
+      nextCursor = await fetchPage(cursors[page]);
+      prev.disabled = page === 0;
+      next.disabled = !nextCursor;
+      TLP.setText("page-no", TL.t("form.page").replace("{n}", String(page + 1)));
+    }
+    prev.addEventListener("click", () => { if (page > 0) { page -= 1; show(); } });
+    next.addEventListener("click", () => {
+      if (!nextCursor) return;
+      cursors[page + 1] = nextCursor;
+      page += 1;
+      show();
+    });
+    return show;
+  }
+
   /** Sets the text of the element with `id`, if present. */
   function setText(id, value) {
     const el = document.getElementById(id);
     if (el) el.textContent = value == null ? "" : String(value);
-  }
-
-  /** The query string of a GET form's non-empty fields. */
-  function formQuery(form, skip) {
-    const params = new URLSearchParams();
-    for (const [k, v] of new FormData(form)) {
-      if (typeof v === "string" && v.trim() !== "" && !(skip || []).includes(k)) params.set(k, v.trim());
-    }
-    return params;
   }
 
   /** Shows `message` in the page's status line (an element with role=status). */
@@ -192,5 +258,5 @@ const TLP = (() => {
     el.hidden = !message;
   }
 
-  return { zh, codes, label, subtypeLabel, tag, wan, time, fieldMessage, problemText, clearErrors, showErrors, showProblem, regions, regionName, setText, formQuery, announce };
+  return { zh, codes, label, subtypeLabel, tag, yuan, wan, time, fieldMessage, problemText, problemLine, clearErrors, showErrors, showProblem, regions, regionName, subtypeFollower, plainAmount, pager, showWan, liveWan, setText, announce };
 })();
