@@ -256,6 +256,8 @@ pub struct ContractView {
     pub seller_name: String,
     /// The buyer's current name.
     pub buyer_name: String,
+    /// Display name of the registrar who recorded it.
+    pub created_by_name: String,
 }
 
 /// Adds party names to contract rows (one query for all of them).
@@ -274,14 +276,25 @@ pub fn with_names(
         .load::<(String, String)>(conn)?
         .into_iter()
         .collect();
+    let mut authors: Vec<String> = rows.iter().map(|r| r.created_by.clone()).collect();
+    authors.sort();
+    authors.dedup();
+    let author_names: std::collections::HashMap<String, String> = crate::db::schema::users::table
+        .filter(crate::db::schema::users::id.eq_any(&authors))
+        .select((crate::db::schema::users::id, crate::db::schema::users::display_name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
     rows.into_iter()
         .map(|r| {
             let seller_name = names.get(&r.seller_id).cloned().unwrap_or_default();
             let buyer_name = names.get(&r.buyer_id).cloned().unwrap_or_default();
+            let created_by_name = author_names.get(&r.created_by).cloned().unwrap_or_default();
             Ok(ContractView {
                 contract: ContractState::from_row(r)?,
                 seller_name,
                 buyer_name,
+                created_by_name,
             })
         })
         .collect()

@@ -24,13 +24,34 @@ impl<'r> FromRequest<'r> for FileName {
     type Error = std::convert::Infallible;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        // Header values are Latin-1 in browsers: clients send a percent-encoded UTF-8 name.
         let name = req
             .headers()
             .get_one("X-File-Name")
-            .map(|n| n.chars().filter(|c| !c.is_control()).take(200).collect::<String>())
+            .map(|n| percent_decode(n).chars().filter(|c| !c.is_control()).take(200).collect::<String>())
             .filter(|n| !n.is_empty());
         Outcome::Success(FileName(name))
     }
+}
+
+/// Decodes `%XX` escapes (UTF-8); invalid sequences stay as they are.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
 }
 
 fn flag(name: &str, value: Option<&str>) -> ApiResult<bool> {
@@ -145,4 +166,16 @@ pub fn template_xlsx(_user: AuthUser) -> ApiResult<Attachment<Vec<u8>>> {
         filename: "techledger-import-template.xlsx".into(),
         body: bytes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_decode;
+
+    #[test]
+    fn file_names_arrive_percent_encoded() {
+        assert_eq!(percent_decode("%E5%90%88%E5%90%8C.csv"), "合同.csv");
+        assert_eq!(percent_decode("plain.xlsx"), "plain.xlsx");
+        assert_eq!(percent_decode("bad%zz%4"), "bad%zz%4");
+    }
 }
