@@ -114,7 +114,10 @@ mod tests {
         assert!(Cell::Text(" \t".into()).is_blank());
         assert!(!Cell::Text("x".into()).is_blank());
         assert!(!Cell::Number(Decimal::ZERO).is_blank());
-        assert_eq!(Cell::Number(Decimal::from_str("371302.00").unwrap()).display(), "371302");
+        assert_eq!(
+            Cell::Number(Decimal::from_str("371302.00").unwrap()).display(),
+            "371302"
+        );
         assert_eq!(
             Cell::Date(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()).display(),
             "2026-03-01"

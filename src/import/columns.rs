@@ -53,7 +53,20 @@ pub(crate) enum PartyField {
 }
 
 impl PartyField {
+    /// Position among a party's columns.
+    const fn offset(self) -> usize {
+        match self {
+            PartyField::CreditCode => 0,
+            PartyField::Name => 1,
+            PartyField::Kind => 2,
+            PartyField::Region => 3,
+            PartyField::Country => 4,
+            PartyField::NatureCode => 5,
+        }
+    }
+
     /// The field's name inside a party on the wire (`credit_code`).
+    #[cfg(test)]
     const fn key(self) -> &'static str {
         match self {
             PartyField::CreditCode => "credit_code",
@@ -131,23 +144,40 @@ pub(crate) const ALL: [Column; COLUMN_COUNT] = [
     Column::IpType,
 ];
 
+/// The field names of [`ALL`], as on the wire.
+const FIELD_NAMES: [&str; COLUMN_COUNT] = [
+    "title",
+    "contract_type",
+    "subtype",
+    "seller.credit_code",
+    "seller.name",
+    "seller.kind",
+    "seller.region",
+    "seller.country",
+    "seller.nature_code",
+    "buyer.credit_code",
+    "buyer.name",
+    "buyer.kind",
+    "buyer.region",
+    "buyer.country",
+    "buyer.nature_code",
+    "signed_on",
+    "valid_until",
+    "contract_amount",
+    "technical_amount",
+    "tech_field",
+    "ip_type",
+];
+
 impl Column {
     /// Position in [`ALL`].
     pub(crate) const fn index(self) -> usize {
-        let party = |field: PartyField| match field {
-            PartyField::CreditCode => 0,
-            PartyField::Name => 1,
-            PartyField::Kind => 2,
-            PartyField::Region => 3,
-            PartyField::Country => 4,
-            PartyField::NatureCode => 5,
-        };
         match self {
             Column::Title => 0,
             Column::ContractType => 1,
             Column::Subtype => 2,
-            Column::Party(Side::Seller, f) => 3 + party(f),
-            Column::Party(Side::Buyer, f) => 9 + party(f),
+            Column::Party(Side::Seller, f) => 3 + f.offset(),
+            Column::Party(Side::Buyer, f) => 9 + f.offset(),
             Column::SignedOn => 15,
             Column::ValidUntil => 16,
             Column::ContractAmount => 17,
@@ -159,26 +189,12 @@ impl Column {
 
     /// The English header, e.g. `seller_credit_code`.
     pub(crate) fn key(self) -> String {
-        match self {
-            Column::Party(side, field) => format!("{}_{}", side.key(), field.key()),
-            other => other.field(),
-        }
+        self.field().replace('.', "_")
     }
 
     /// The field as named in errors and on the wire, e.g. `seller.credit_code`.
-    pub(crate) fn field(self) -> String {
-        match self {
-            Column::Title => "title".into(),
-            Column::ContractType => "contract_type".into(),
-            Column::Subtype => "subtype".into(),
-            Column::Party(side, field) => format!("{}.{}", side.key(), field.key()),
-            Column::SignedOn => "signed_on".into(),
-            Column::ValidUntil => "valid_until".into(),
-            Column::ContractAmount => "contract_amount".into(),
-            Column::TechnicalAmount => "technical_amount".into(),
-            Column::TechField => "tech_field".into(),
-            Column::IpType => "ip_type".into(),
-        }
+    pub(crate) fn field(self) -> &'static str {
+        FIELD_NAMES.get(self.index()).copied().unwrap_or_default()
     }
 
     /// The Chinese header, e.g. 卖方统一社会信用代码.
@@ -193,7 +209,11 @@ impl Column {
             Column::ContractType => &["合同类型", "合同类别"],
             Column::Subtype => &["合同子类型", "合同子类", "子类型"],
             Column::Party(side, field) => {
-                return field.zh().iter().map(|name| format!("{}{name}", side.zh())).collect();
+                return field
+                    .zh()
+                    .iter()
+                    .map(|name| format!("{}{name}", side.zh()))
+                    .collect();
             }
             Column::SignedOn => &["签订日期", "合同签订日期", "签订时间"],
             Column::ValidUntil => &["有效期至", "合同有效期至", "有效期截止日期", "截止日期"],
@@ -274,7 +294,8 @@ fn header_cell(text: &str) -> HeaderCell {
         if let Some(inner) = trimmed.strip_suffix(close)
             && let Some(at) = inner.rfind(open)
         {
-            let name = inner[..at].trim_matches(|c: char| c == '*' || c == '＊' || c.is_whitespace());
+            let name =
+                inner[..at].trim_matches(|c: char| c == '*' || c == '＊' || c.is_whitespace());
             let note = inner[at + open.len_utf8()..].trim();
             if let Some(column) = lookup(name) {
                 return HeaderCell::Known(column, Some(note.to_string()));
@@ -311,10 +332,28 @@ fn unit(note: &str) -> Unit {
         .filter(|c| !c.is_whitespace() && *c != ',' && *c != '_')
         .map(|c| c.to_ascii_lowercase())
         .collect();
-    const YUAN: [&str; 10] = ["元", "yuan", "cny", "rmb", "人民币", "人民币元", "元人民币", "¥", "￥", "单位：元"];
+    const YUAN: [&str; 10] = [
+        "元",
+        "yuan",
+        "cny",
+        "rmb",
+        "人民币",
+        "人民币元",
+        "元人民币",
+        "¥",
+        "￥",
+        "单位：元",
+    ];
     if YUAN.contains(&n.as_str()) || n == "单位:元" {
         Unit::Yuan
-    } else if n.contains('万') || n.contains('亿') || n.contains('千') || n.contains("10k") || n.contains("10000") || n.contains("thousand") || n == "wan" {
+    } else if n.contains('万')
+        || n.contains('亿')
+        || n.contains('千')
+        || n.contains("10k")
+        || n.contains("10000")
+        || n.contains("thousand")
+        || n == "wan"
+    {
         Unit::Scaled
     } else {
         Unit::Unknown
@@ -342,17 +381,10 @@ pub(crate) struct Header {
     by_column: [Option<usize>; COLUMN_COUNT],
 }
 
-/// The result of reading a candidate header row.
-pub(crate) enum HeaderOutcome {
-    /// Not one cell is a known header: this is no header row.
-    NotAHeader,
-    /// A header row.
-    Header(Header),
-}
-
 impl Header {
-    /// Reads the header row; `Err` for unknown, duplicate, mis-united or missing columns.
-    pub(crate) fn read(cells: &[Cell<'_>]) -> Result<HeaderOutcome, FileError> {
+    /// Reads the header row: `None` when not one cell names a known column, `Err` for
+    /// unknown, duplicate, mis-united or missing columns.
+    pub(crate) fn read(cells: &[Cell<'_>]) -> Result<Option<Header>, FileError> {
         let mut by_position = Vec::with_capacity(cells.len());
         let mut by_column = [None; COLUMN_COUNT];
         let mut unknown = Vec::new();
@@ -373,8 +405,16 @@ impl Header {
                     {
                         match unit(note) {
                             Unit::Yuan => {}
-                            Unit::Scaled => scaled.push(format!("“{}” ({})", text.trim(), column_letter(position))),
-                            Unit::Unknown => odd_unit.push(format!("“{}” ({})", text.trim(), column_letter(position))),
+                            Unit::Scaled => scaled.push(format!(
+                                "“{}” ({})",
+                                text.trim(),
+                                column_letter(position)
+                            )),
+                            Unit::Unknown => odd_unit.push(format!(
+                                "“{}” ({})",
+                                text.trim(),
+                                column_letter(position)
+                            )),
                         }
                     }
                     match by_column[column.index()] {
@@ -396,9 +436,12 @@ impl Header {
             }
         }
         if by_column.iter().all(Option::is_none) {
-            return Ok(HeaderOutcome::NotAHeader);
+            return Ok(None);
         }
-        let header = Header { by_position, by_column };
+        let header = Header {
+            by_position,
+            by_column,
+        };
         if !scaled.is_empty() {
             return Err(FileError::new(
                 super::FileProblem::Unit,
@@ -428,10 +471,20 @@ impl Header {
                 ));
             }
             if !odd_unit.is_empty() {
-                en.push(format!("unknown unit in {}: amounts are in yuan (元)", odd_unit.join(", ")));
-                zh.push(format!("无法识别的金额单位：{}；金额应以元为单位", odd_unit.join("、")));
+                en.push(format!(
+                    "unknown unit in {}: amounts are in yuan (元)",
+                    odd_unit.join(", ")
+                ));
+                zh.push(format!(
+                    "无法识别的金额单位：{}；金额应以元为单位",
+                    odd_unit.join("、")
+                ));
             }
-            return Err(FileError::new(super::FileProblem::UnknownColumn, en.join("; "), zh.join("；")));
+            return Err(FileError::new(
+                super::FileProblem::UnknownColumn,
+                en.join("; "),
+                zh.join("；"),
+            ));
         }
         if !duplicate.is_empty() {
             return Err(FileError::new(
@@ -441,7 +494,7 @@ impl Header {
             ));
         }
         header.check_required()?;
-        Ok(HeaderOutcome::Header(header))
+        Ok(Some(header))
     }
 
     /// Every required column is present.
@@ -456,11 +509,15 @@ impl Header {
         need(Column::ContractType);
         for side in [Side::Seller, Side::Buyer] {
             let code = Column::Party(side, PartyField::CreditCode);
+            let inline = [PartyField::Name, PartyField::Kind, PartyField::Region]
+                .map(|f| Column::Party(side, f));
             if !self.has(code) {
-                // Without a credit code column, every party is given inline.
-                need(Column::Party(side, PartyField::Name));
-                need(Column::Party(side, PartyField::Kind));
-                need(Column::Party(side, PartyField::Region));
+                if inline.iter().any(|c| self.has(*c)) {
+                    // Without a credit code column, every party is given inline.
+                    inline.into_iter().for_each(&mut need);
+                } else {
+                    need(code);
+                }
             }
         }
         need(Column::SignedOn);
@@ -479,7 +536,10 @@ impl Header {
                 "required column missing: {} (a party needs its credit code column, or its name, kind and region columns)",
                 en.join(", ")
             ),
-            format!("缺少必需的列：{}（合同主体须有统一社会信用代码列，或名称、类型和所在地区列）", zh.join("、")),
+            format!(
+                "缺少必需的列：{}（合同主体须有统一社会信用代码列，或名称、类型和所在地区列）",
+                zh.join("、")
+            ),
         ))
     }
 
@@ -504,7 +564,11 @@ impl Header {
                 continue;
             }
             match header_cell(&cell.header_text()) {
-                HeaderCell::Known(column, _) if self.by_position.get(position) == Some(&Some(column)) => named += 1,
+                HeaderCell::Known(column, _)
+                    if self.by_position.get(position) == Some(&Some(column)) =>
+                {
+                    named += 1
+                }
                 _ => return false,
             }
         }
@@ -516,7 +580,9 @@ impl Header {
         cells
             .iter()
             .enumerate()
-            .find(|(position, cell)| !cell.is_blank() && self.by_position.get(*position).is_none_or(Option::is_none))
+            .find(|(position, cell)| {
+                !cell.is_blank() && self.by_position.get(*position).is_none_or(Option::is_none)
+            })
             .map(|(position, _)| position)
     }
 }
@@ -530,7 +596,15 @@ mod tests {
     fn index_matches_the_table() {
         for (i, column) in ALL.iter().enumerate() {
             assert_eq!(column.index(), i, "{column:?}");
+            if let Column::Party(side, field) = column {
+                assert_eq!(column.field(), format!("{}.{}", side.key(), field.key()));
+            }
         }
+        assert_eq!(Column::ContractAmount.field(), "contract_amount");
+        assert_eq!(
+            Column::Party(Side::Buyer, PartyField::Region).key(),
+            "buyer_region"
+        );
     }
 
     #[test]
@@ -544,10 +618,22 @@ mod tests {
             ("contract-type", Some(Column::ContractType)),
             ("合同类型", Some(Column::ContractType)),
             ("*合同类型", Some(Column::ContractType)),
-            ("seller.credit_code", Some(Column::Party(Side::Seller, PartyField::CreditCode))),
-            ("卖方统一社会信用代码", Some(Column::Party(Side::Seller, PartyField::CreditCode))),
-            ("买方 所在地区", Some(Column::Party(Side::Buyer, PartyField::Region))),
-            ("buyer_country", Some(Column::Party(Side::Buyer, PartyField::Country))),
+            (
+                "seller.credit_code",
+                Some(Column::Party(Side::Seller, PartyField::CreditCode)),
+            ),
+            (
+                "卖方统一社会信用代码",
+                Some(Column::Party(Side::Seller, PartyField::CreditCode)),
+            ),
+            (
+                "买方 所在地区",
+                Some(Column::Party(Side::Buyer, PartyField::Region)),
+            ),
+            (
+                "buyer_country",
+                Some(Column::Party(Side::Buyer, PartyField::Country)),
+            ),
             ("签订日期", Some(Column::SignedOn)),
             ("有效期至", Some(Column::ValidUntil)),
             ("技术交易额", Some(Column::TechnicalAmount)),

@@ -19,7 +19,10 @@ const EXCEL_EPOCH: (i32, u32, u32) = (1899, 12, 30);
 const EXCEL_MAX_SERIAL: i64 = 2_958_465;
 
 /// The cell as trimmed text; `None` when blank. Numbers are written in plain decimal.
-pub(crate) fn text<'c>(cell: &'c Cell<'_>, field: &str) -> Result<Option<Cow<'c, str>>, FieldError> {
+pub(crate) fn text<'c>(
+    cell: &'c Cell<'_>,
+    field: &str,
+) -> Result<Option<Cow<'c, str>>, FieldError> {
     match cell {
         Cell::Empty => Ok(None),
         Cell::Text(s) => {
@@ -135,7 +138,10 @@ fn date_from_text(s: &str) -> Result<NaiveDate, DateProblem> {
         let (m, d) = rest.split_once('月').ok_or(DateProblem::Format)?;
         vec![y, m, d]
     } else {
-        let separator = s.chars().find(|c| matches!(c, '-' | '/' | '.')).ok_or(DateProblem::Format)?;
+        let separator = s
+            .chars()
+            .find(|c| matches!(c, '-' | '/' | '.'))
+            .ok_or(DateProblem::Format)?;
         s.split(separator).collect()
     };
     let [y, m, d] = parts.as_slice() else {
@@ -204,11 +210,20 @@ pub(crate) fn amount(cell: &Cell<'_>, field: &str) -> Result<Money, FieldError> 
 fn amount_from_text(s: &str, field: &str) -> Result<Money, FieldError> {
     let money = |e: MoneyError| FieldError::from_domain(field, &e);
     let s = s.strip_prefix(['¥', '￥']).unwrap_or(s).trim_start();
-    if ["万", "万元", "亿", "亿元"].iter().any(|unit| s.ends_with(unit)) {
+    if ["万", "万元", "亿", "亿元"]
+        .iter()
+        .any(|unit| s.ends_with(unit))
+    {
         return Err(FieldError::new(
             field,
-            format!("“{}”: amounts are in yuan (元), not 万元 or 亿元 — write e.g. 1250000.00", echo(s)),
-            format!("“{}”：金额应以元为单位，不能使用万元或亿元，例如应写作 1250000.00", echo(s)),
+            format!(
+                "“{}”: amounts are in yuan (元), not 万元 or 亿元 — write e.g. 1250000.00",
+                echo(s)
+            ),
+            format!(
+                "“{}”：金额应以元为单位，不能使用万元或亿元，例如应写作 1250000.00",
+                echo(s)
+            ),
         ));
     }
     let s = s.strip_suffix('元').unwrap_or(s).trim_end();
@@ -296,19 +311,27 @@ pub(crate) fn region(cell: &Cell<'_>, field: &str) -> Result<Option<RegionCode>,
         return Ok(None);
     };
     let value = value.as_ref();
-    let digits = match cell {
+    let digits: Cow<'_, str> = match cell {
         // A number cell drops leading zeros: 0 is 000000 (abroad).
-        Cell::Number(_) if value.bytes().all(|b| b.is_ascii_digit()) && value.len() < 6 => format!("{value:0>6}"),
-        _ => value.to_string(),
+        Cell::Number(_) if value.bytes().all(|b| b.is_ascii_digit()) && value.len() < 6 => {
+            Cow::Owned(format!("{value:0>6}"))
+        }
+        _ => Cow::Borrowed(value),
     };
     if digits.bytes().all(|b| b.is_ascii_digit()) {
-        return RegionCode::parse(&digits).map(Some).map_err(|e| FieldError::from_domain(field, &e));
+        return RegionCode::parse(&digits)
+            .map(Some)
+            .map_err(|e| FieldError::from_domain(field, &e));
     }
     let name: String = value.chars().filter(|c| !c.is_whitespace()).collect();
     match REGION_NAMES.get(&name).map(Vec::as_slice) {
         Some([one]) => Ok(Some(*one)),
         Some(many) => {
-            let listed: Vec<String> = many.iter().take(8).map(|r| format!("{} {}", r.as_str(), r.full_name_zh())).collect();
+            let listed: Vec<String> = many
+                .iter()
+                .take(8)
+                .map(|r| format!("{} {}", r.as_str(), r.full_name_zh()))
+                .collect();
             Err(FieldError::new(
                 field,
                 format!(
@@ -316,7 +339,11 @@ pub(crate) fn region(cell: &Cell<'_>, field: &str) -> Result<Option<RegionCode>,
                     echo(value),
                     listed.join(", ")
                 ),
-                format!("“{}”对应多个行政区划（{}），请填写 6 位行政区划代码", echo(value), listed.join("、")),
+                format!(
+                    "“{}”对应多个行政区划（{}），请填写 6 位行政区划代码",
+                    echo(value),
+                    listed.join("、")
+                ),
             ))
         }
         None => Err(FieldError::new(
@@ -428,7 +455,11 @@ mod tests {
             (num("1000000000000"), 100_000_000_000_000),
         ];
         for (cell, fen) in ok {
-            assert_eq!(amount(&cell, "contract_amount").map(Money::fen), Ok(fen), "{cell:?}");
+            assert_eq!(
+                amount(&cell, "contract_amount").map(Money::fen),
+                Ok(fen),
+                "{cell:?}"
+            );
         }
         let bad = [
             (t(""), "empty"),
@@ -499,7 +530,10 @@ mod tests {
     fn text_cells() {
         assert_eq!(text(&t("  x "), "title").unwrap().as_deref(), Some("x"));
         assert_eq!(text(&t("   "), "title").unwrap(), None);
-        assert_eq!(text(&num("12.50"), "title").unwrap().as_deref(), Some("12.5"));
+        assert_eq!(
+            text(&num("12.50"), "title").unwrap().as_deref(),
+            Some("12.5")
+        );
         assert!(text(&Cell::Error("#REF!".into()), "title").is_err());
     }
 }
