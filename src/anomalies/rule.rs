@@ -29,7 +29,19 @@ pub enum Rule {
 }
 
 /// How urgent a finding is; findings are listed most severe first within a rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Likely inflation: the same turnover counted twice or approval dodged.
@@ -211,34 +223,61 @@ impl Rule {
         match self {
             Self::Duplicate => Vec::new(),
             Self::Splitting => vec![
-                p("anomalies.split_min_contracts", config.split_min_contracts.to_string()),
-                p("anomalies.split_window_days", config.split_window_days.to_string()),
-                p("anomalies.split_margin_percent", config.split_margin_percent.to_string()),
+                p(
+                    "anomalies.split_min_contracts",
+                    config.split_min_contracts.to_string(),
+                ),
+                p(
+                    "anomalies.split_window_days",
+                    config.split_window_days.to_string(),
+                ),
+                p(
+                    "anomalies.split_margin_percent",
+                    config.split_margin_percent.to_string(),
+                ),
                 p("ledger.large_contract_threshold", threshold.to_string()),
             ],
             Self::RoundTrip => vec![
-                p("anomalies.round_trip_window_days", config.round_trip_window_days.to_string()),
+                p(
+                    "anomalies.round_trip_window_days",
+                    config.round_trip_window_days.to_string(),
+                ),
                 p(
                     "anomalies.round_trip_amount_tolerance_percent",
                     config.round_trip_amount_tolerance_percent.to_string(),
                 ),
             ],
             Self::YearEndSurge => vec![
-                p("anomalies.year_end_share_percent", config.year_end_share_percent.to_string()),
+                p(
+                    "anomalies.year_end_share_percent",
+                    config.year_end_share_percent.to_string(),
+                ),
                 p(
                     "anomalies.year_end_history_factor_percent",
                     config.year_end_history_factor_percent.to_string(),
                 ),
             ],
             Self::LateRegistration => {
-                vec![p("anomalies.late_registration_days", config.late_registration_days.to_string())]
+                vec![p(
+                    "anomalies.late_registration_days",
+                    config.late_registration_days.to_string(),
+                )]
             }
             Self::Concentration => vec![
-                p("anomalies.concentration_percent", config.concentration_percent.to_string()),
-                p("anomalies.concentration_min_contracts", config.concentration_min_contracts.to_string()),
+                p(
+                    "anomalies.concentration_percent",
+                    config.concentration_percent.to_string(),
+                ),
+                p(
+                    "anomalies.concentration_min_contracts",
+                    config.concentration_min_contracts.to_string(),
+                ),
             ],
             Self::FullTechnical => {
-                vec![p("anomalies.full_technical_min_amount", config.full_technical_min_amount.to_string())]
+                vec![p(
+                    "anomalies.full_technical_min_amount",
+                    config.full_technical_min_amount.to_string(),
+                )]
             }
         }
     }
