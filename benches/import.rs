@@ -96,7 +96,6 @@ fn run(url: DatabaseUrl, bytes: &[u8], runs: usize) -> Result<(f64, f64)> {
             rows: parsed.rows,
             rejected: parsed.rejected,
             partial: false,
-            dry_run: false,
             progress: None,
         });
         let started = Instant::now();

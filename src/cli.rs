@@ -395,7 +395,6 @@ fn import(config: Config, file: &std::path::Path, username: &str, dry_run: bool,
         rows: parsed.rows,
         rejected: parsed.rejected,
         partial,
-        dry_run,
         progress: Some(Arc::clone(&progress)),
     });
     let request = Request {

@@ -119,7 +119,6 @@ pub async fn create(
         rows: parsed.rows,
         rejected: parsed.rejected,
         partial,
-        dry_run,
         progress: None,
     });
     let path = format!("/api/v1/imports?dry_run={dry_run}&partial={partial}");

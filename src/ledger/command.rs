@@ -329,9 +329,6 @@ pub struct ImportCommand {
     pub rejected: Vec<RowReport>,
     /// Import the good rows even when some are rejected.
     pub partial: bool,
-    /// A dry run reports every row, good or bad, instead of refusing the file.
-    #[serde(skip)]
-    pub dry_run: bool,
     /// Rows processed so far, for a progress bar.
     #[serde(skip)]
     pub progress: Option<std::sync::Arc<std::sync::atomic::AtomicUsize>>,

@@ -39,16 +39,17 @@ pub(super) fn register_one(tx: &mut Tx<'_>, cmd: &NewContract) -> Result<Contrac
     );
     let seller = resolve(tx, &cmd.seller, "seller", &mut errors)?;
     let buyer = resolve(tx, &cmd.buyer, "buyer", &mut errors)?;
+    let buyer_field = if matches!(cmd.buyer, PartyRef::Id(_)) { "buyer_id" } else { "buyer" };
     if let (Resolved::Existing(s), Resolved::Existing(b)) = (&seller, &buyer)
         && s.id == b.id
     {
-        errors.push(same_party());
+        errors.push(same_party(buyer_field));
     }
     if let (Resolved::New(s), Resolved::New(b)) = (&seller, &buyer)
         && s.credit_code.is_some()
         && s.credit_code == b.credit_code
     {
-        errors.push(same_party());
+        errors.push(same_party(buyer_field));
     }
     if !errors.is_empty() {
         return Err(LedgerError::Invalid(errors));
@@ -170,7 +171,7 @@ pub(super) fn amend(tx: &mut Tx<'_>, cmd: &ContractAmendment) -> Result<Outcome,
     let seller_id = seller.as_ref().map_or(current.seller_id.clone(), |p| p.id.clone());
     let buyer_id = buyer.as_ref().map_or(current.buyer_id.clone(), |p| p.id.clone());
     if seller_id == buyer_id {
-        errors.push(same_party());
+        errors.push(same_party("buyer_id"));
     }
     if !errors.is_empty() {
         return Err(LedgerError::Invalid(errors));
@@ -456,9 +457,9 @@ fn party_change(
     }
 }
 
-fn same_party() -> FieldError {
+fn same_party(field: &str) -> FieldError {
     FieldError::new(
-        "buyer_id",
+        field,
         "seller and buyer are the same party",
         "买方与卖方不能是同一主体",
     )

@@ -14,6 +14,11 @@ pub(super) fn import(tx: &mut Tx<'_>, cmd: &ImportCommand) -> Result<Outcome, Le
     if cmd.rows_total == 0 {
         return Err(LedgerError::invalid("file", "the file has no data rows", "文件中没有数据行"));
     }
+    // A real all-or-nothing run of a file with unreadable rows would be refused anyway: refuse
+    // it before spending the time on every other row (a dry run gives the complete report).
+    if !tx.dry_run && !cmd.partial && !cmd.rejected.is_empty() {
+        return Err(LedgerError::ImportRejected(cmd.rejected.clone()));
+    }
     let mut rejected = cmd.rejected.clone();
     let mut accepted = Vec::with_capacity(cmd.rows.len());
     for row in &cmd.rows {
@@ -37,14 +42,15 @@ pub(super) fn import(tx: &mut Tx<'_>, cmd: &ImportCommand) -> Result<Outcome, Le
         }
     }
     rejected.sort_by_key(|r| r.row);
-    if !rejected.is_empty() && !cmd.partial && !cmd.dry_run {
+    if !rejected.is_empty() && !cmd.partial && !tx.dry_run {
         return Err(LedgerError::ImportRejected(rejected));
     }
-    if accepted.is_empty() && !cmd.dry_run {
+    if accepted.is_empty() && !tx.dry_run {
         return Err(LedgerError::ImportRejected(rejected));
     }
     let actor_id = actor.id.clone();
     let now = tx.now;
+    let dry_run = tx.dry_run;
     let command = serde_json::to_value(cmd).map_err(|e| LedgerError::Storage(e.to_string()))?;
     let import_id = uuid::Uuid::now_v7().to_string();
     let (_, stamp) = tx.change("import.commit", "import", |conn, stamp| {
@@ -75,7 +81,7 @@ pub(super) fn import(tx: &mut Tx<'_>, cmd: &ImportCommand) -> Result<Outcome, Le
         created: true,
         body: json!({
             "import_id": import_id,
-            "dry_run": cmd.dry_run,
+            "dry_run": dry_run,
             "rows": cmd.rows_total,
             "accepted": accepted.len(),
             "rejected": rejected,

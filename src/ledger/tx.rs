@@ -32,6 +32,8 @@ pub(super) struct Tx<'a> {
     pub now: NaiveDateTime,
     /// Historical registration times are allowed (the operator's shell).
     pub historical: bool,
+    /// The command will be rolled back (a dry run): report everything, refuse nothing early.
+    pub dry_run: bool,
 }
 
 impl<'a> Tx<'a> {
@@ -52,6 +54,7 @@ impl<'a> Tx<'a> {
             fault,
             now: crate::time::now(),
             historical: false,
+            dry_run: false,
         }
     }
 
@@ -120,6 +123,7 @@ impl<'a> Tx<'a> {
             fault,
             now,
             historical,
+            dry_run,
         } = self;
         let result = diesel::Connection::transaction(&mut **conn, |c| {
             let mut inner = Tx {
@@ -131,6 +135,7 @@ impl<'a> Tx<'a> {
                 fault,
                 now: *now,
                 historical: *historical,
+                dry_run: *dry_run,
             };
             f(&mut inner)
         });

@@ -476,6 +476,7 @@ fn run_request(
         } else {
             let mut tx = Tx::new(conn, head, signer, &request.principal, settings, fault);
             tx.historical = request.historical;
+            tx.dry_run = request.dry_run;
             dispatch(&mut tx, &request.command)?
         };
         if let (Some(user), Some(key)) = (&user, &request.idempotency) {

@@ -103,7 +103,6 @@ fn command(bytes: &[u8], partial: bool, dry_run: bool) -> (ParsedFile, Command) 
         rows: parsed.rows.clone(),
         rejected: parsed.rejected.clone(),
         partial,
-        dry_run,
         progress: None,
     });
     (parsed, command)
@@ -401,7 +400,6 @@ both!(the_templates_import_their_example_row, |app| {
                     rows: parsed.rows,
                     rejected: parsed.rejected,
                     partial: false,
-                    dry_run: false,
                     progress: None,
                 }),
                 dry_run: false,
