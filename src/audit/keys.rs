@@ -52,6 +52,7 @@ impl KeyPurpose {
 }
 
 /// An Ed25519 key pair ready to sign JWS.
+#[derive(Clone)]
 pub struct KeyPair {
     kid: String,
     public_key: String,

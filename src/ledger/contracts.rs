@@ -5,11 +5,11 @@ use chrono::{Datelike, NaiveDateTime};
 use diesel::prelude::*;
 use serde_json::json;
 
-use super::tx::{Stamp, Tx};
+use super::tx::{Stamp, Tx, Writes};
 use super::{Actor, ContractAmendment, FieldError, LedgerError, NewContract, Outcome, PartyRef, parties, projection};
 use crate::db::DbConn;
 use crate::db::models::{contracts as contract_rows, parties as party_rows};
-use crate::db::schema::{contract_versions, contracts, registration_counters};
+use crate::db::schema::{contract_versions, contracts};
 use crate::domain::{
     ContractStatus, ContractType, Flow, Money, OfficeCode, RegistrationNo, ReviewState, Role, Subtype, is_introduced,
 };
@@ -80,11 +80,11 @@ pub(super) fn register_one(tx: &mut Tx<'_>, cmd: &NewContract) -> Result<Contrac
     let now = tx.now;
     let actor_id = actor.id.clone();
     let command = serde_json::to_value(cmd).map_err(|e| LedgerError::Storage(e.to_string()))?;
-    let (state, _) = tx.change("contract.register", "contract", |conn, stamp| {
+    let (state, _) = tx.change("contract.register", "contract", |w, stamp| {
         let registration_no = if large {
             None
         } else {
-            Some(next_registration_no(conn, office, registered_at)?)
+            Some(next_registration_no(w, office, registered_at)?)
         };
         let state = ContractState {
             id: uuid::Uuid::now_v7().to_string(),
@@ -117,8 +117,8 @@ pub(super) fn register_one(tx: &mut Tx<'_>, cmd: &NewContract) -> Result<Contrac
             updated_at: now,
             audit_seq: stamp.seq,
         };
-        diesel::insert_into(contracts::table).values(state.to_row()).execute(conn)?;
-        record_version(conn, None, &state, "register", None, actor_id.clone(), stamp)?;
+        diesel::insert_into(contracts::table).values(state.to_row()).execute(w.conn)?;
+        record_version(w, None, &state, "register", None, actor_id.clone(), stamp)?;
         let payload = json!({"command": command, "state": state});
         Ok((state.id.clone(), payload, state))
     })?;
@@ -264,9 +264,9 @@ fn decide(tx: &mut Tx<'_>, id: &str, refusal: Option<&str>) -> Result<Outcome, L
     let reason = refusal.map(|r| r.trim().to_string());
     let command = json!({"command": change, "id": id, "reason": reason});
     let office = current.office;
-    commit_change(tx, action, change, &current, next, reason, actor_id, command, move |conn, state, stamp| {
+    commit_change(tx, action, change, &current, next, reason, actor_id, command, move |w, state, stamp| {
         if state.status == ContractStatus::Registered {
-            state.registration_no = Some(next_registration_no(conn, office, stamp.at)?);
+            state.registration_no = Some(next_registration_no(w, office, stamp.at)?);
         }
         Ok(())
     })
@@ -305,16 +305,16 @@ fn commit_change(
     reason: Option<String>,
     actor_id: String,
     command: serde_json::Value,
-    finish: impl FnOnce(&mut DbConn, &mut ContractState, Stamp) -> Result<(), LedgerError>,
+    finish: impl FnOnce(&mut Writes<'_>, &mut ContractState, Stamp) -> Result<(), LedgerError>,
 ) -> Result<Outcome, LedgerError> {
-    let (state, stamp) = tx.change(action, "contract", |conn, stamp| {
+    let (state, stamp) = tx.change(action, "contract", |w, stamp| {
         let mut state = ContractState {
             audit_seq: stamp.seq,
             ..next
         };
-        finish(conn, &mut state, stamp)?;
-        diesel::update(contracts::table.find(&state.id)).set(state.to_row()).execute(conn)?;
-        record_version(conn, Some(current), &state, change, reason.clone(), actor_id, stamp)?;
+        finish(w, &mut state, stamp)?;
+        diesel::update(contracts::table.find(&state.id)).set(state.to_row()).execute(w.conn)?;
+        record_version(w, Some(current), &state, change, reason.clone(), actor_id, stamp)?;
         let payload = json!({"command": command, "reason": reason, "state": state});
         Ok((state.id.clone(), payload, state))
     })?;
@@ -323,7 +323,7 @@ fn commit_change(
 
 /// The version row and the amount entries of a change.
 fn record_version(
-    conn: &mut DbConn,
+    w: &mut Writes<'_>,
     before: Option<&ContractState>,
     after: &ContractState,
     change: &str,
@@ -333,42 +333,16 @@ fn record_version(
 ) -> Result<(), LedgerError> {
     diesel::insert_into(contract_versions::table)
         .values(projection::contract_version_row(after, change, reason, actor_id))
-        .execute(conn)?;
-    projection::apply(conn, &projection::amount_lines(before, after, stamp.seq, stamp.at))?;
+        .execute(w.conn)?;
+    projection::apply(w, &projection::amount_lines(before, after, stamp.seq, stamp.at))?;
     Ok(())
 }
 
 /// The next registration number of `office` in the year of `at` (Asia/Shanghai): gap-free
 /// because it is taken inside the transaction that holds the chain lock.
-fn next_registration_no(conn: &mut DbConn, office: OfficeCode, at: NaiveDateTime) -> Result<RegistrationNo, LedgerError> {
+fn next_registration_no(w: &mut Writes<'_>, office: OfficeCode, at: NaiveDateTime) -> Result<RegistrationNo, LedgerError> {
     let year = crate::time::shanghai_date(at).year();
-    let last: Option<i32> = registration_counters::table
-        .filter(registration_counters::office.eq(office.code()))
-        .filter(registration_counters::year.eq(year))
-        .select(registration_counters::last_seq)
-        .first(conn)
-        .optional()?;
-    let next = last.unwrap_or(0) + 1;
-    match last {
-        None => {
-            diesel::insert_into(registration_counters::table)
-                .values((
-                    registration_counters::office.eq(office.code()),
-                    registration_counters::year.eq(year),
-                    registration_counters::last_seq.eq(next),
-                ))
-                .execute(conn)?;
-        }
-        Some(_) => {
-            diesel::update(
-                registration_counters::table
-                    .filter(registration_counters::office.eq(office.code()))
-                    .filter(registration_counters::year.eq(year)),
-            )
-            .set(registration_counters::last_seq.eq(next))
-            .execute(conn)?;
-        }
-    }
+    let next = w.pending.next_counter(w.conn, office.code(), year)?;
     let year = u16::try_from(year).map_err(|_| LedgerError::Storage(format!("year {year} out of range")))?;
     let seq = u32::try_from(next).map_err(|_| LedgerError::Storage("registration counter out of range".into()))?;
     RegistrationNo::new(year, office, seq).map_err(|e| {

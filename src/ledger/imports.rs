@@ -53,7 +53,7 @@ pub(super) fn import(tx: &mut Tx<'_>, cmd: &ImportCommand) -> Result<Outcome, Le
     let dry_run = tx.dry_run;
     let command = serde_json::to_value(cmd).map_err(|e| LedgerError::Storage(e.to_string()))?;
     let import_id = uuid::Uuid::now_v7().to_string();
-    let (_, stamp) = tx.change("import.commit", "import", |conn, stamp| {
+    let (_, stamp) = tx.change("import.commit", "import", |w, stamp| {
         diesel::insert_into(imports::table)
             .values((
                 imports::id.eq(&import_id),
@@ -67,7 +67,7 @@ pub(super) fn import(tx: &mut Tx<'_>, cmd: &ImportCommand) -> Result<Outcome, Le
                 imports::recorded_at.eq(now),
                 imports::audit_seq.eq(stamp.seq),
             ))
-            .execute(conn)?;
+            .execute(w.conn)?;
         let payload = json!({
             "command": command,
             "accepted": accepted.len(),

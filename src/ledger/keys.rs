@@ -25,11 +25,11 @@ pub(super) fn register(tx: &mut Tx<'_>, key: &KeyPair, previous: Option<&str>) -
     let public_key = key.public_key().to_string();
     let previous = previous.map(str::to_string);
     let now = tx.now;
-    let (_, stamp) = tx.change("key.rotate", "key", |conn, stamp| {
+    let (_, stamp) = tx.change("key.rotate", "key", |w, stamp| {
         if let Some(prev) = &previous {
             diesel::update(signing_keys::table.find(prev))
                 .set(signing_keys::retired_at.eq(Some(now)))
-                .execute(conn)?;
+                .execute(w.conn)?;
         }
         diesel::insert_into(signing_keys::table)
             .values(SigningKeyRow {
@@ -41,7 +41,7 @@ pub(super) fn register(tx: &mut Tx<'_>, key: &KeyPair, previous: Option<&str>) -
                 retired_at: None,
                 audit_seq: stamp.seq,
             })
-            .execute(conn)?;
+            .execute(w.conn)?;
         let payload = json!({
             "kid": kid,
             "algorithm": "EdDSA",

@@ -16,6 +16,7 @@ mod idempotency;
 mod imports;
 mod keys;
 mod parties;
+mod pending;
 pub mod projection;
 mod reviews;
 mod tx;

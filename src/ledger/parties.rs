@@ -41,7 +41,7 @@ pub(super) fn insert(tx: &mut Tx<'_>, cmd: &NewParty) -> Result<PartyState, Ledg
     let now = tx.now;
     let created_by = tx.actor_id();
     let command = serde_json::to_value(cmd).map_err(|e| LedgerError::Storage(e.to_string()))?;
-    let (state, _) = tx.change("party.create", "party", |conn, stamp| {
+    let (state, _) = tx.change("party.create", "party", |w, stamp| {
         let state = PartyState {
             id: uuid::Uuid::now_v7().to_string(),
             name: cmd.name.trim().to_string(),
@@ -56,10 +56,10 @@ pub(super) fn insert(tx: &mut Tx<'_>, cmd: &NewParty) -> Result<PartyState, Ledg
             updated_at: now,
             audit_seq: stamp.seq,
         };
-        diesel::insert_into(parties::table).values(state.to_row()).execute(conn)?;
+        diesel::insert_into(parties::table).values(state.to_row()).execute(w.conn)?;
         diesel::insert_into(party_versions::table)
             .values(party_version_row(&state, None, created_by))
-            .execute(conn)?;
+            .execute(w.conn)?;
         let payload = json!({"command": command, "state": state});
         Ok((state.id.clone(), payload, state))
     })?;
@@ -111,15 +111,15 @@ pub(super) fn update(tx: &mut Tx<'_>, cmd: &PartyUpdate) -> Result<Outcome, Ledg
     let actor_id = tx.actor_id();
     let reason = cmd.reason.clone();
     let command = serde_json::to_value(cmd).map_err(|e| LedgerError::Storage(e.to_string()))?;
-    let (state, stamp) = tx.change("party.update", "party", |conn, stamp| {
+    let (state, stamp) = tx.change("party.update", "party", |w, stamp| {
         let state = PartyState {
             audit_seq: stamp.seq,
             ..next
         };
-        diesel::update(parties::table.find(&state.id)).set(state.to_row()).execute(conn)?;
+        diesel::update(parties::table.find(&state.id)).set(state.to_row()).execute(w.conn)?;
         diesel::insert_into(party_versions::table)
             .values(party_version_row(&state, reason, actor_id))
-            .execute(conn)?;
+            .execute(w.conn)?;
         let payload = json!({"command": command, "state": state});
         Ok((state.id.clone(), payload, state))
     })?;

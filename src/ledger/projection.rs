@@ -7,11 +7,10 @@ use std::collections::BTreeMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::DbConn;
 use crate::db::models::contracts::ContractVersionRow;
 use crate::db::models::parties::PartyVersionRow;
-use crate::db::models::rollups::{AmountEntryRow, PartyRollupRow, RollupRow};
-use crate::db::schema::{amount_entries, party_rollups, rollups};
+use crate::db::models::rollups::AmountEntryRow;
+use crate::db::schema::amount_entries;
 use crate::records::{ContractState, PartyState};
 
 /// The dimensions the rollups are kept along (`total` has the single key `""`).
@@ -161,73 +160,18 @@ fn add(total: &mut Delta, delta: &Delta) {
     }
 }
 
-/// Writes `lines` and adds them to the rollups.
-pub(super) fn apply(conn: &mut DbConn, lines: &[AmountEntryRow]) -> QueryResult<()> {
+/// Writes `lines` and adds them to the transaction's pending rollups.
+pub(super) fn apply(w: &mut super::tx::Writes<'_>, lines: &[AmountEntryRow]) -> QueryResult<()> {
     if lines.is_empty() {
         return Ok(());
     }
     // One statement per line: the multi-backend connection has no batch insert, and a change
     // makes at most two lines.
     for line in lines {
-        diesel::insert_into(amount_entries::table).values(line).execute(conn)?;
+        diesel::insert_into(amount_entries::table).values(line).execute(w.conn)?;
     }
     let (rollup, party) = rollup_deltas(lines);
-    for ((year, month, dimension, key), d) in rollup {
-        let updated = diesel::update(
-            rollups::table
-                .filter(rollups::year.eq(year))
-                .filter(rollups::month.eq(month))
-                .filter(rollups::dimension.eq(dimension))
-                .filter(rollups::key.eq(&key)),
-        )
-        .set((
-            rollups::turnover_fen.eq(rollups::turnover_fen + d[0]),
-            rollups::technical_fen.eq(rollups::technical_fen + d[1]),
-            rollups::contracts.eq(rollups::contracts + d[2]),
-            rollups::introduced.eq(rollups::introduced + d[3]),
-        ))
-        .execute(conn)?;
-        if updated == 0 {
-            diesel::insert_into(rollups::table)
-                .values(RollupRow {
-                    year,
-                    month,
-                    dimension: dimension.to_string(),
-                    key,
-                    turnover_fen: d[0],
-                    technical_fen: d[1],
-                    contracts: d[2],
-                    introduced: d[3],
-                })
-                .execute(conn)?;
-        }
-    }
-    for ((year, side, party_id), d) in party {
-        let updated = diesel::update(
-            party_rollups::table
-                .filter(party_rollups::year.eq(year))
-                .filter(party_rollups::side.eq(side))
-                .filter(party_rollups::party_id.eq(&party_id)),
-        )
-        .set((
-            party_rollups::turnover_fen.eq(party_rollups::turnover_fen + d[0]),
-            party_rollups::technical_fen.eq(party_rollups::technical_fen + d[1]),
-            party_rollups::contracts.eq(party_rollups::contracts + d[2]),
-        ))
-        .execute(conn)?;
-        if updated == 0 {
-            diesel::insert_into(party_rollups::table)
-                .values(PartyRollupRow {
-                    year,
-                    side: side.to_string(),
-                    party_id,
-                    turnover_fen: d[0],
-                    technical_fen: d[1],
-                    contracts: d[2],
-                })
-                .execute(conn)?;
-        }
-    }
+    w.pending.add(rollup, party);
     Ok(())
 }
 

@@ -45,7 +45,7 @@ pub(super) fn review(tx: &mut Tx<'_>, id: &str, verdict: ReviewState, note: &str
     let reviewer_id = actor.id.clone();
     let now = tx.now;
     let command = json!({"command": "review", "id": id, "verdict": verdict, "note": note});
-    let (review, stamp) = tx.change("contract.review", "contract", |conn, stamp| {
+    let (review, stamp) = tx.change("contract.review", "contract", |w, stamp| {
         let review = ReviewRecord {
             id: uuid::Uuid::now_v7().to_string(),
             contract_id: current.id.clone(),
@@ -62,9 +62,9 @@ pub(super) fn review(tx: &mut Tx<'_>, id: &str, verdict: ReviewState, note: &str
             audit_seq: stamp.seq,
             ..current.clone()
         };
-        diesel::insert_into(reviews::table).values(review.to_row()).execute(conn)?;
-        diesel::update(contracts_table::table.find(&state.id)).set(state.to_row()).execute(conn)?;
-        projection::apply(conn, &projection::amount_lines(Some(&current), &state, stamp.seq, stamp.at))?;
+        diesel::insert_into(reviews::table).values(review.to_row()).execute(w.conn)?;
+        diesel::update(contracts_table::table.find(&state.id)).set(state.to_row()).execute(w.conn)?;
+        projection::apply(w, &projection::amount_lines(Some(&current), &state, stamp.seq, stamp.at))?;
         let payload = json!({"command": command, "review": review, "state": state});
         Ok((state.id.clone(), payload, review))
     })?;

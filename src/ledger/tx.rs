@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::NaiveDateTime;
 use serde_json::Value;
 
+use super::pending::Pending;
 use super::{Actor, LedgerError, LedgerSettings, Principal};
 use crate::audit::chain::{self, ChainHead, EntryDraft};
 use crate::audit::entry::{ActorRef, EntityRef};
@@ -21,9 +22,18 @@ pub(super) struct Stamp {
     pub at: NaiveDateTime,
 }
 
+/// What a change's write function gets: the connection, and the writes kept until commit.
+pub(super) struct Writes<'w> {
+    /// The open transaction.
+    pub conn: &'w mut DbConn,
+    /// Rollup deltas and registration counters, written just before the commit.
+    pub pending: &'w mut Pending,
+}
+
 /// A running command.
 pub(super) struct Tx<'a> {
     pub conn: &'a mut DbConn,
+    pending: &'a mut Pending,
     head: &'a mut ChainHead,
     signer: &'a KeyPair,
     pub principal: &'a Principal,
@@ -37,8 +47,10 @@ pub(super) struct Tx<'a> {
 }
 
 impl<'a> Tx<'a> {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         conn: &'a mut DbConn,
+        pending: &'a mut Pending,
         head: &'a mut ChainHead,
         signer: &'a KeyPair,
         principal: &'a Principal,
@@ -47,6 +59,7 @@ impl<'a> Tx<'a> {
     ) -> Tx<'a> {
         Tx {
             conn,
+            pending,
             head,
             signer,
             principal,
@@ -66,13 +79,19 @@ impl<'a> Tx<'a> {
         &mut self,
         action: &'static str,
         entity: &'static str,
-        write: impl FnOnce(&mut DbConn, Stamp) -> Result<(String, Value, T), LedgerError>,
+        write: impl FnOnce(&mut Writes<'_>, Stamp) -> Result<(String, Value, T), LedgerError>,
     ) -> Result<(T, Stamp), LedgerError> {
         let stamp = Stamp {
             seq: self.head.seq + 1,
             at: self.now,
         };
-        let (entity_id, payload, result) = write(self.conn, stamp)?;
+        let (entity_id, payload, result) = write(
+            &mut Writes {
+                conn: self.conn,
+                pending: self.pending,
+            },
+            stamp,
+        )?;
         let actor = self.principal.actor().map(|a| ActorRef {
             id: a.id.clone(),
             username: a.username.clone(),
@@ -114,8 +133,10 @@ impl<'a> Tx<'a> {
     /// rest of the command goes on.
     pub fn savepoint<T>(&mut self, f: impl FnOnce(&mut Tx<'_>) -> Result<T, LedgerError>) -> Result<T, LedgerError> {
         let saved = self.head.clone();
+        let mark = self.pending.mark();
         let Tx {
             conn,
+            pending,
             head,
             signer,
             principal,
@@ -128,6 +149,7 @@ impl<'a> Tx<'a> {
         let result = diesel::Connection::transaction(&mut **conn, |c| {
             let mut inner = Tx {
                 conn: c,
+                pending,
                 head,
                 signer,
                 principal,
@@ -141,6 +163,7 @@ impl<'a> Tx<'a> {
         });
         if result.is_err() {
             *self.head = saved;
+            self.pending.rollback(mark);
         }
         result
     }

@@ -55,7 +55,7 @@ pub(super) fn create(tx: &mut Tx<'_>, cmd: &NewUser) -> Result<Outcome, LedgerEr
     }
     let now = tx.now;
     let command = serde_json::to_value(cmd).map_err(|e| LedgerError::Storage(e.to_string()))?;
-    let (state, stamp) = tx.change("user.create", "user", |conn, stamp| {
+    let (state, stamp) = tx.change("user.create", "user", |w, stamp| {
         let state = UserState {
             id: uuid::Uuid::now_v7().to_string(),
             username: cmd.username.clone(),
@@ -70,7 +70,7 @@ pub(super) fn create(tx: &mut Tx<'_>, cmd: &NewUser) -> Result<Outcome, LedgerEr
         };
         diesel::insert_into(users::table)
             .values(state.to_row(cmd.password_hash.clone()))
-            .execute(conn)?;
+            .execute(w.conn)?;
         let payload = json!({"command": command, "state": state});
         Ok((state.id.clone(), payload, state))
     })?;
@@ -120,14 +120,14 @@ pub(super) fn update(tx: &mut Tx<'_>, cmd: &UserUpdate) -> Result<Outcome, Ledge
     }
     let password_hash = cmd.password_hash.clone().unwrap_or(row.password_hash);
     let command = serde_json::to_value(cmd).map_err(|e| LedgerError::Storage(e.to_string()))?;
-    let (state, stamp) = tx.change("user.update", "user", |conn, stamp| {
+    let (state, stamp) = tx.change("user.update", "user", |w, stamp| {
         let state = UserState {
             audit_seq: stamp.seq,
             ..next
         };
         diesel::update(users::table.find(&state.id))
             .set(state.to_row(password_hash))
-            .execute(conn)?;
+            .execute(w.conn)?;
         let payload = json!({"command": command, "state": state});
         Ok((state.id.clone(), payload, state))
     })?;

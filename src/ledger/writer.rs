@@ -11,6 +11,7 @@ use diesel::Connection;
 use diesel::r2d2::R2D2Connection;
 use rocket::tokio::sync::oneshot;
 
+use super::pending::Pending;
 use super::tx::Tx;
 use super::{Command, LedgerError, Outcome, Principal, Request, contracts, idempotency, imports, keys, parties, reviews, users};
 use crate::audit::chain::{self, ChainHead};
@@ -353,30 +354,41 @@ impl Writer {
             let mut head = chain::lock_head(conn)?;
             entries_before = head.seq;
             follow_rotation(keystore, pointer_stamp, signer)?;
-            ensure_registered(conn, &mut head, signer, previous_kid, settings, &shared.fault)?;
+            let mut round = Round {
+                keystore,
+                signer,
+                previous_kid,
+                settings,
+                fault: &shared.fault,
+                pending: Pending::default(),
+            };
+            round.ensure_registered(conn, &mut head)?;
             let mut done = Vec::with_capacity(work.len());
             for request in work {
                 match request {
                     Some(request) => {
                         let saved = head.clone();
-                        let result = run_request(conn, &mut head, keystore, signer, previous_kid, settings, &shared.fault, request);
+                        let mark = round.pending.mark();
+                        let result = round.run_request(conn, &mut head, request);
                         if result.is_err() || request.dry_run {
                             head = saved;
+                            round.pending.rollback(mark);
                         }
                         done.push(Done::Outcome(result));
                     }
                     None => done.push(Done::Checkpoint(
-                        checkpoint::store(conn, &head, signer, crate::time::now())
+                        checkpoint::store(conn, &head, round.signer, crate::time::now())
                             .map_err(LedgerError::from)
                             .inspect(|c| *last_checkpoint = (c.tree_size, Instant::now())),
                     )),
                 }
             }
+            round.pending.flush(conn)?;
             let due = head.seq > last_checkpoint.0
                 && (head.seq - last_checkpoint.0 >= settings.checkpoint_every_entries
                     || last_checkpoint.1.elapsed() >= settings.checkpoint_every);
             if due {
-                let c = checkpoint::store(conn, &head, signer, crate::time::now())?;
+                let c = checkpoint::store(conn, &head, round.signer, crate::time::now())?;
                 *last_checkpoint = (c.tree_size, Instant::now());
             }
             if head.seq != entries_before {
@@ -426,102 +438,93 @@ fn follow_rotation(
     Ok(())
 }
 
-/// Registers the signing key in the chain (key.rotate) if the database does not know it yet.
-fn ensure_registered(
-    conn: &mut DbConn,
-    head: &mut ChainHead,
-    signer: &KeyPair,
-    previous_kid: &mut Option<String>,
-    settings: &LedgerSettings,
-    fault: &AtomicBool,
-) -> Result<(), LedgerError> {
-    match audit_keys::by_kid(conn, signer.kid())? {
-        Some(row) if row.retired_at.is_none() => Ok(()),
-        Some(_) => Err(LedgerError::Storage(format!(
-            "signing key {} was retired; rotate to a new key (techledger keygen --rotate)",
-            signer.kid()
-        ))),
-        None => {
-            let previous = match previous_kid.take() {
-                Some(kid) => audit_keys::by_kid(conn, &kid)?.filter(|r| r.retired_at.is_none()).map(|r| r.kid),
-                None => None,
+/// What one write transaction works with.
+struct Round<'r> {
+    keystore: &'r KeyStore,
+    signer: &'r mut KeyPair,
+    previous_kid: &'r mut Option<String>,
+    settings: &'r LedgerSettings,
+    fault: &'r AtomicBool,
+    pending: Pending,
+}
+
+impl Round<'_> {
+    fn tx<'t>(&'t mut self, conn: &'t mut DbConn, head: &'t mut ChainHead, principal: &'t Principal) -> Tx<'t> {
+        Tx::new(conn, &mut self.pending, head, self.signer, principal, self.settings, self.fault)
+    }
+
+    /// Registers the signing key in the chain (key.rotate) if the database does not know it
+    /// yet.
+    fn ensure_registered(&mut self, conn: &mut DbConn, head: &mut ChainHead) -> Result<(), LedgerError> {
+        match audit_keys::by_kid(conn, self.signer.kid())? {
+            Some(row) if row.retired_at.is_none() => Ok(()),
+            Some(_) => Err(LedgerError::Storage(format!(
+                "signing key {} was retired; rotate to a new key (techledger keygen --rotate)",
+                self.signer.kid()
+            ))),
+            None => {
+                let previous = match self.previous_kid.take() {
+                    Some(kid) => audit_keys::by_kid(conn, &kid)?.filter(|r| r.retired_at.is_none()).map(|r| r.kid),
+                    None => None,
+                };
+                let principal = Principal::System;
+                let key = self.signer.clone();
+                let mut tx = self.tx(conn, head, &principal);
+                keys::register(&mut tx, &key, previous.as_deref()).map(|_| ())
+            }
+        }
+    }
+
+    /// One request in its own savepoint (rolled back after a dry run).
+    fn run_request(&mut self, conn: &mut DbConn, head: &mut ChainHead, request: &Request) -> Result<Outcome, LedgerError> {
+        let result = conn.transaction::<Outcome, JobError, _>(|conn| {
+            let user = request.principal.actor().map(|a| a.id.clone());
+            if let (Some(user), Some(key)) = (&user, &request.idempotency)
+                && let Some(stored) = idempotency::find(conn, user, key)?
+            {
+                return Ok(stored);
+            }
+            let outcome = if let Command::RotateKey = request.command {
+                self.rotate(conn, head, &request.principal)?
+            } else {
+                let mut tx = self.tx(conn, head, &request.principal);
+                tx.historical = request.historical;
+                tx.dry_run = request.dry_run;
+                dispatch(&mut tx, &request.command)?
             };
-            let principal = Principal::System;
-            let mut tx = Tx::new(conn, head, signer, &principal, settings, fault);
-            keys::register(&mut tx, signer, previous.as_deref()).map(|_| ())
+            if let (Some(user), Some(key)) = (&user, &request.idempotency) {
+                idempotency::store(conn, user, key, &outcome, crate::time::now())?;
+            }
+            if request.dry_run {
+                return Err(JobError::DryRun(Box::new(outcome)));
+            }
+            Ok(outcome)
+        });
+        match result {
+            Ok(outcome) => Ok(outcome),
+            Err(JobError::DryRun(outcome)) => Ok(*outcome),
+            Err(JobError::Failed(e)) => Err(e),
         }
     }
-}
 
-#[allow(clippy::too_many_arguments)]
-fn run_request(
-    conn: &mut DbConn,
-    head: &mut ChainHead,
-    keystore: &KeyStore,
-    signer: &mut KeyPair,
-    previous_kid: &mut Option<String>,
-    settings: &LedgerSettings,
-    fault: &AtomicBool,
-    request: &Request,
-) -> Result<Outcome, LedgerError> {
-    let result = conn.transaction::<Outcome, JobError, _>(|conn| {
-        let user = request.principal.actor().map(|a| a.id.clone());
-        if let (Some(user), Some(key)) = (&user, &request.idempotency)
-            && let Some(stored) = idempotency::find(conn, user, key)?
-        {
-            return Ok(stored);
+    /// A new audit signing key takes over; the entry announcing it is signed by it.
+    fn rotate(&mut self, conn: &mut DbConn, head: &mut ChainHead, principal: &Principal) -> Result<Outcome, LedgerError> {
+        keys::may_rotate(&self.tx(conn, head, principal))?;
+        let fresh = self
+            .keystore
+            .create(KeyPurpose::Audit)
+            .map_err(|e| LedgerError::Storage(e.to_string()))?;
+        let old = std::mem::replace(self.signer, fresh);
+        let previous = Some(old.kid().to_string());
+        let key = self.signer.clone();
+        let mut tx = self.tx(conn, head, principal);
+        let outcome = keys::register(&mut tx, &key, previous.as_deref());
+        if outcome.is_err() {
+            // The new key stays current on disk; the next round registers it and retires the old.
+            *self.previous_kid = previous;
         }
-        let outcome = if let Command::RotateKey = request.command {
-            rotate(conn, head, keystore, signer, previous_kid, settings, fault, &request.principal)?
-        } else {
-            let mut tx = Tx::new(conn, head, signer, &request.principal, settings, fault);
-            tx.historical = request.historical;
-            tx.dry_run = request.dry_run;
-            dispatch(&mut tx, &request.command)?
-        };
-        if let (Some(user), Some(key)) = (&user, &request.idempotency) {
-            idempotency::store(conn, user, key, &outcome, crate::time::now())?;
-        }
-        if request.dry_run {
-            return Err(JobError::DryRun(Box::new(outcome)));
-        }
-        Ok(outcome)
-    });
-    match result {
-        Ok(outcome) => Ok(outcome),
-        Err(JobError::DryRun(outcome)) => Ok(*outcome),
-        Err(JobError::Failed(e)) => Err(e),
+        outcome
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn rotate(
-    conn: &mut DbConn,
-    head: &mut ChainHead,
-    keystore: &KeyStore,
-    signer: &mut KeyPair,
-    previous_kid: &mut Option<String>,
-    settings: &LedgerSettings,
-    fault: &AtomicBool,
-    principal: &Principal,
-) -> Result<Outcome, LedgerError> {
-    {
-        let tx = Tx::new(conn, head, signer, principal, settings, fault);
-        keys::may_rotate(&tx)?;
-    }
-    let fresh = keystore
-        .create(KeyPurpose::Audit)
-        .map_err(|e| LedgerError::Storage(e.to_string()))?;
-    let old = std::mem::replace(signer, fresh);
-    *previous_kid = Some(old.kid().to_string());
-    let previous = previous_kid.take();
-    let mut tx = Tx::new(conn, head, signer, principal, settings, fault);
-    let outcome = keys::register(&mut tx, signer, previous.as_deref());
-    if outcome.is_err() {
-        // The new key stays current on disk; the next round registers it and retires the old.
-        *previous_kid = previous;
-    }
-    outcome
 }
 
 fn dispatch(tx: &mut Tx<'_>, command: &Command) -> Result<Outcome, LedgerError> {
