@@ -130,7 +130,7 @@ pub(crate) fn append(
         kid: signer.kid().to_string(),
         signature,
     };
-    diesel::insert_into(audit_entries::table).values(&row).execute(conn)?;
+    crate::on_backend!(conn, c => diesel::insert_into(audit_entries::table).values(&row).execute(c))?;
     head.seq = seq;
     head.hash = hash;
     row.into_entry()

@@ -13,6 +13,20 @@ pub use migrate::{MigrationState, embedded_versions, migration_state, run_migrat
 pub use pool::{DbError, Pool, connect, establish};
 pub use url::{Backend, DatabaseUrl};
 
+/// Runs one diesel expression on the concrete connection of either backend. The query is still
+/// written once; only the hot write path uses this, because diesel prepares and caches a
+/// statement on the concrete connection without rebuilding its SQL through the multi-backend
+/// layer on every call.
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite($c) => $body,
+            $crate::db::DbConn::Postgres($c) => $body,
+        }
+    };
+}
+
 /// A connection to either backend. All query code is written once against this type.
 #[derive(diesel::MultiConnection)]
 pub enum DbConn {

@@ -39,7 +39,9 @@ pub enum DbError {
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 15000; \
      PRAGMA journal_mode = WAL; \
      PRAGMA synchronous = FULL; \
-     PRAGMA foreign_keys = ON;";
+     PRAGMA foreign_keys = ON; \
+     PRAGMA cache_size = -32768; \
+     PRAGMA temp_store = MEMORY;";
 
 /// Opens one connection to the database `url` names.
 pub fn establish(url: &DatabaseUrl) -> Result<DbConn, DbError> {

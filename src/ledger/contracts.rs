@@ -51,12 +51,6 @@ pub(super) fn register_one(tx: &mut Tx<'_>, cmd: &NewContract) -> Result<Contrac
     {
         errors.push(same_party(buyer_field));
     }
-    if !errors.is_empty() {
-        return Err(LedgerError::Invalid(errors));
-    }
-    let seller = materialise(tx, seller)?;
-    let buyer = materialise(tx, buyer)?;
-
     let historical = match cmd.registered_at {
         Some(_) if !tx.historical => {
             return Err(LedgerError::forbidden(
@@ -76,6 +70,13 @@ pub(super) fn register_one(tx: &mut Tx<'_>, cmd: &NewContract) -> Result<Contrac
     // A historical registration was already approved by its office; only new large contracts
     // wait for a second registrar.
     let large = historical.is_none() && cmd.technical_amount >= tx.settings.large_contract_threshold;
+    if !errors.is_empty() {
+        return Err(LedgerError::Invalid(errors));
+    }
+    // Nothing is written before this point: a refused row of an import leaves no trace.
+    let seller = materialise(tx, seller)?;
+    let buyer = materialise(tx, buyer)?;
+
     let registered_at = historical.unwrap_or(tx.now);
     let now = tx.now;
     let actor_id = actor.id.clone();
@@ -117,7 +118,8 @@ pub(super) fn register_one(tx: &mut Tx<'_>, cmd: &NewContract) -> Result<Contrac
             updated_at: now,
             audit_seq: stamp.seq,
         };
-        diesel::insert_into(contracts::table).values(state.to_row()).execute(w.conn)?;
+        let row = state.to_row();
+        crate::on_backend!(w.conn, c => diesel::insert_into(contracts::table).values(&row).execute(c))?;
         record_version(w, None, &state, "register", None, actor_id.clone(), stamp)?;
         let payload = json!({"command": command, "state": state});
         Ok((state.id.clone(), payload, state))
@@ -331,9 +333,8 @@ fn record_version(
     actor_id: String,
     stamp: Stamp,
 ) -> Result<(), LedgerError> {
-    diesel::insert_into(contract_versions::table)
-        .values(projection::contract_version_row(after, change, reason, actor_id))
-        .execute(w.conn)?;
+    let row = projection::contract_version_row(after, change, reason, actor_id);
+    crate::on_backend!(w.conn, c => diesel::insert_into(contract_versions::table).values(&row).execute(c))?;
     projection::apply(w, &projection::amount_lines(before, after, stamp.seq, stamp.at))?;
     Ok(())
 }
@@ -374,8 +375,8 @@ fn resolve(tx: &mut Tx<'_>, party: &PartyRef, side: &str, errors: &mut Vec<Field
                 Resolved::Missing
             }
         },
-        PartyRef::CreditCode(code) => match party_rows::by_credit_code(tx.conn, code.as_str())? {
-            Some(row) => Resolved::Existing(PartyState::from_row(row)?),
+        PartyRef::CreditCode(code) => match tx.party_by_code(code.as_str())? {
+            Some(party) => Resolved::Existing(party),
             None => {
                 errors.push(FieldError::new(
                     format!("{side}.credit_code"),
@@ -387,11 +388,11 @@ fn resolve(tx: &mut Tx<'_>, party: &PartyRef, side: &str, errors: &mut Vec<Field
         },
         PartyRef::Inline(new) => {
             let existing = match &new.credit_code {
-                Some(code) => party_rows::by_credit_code(tx.conn, code.as_str())?,
+                Some(code) => tx.party_by_code(code.as_str())?,
                 None => None,
             };
             match existing {
-                Some(row) => Resolved::Existing(PartyState::from_row(row)?),
+                Some(party) => Resolved::Existing(party),
                 None => {
                     let prefix = format!("{side}.");
                     let problems = new.check();

@@ -14,19 +14,19 @@ pub(super) fn import(tx: &mut Tx<'_>, cmd: &ImportCommand) -> Result<Outcome, Le
     if cmd.rows_total == 0 {
         return Err(LedgerError::invalid("file", "the file has no data rows", "文件中没有数据行"));
     }
-    // A real all-or-nothing run of a file with unreadable rows would be refused anyway: refuse
-    // it before spending the time on every other row (a dry run gives the complete report).
-    if !tx.dry_run && !cmd.partial && !cmd.rejected.is_empty() {
-        return Err(LedgerError::ImportRejected(cmd.rejected.clone()));
-    }
     let mut rejected = cmd.rejected.clone();
     let mut accepted = Vec::with_capacity(cmd.rows.len());
     for row in &cmd.rows {
         if let Some(progress) = &cmd.progress {
             progress.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
-        match tx.savepoint(|tx| contracts::register_one(tx, &row.contract)) {
+        // Rows are registered without a savepoint each (that cost as much as the row itself):
+        // a row is refused before anything of it is written, so a refusal leaves no trace. A
+        // failure after writing began is not the row's fault, and fails the whole import.
+        tx.wrote = false;
+        match contracts::register_one(tx, &row.contract) {
             Ok(state) => accepted.push(state.id),
+            Err(e) if tx.wrote => return Err(e),
             Err(LedgerError::Invalid(errors)) => rejected.push(RowReport { row: row.row, errors }),
             Err(LedgerError::Conflict { message, message_zh, .. }) | Err(LedgerError::Forbidden { message, message_zh }) => {
                 rejected.push(RowReport {

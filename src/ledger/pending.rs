@@ -11,6 +11,7 @@ use super::projection::{Delta, PartyKey, RollupKey};
 use crate::db::DbConn;
 use crate::db::models::rollups::{PartyRollupRow, RollupRow};
 use crate::db::schema::{party_rollups, registration_counters, rollups};
+use crate::records::PartyState;
 
 /// A counter's key: (office code, year).
 type CounterKey = (String, i32);
@@ -24,22 +25,42 @@ pub(super) struct Pending {
     counters: HashMap<CounterKey, (i32, bool)>,
     /// Undo log of the counters: the value before each change (None: not loaded before).
     counter_log: Vec<(CounterKey, Option<(i32, bool)>)>,
+    /// Parties read by credit code in this transaction (imports name the same parties again
+    /// and again), with the order they were remembered in, to forget them on rollback.
+    parties: HashMap<String, PartyState>,
+    party_log: Vec<String>,
 }
 
 /// A point to roll the pending writes back to.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Mark(usize, usize, usize);
+pub(super) struct Mark(usize, usize, usize, usize);
 
 impl Pending {
     /// The current point.
     pub fn mark(&self) -> Mark {
-        Mark(self.rollups.len(), self.party.len(), self.counter_log.len())
+        Mark(self.rollups.len(), self.party.len(), self.counter_log.len(), self.party_log.len())
+    }
+
+    /// A party already read by its credit code in this transaction.
+    pub fn party(&self, credit_code: &str) -> Option<&PartyState> {
+        self.parties.get(credit_code)
+    }
+
+    /// Remembers a party read by its credit code.
+    pub fn remember_party(&mut self, credit_code: &str, party: PartyState) {
+        if self.parties.insert(credit_code.to_string(), party).is_none() {
+            self.party_log.push(credit_code.to_string());
+        }
     }
 
     /// Forgets everything recorded after `mark`.
     pub fn rollback(&mut self, mark: Mark) {
         self.rollups.truncate(mark.0);
         self.party.truncate(mark.1);
+        // A party read after the mark may have been created after it, and is gone now.
+        for code in self.party_log.drain(mark.3..) {
+            self.parties.remove(&code);
+        }
         while self.counter_log.len() > mark.2 {
             if let Some((key, before)) = self.counter_log.pop() {
                 match before {

@@ -165,10 +165,9 @@ pub(super) fn apply(w: &mut super::tx::Writes<'_>, lines: &[AmountEntryRow]) -> 
     if lines.is_empty() {
         return Ok(());
     }
-    // One statement per line: the multi-backend connection has no batch insert, and a change
-    // makes at most two lines.
+    // A change makes at most two lines.
     for line in lines {
-        diesel::insert_into(amount_entries::table).values(line).execute(w.conn)?;
+        crate::on_backend!(w.conn, c => diesel::insert_into(amount_entries::table).values(line).execute(c))?;
     }
     let (rollup, party) = rollup_deltas(lines);
     w.pending.add(rollup, party);

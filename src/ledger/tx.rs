@@ -12,6 +12,7 @@ use crate::audit::entry::{ActorRef, EntityRef};
 use crate::audit::keys::KeyPair;
 use crate::db::DbConn;
 use crate::domain::Role;
+use crate::records::PartyState;
 
 /// Where an entry will stand in the chain, known before its rows are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +45,8 @@ pub(super) struct Tx<'a> {
     pub historical: bool,
     /// The command will be rolled back (a dry run): report everything, refuse nothing early.
     pub dry_run: bool,
+    /// Set when a change starts writing: a command refused before that left nothing behind.
+    pub wrote: bool,
 }
 
 impl<'a> Tx<'a> {
@@ -68,6 +71,7 @@ impl<'a> Tx<'a> {
             now: crate::time::now(),
             historical: false,
             dry_run: false,
+            wrote: false,
         }
     }
 
@@ -85,6 +89,7 @@ impl<'a> Tx<'a> {
             seq: self.head.seq + 1,
             at: self.now,
         };
+        self.wrote = true;
         let (entity_id, payload, result) = write(
             &mut Writes {
                 conn: self.conn,
@@ -129,43 +134,19 @@ impl<'a> Tx<'a> {
         }
     }
 
-    /// Runs `f` in a savepoint: if it fails, its rows and its audit entries are undone and the
-    /// rest of the command goes on.
-    pub fn savepoint<T>(&mut self, f: impl FnOnce(&mut Tx<'_>) -> Result<T, LedgerError>) -> Result<T, LedgerError> {
-        let saved = self.head.clone();
-        let mark = self.pending.mark();
-        let Tx {
-            conn,
-            pending,
-            head,
-            signer,
-            principal,
-            settings,
-            fault,
-            now,
-            historical,
-            dry_run,
-        } = self;
-        let result = diesel::Connection::transaction(&mut **conn, |c| {
-            let mut inner = Tx {
-                conn: c,
-                pending,
-                head,
-                signer,
-                principal,
-                settings,
-                fault,
-                now: *now,
-                historical: *historical,
-                dry_run: *dry_run,
-            };
-            f(&mut inner)
-        });
-        if result.is_err() {
-            *self.head = saved;
-            self.pending.rollback(mark);
+    /// The party with `credit_code`, read once per transaction.
+    pub fn party_by_code(&mut self, credit_code: &str) -> Result<Option<PartyState>, LedgerError> {
+        if let Some(p) = self.pending.party(credit_code) {
+            return Ok(Some(p.clone()));
         }
-        result
+        match crate::db::models::parties::by_credit_code(self.conn, credit_code)? {
+            Some(row) => {
+                let party = PartyState::from_row(row)?;
+                self.pending.remember_party(credit_code, party.clone());
+                Ok(Some(party))
+            }
+            None => Ok(None),
+        }
     }
 
     /// The user id for audit columns (None for the system).

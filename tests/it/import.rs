@@ -357,7 +357,7 @@ both!(
         assert_eq!(outcome.body["accepted"], 7);
         assert_eq!(rows_of(&outcome.body), vec![3, 6]);
         let same = &outcome.body["rejected"][1]["errors"][0];
-        assert_eq!(same["field"], "buyer_id", "{same}");
+        assert_eq!(same["field"], "buyer", "{same}");
         let after = counts(&app);
         assert_eq!(after.contracts, before.contracts + 7);
         assert_eq!(after.registered, before.registered + 7);
