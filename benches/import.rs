@@ -26,7 +26,9 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn csv(rows: usize) -> Result<Vec<u8>> {
-    let mut out = String::from("\u{feff}合同名称,合同类型,卖方统一社会信用代码,卖方名称,卖方类型,卖方所在地区,买方统一社会信用代码,买方名称,买方类型,买方所在地区,签订日期,合同成交额,技术交易额,技术领域,知识产权类型\n");
+    let mut out = String::from(
+        "\u{feff}合同名称,合同类型,卖方统一社会信用代码,卖方名称,卖方类型,卖方所在地区,买方统一社会信用代码,买方名称,买方类型,买方所在地区,签订日期,合同成交额,技术交易额,技术领域,知识产权类型\n",
+    );
     let regions = ["371302", "371311", "320102", "310115", "370102", "330106"];
     for i in 0..rows {
         let s = (i * 7) % 1000;
@@ -51,13 +53,15 @@ fn run(url: DatabaseUrl, bytes: &[u8], runs: usize) -> Result<(f64, f64)> {
     let mut parse_rates = Vec::new();
     let mut import_rates = Vec::new();
     for run in 0..runs {
-        let dir = std::env::temp_dir().join(format!("tl-bench-import-{}", uuid::Uuid::new_v4().simple()));
+        let dir =
+            std::env::temp_dir().join(format!("tl-bench-import-{}", uuid::Uuid::new_v4().simple()));
         let mut created: Option<(String, String)> = None;
         let url = match &url {
             DatabaseUrl::Sqlite(_) => DatabaseUrl::Sqlite(dir.join("import.db")),
             DatabaseUrl::Postgres(admin) => {
                 let name = format!("tl_bench_{}", uuid::Uuid::new_v4().simple());
-                PgConnection::establish(admin)?.batch_execute(&format!("CREATE DATABASE {name}"))?;
+                PgConnection::establish(admin)?
+                    .batch_execute(&format!("CREATE DATABASE {name}"))?;
                 let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
                 created = Some((admin.clone(), name.clone()));
                 format!("{base}/{name}").parse()?
@@ -99,14 +103,17 @@ fn run(url: DatabaseUrl, bytes: &[u8], runs: usize) -> Result<(f64, f64)> {
             progress: None,
         });
         let started = Instant::now();
-        let outcome = services.ledger.execute_blocking(Request::new(Principal::User(actor), command))?;
+        let outcome = services
+            .ledger
+            .execute_blocking(Request::new(Principal::User(actor), command))?;
         let seconds = started.elapsed().as_secs_f64();
         assert_eq!(outcome.body["accepted"].as_u64(), Some(rows as u64));
         import_rates.push(rows as f64 / seconds);
         eprintln!("  run {}: {rows} rows imported in {seconds:.1} s", run + 1);
         drop(services);
         if let Some((admin, name)) = created {
-            PgConnection::establish(&admin)?.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
+            PgConnection::establish(&admin)?
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
         }
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -114,13 +121,24 @@ fn run(url: DatabaseUrl, bytes: &[u8], runs: usize) -> Result<(f64, f64)> {
 }
 
 fn main() -> Result<()> {
-    let rows: usize = std::env::var("TECHLEDGER_BENCH_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
-    let runs: usize = std::env::var("TECHLEDGER_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    let rows: usize = std::env::var("TECHLEDGER_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let runs: usize = std::env::var("TECHLEDGER_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
     let bytes = csv(rows)?;
-    println!("import of {rows} rows ({} MB CSV), median of {runs} runs, {cores} cores", bytes.len() / 1_000_000);
+    println!(
+        "import of {rows} rows ({} MB CSV), median of {runs} runs, {cores} cores",
+        bytes.len() / 1_000_000
+    );
     let (parse, import) = run(DatabaseUrl::Sqlite("unused".into()), &bytes, runs)?;
-    println!("  sqlite:   reading {parse:>9.0} rows/s   importing {import:>8.0} rows/s (goal ≥ 10,000)");
+    println!(
+        "  sqlite:   reading {parse:>9.0} rows/s   importing {import:>8.0} rows/s (goal ≥ 10,000)"
+    );
     if let Ok(admin) = std::env::var("TECHLEDGER_BENCH_PG_URL") {
         let (parse, import) = run(DatabaseUrl::Postgres(admin), &bytes, runs)?;
         println!("  postgres: reading {parse:>9.0} rows/s   importing {import:>8.0} rows/s");

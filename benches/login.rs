@@ -20,8 +20,12 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 #[rocket::main]
 async fn main() {
-    let n: usize = std::env::var("TECHLEDGER_BENCH_LOGINS").ok().and_then(|v| v.parse().ok()).unwrap_or(60);
-    let dir = std::env::temp_dir().join(format!("tl-bench-login-{}", uuid::Uuid::new_v4().simple()));
+    let n: usize = std::env::var("TECHLEDGER_BENCH_LOGINS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60);
+    let dir =
+        std::env::temp_dir().join(format!("tl-bench-login-{}", uuid::Uuid::new_v4().simple()));
     let mut config = Config {
         database_url: DatabaseUrl::Sqlite(dir.join("bench.db")),
         data_dir: dir.clone(),
@@ -30,11 +34,16 @@ async fn main() {
     // Production hashing cost; no throttling, which would cut the measurement short.
     config.auth.failed_logins_per_minute = u32::MAX;
     let opened = config.clone();
-    let services = rocket::tokio::task::spawn_blocking(move || techledger::app::open_without_bootstrap(opened))
-        .await
-        .expect("task")
-        .expect("open");
-    let hash = services.passwords.hash("the right password 1").expect("hash");
+    let services = rocket::tokio::task::spawn_blocking(move || {
+        techledger::app::open_without_bootstrap(opened)
+    })
+    .await
+    .expect("task")
+    .expect("open");
+    let hash = services
+        .passwords
+        .hash("the right password 1")
+        .expect("hash");
     services
         .ledger
         .execute(Request::new(
@@ -49,7 +58,9 @@ async fn main() {
         ))
         .await
         .expect("user");
-    let client = rocket::local::asynchronous::Client::untracked(techledger::app::rocket(services)).await.expect("rocket");
+    let client = rocket::local::asynchronous::Client::untracked(techledger::app::rocket(services))
+        .await
+        .expect("rocket");
     let attempt = |username: &'static str| {
         let client = &client;
         async move {
@@ -57,7 +68,9 @@ async fn main() {
             let res = client
                 .post("/api/v1/auth/login")
                 .header(ContentType::JSON)
-                .body(format!("{{\"username\":\"{username}\",\"password\":\"a wrong password\"}}"))
+                .body(format!(
+                    "{{\"username\":\"{username}\",\"password\":\"a wrong password\"}}"
+                ))
                 .dispatch()
                 .await;
             assert_eq!(res.status(), Status::Unauthorized);
@@ -80,6 +93,9 @@ async fn main() {
     println!("failed login, median of {n} each, {cores} cores, argon2id m=19456 KiB t=2");
     println!("  unknown user:   {u:>8.2} ms");
     println!("  wrong password: {w:>8.2} ms");
-    println!("  difference:     {:>8.1} % (goal < 20 %)", (u - w).abs() / w.min(u) * 100.0);
+    println!(
+        "  difference:     {:>8.1} % (goal < 20 %)",
+        (u - w).abs() / w.min(u) * 100.0
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

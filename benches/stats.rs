@@ -63,22 +63,34 @@ impl Fixture {
             role: Role::Registrar,
             office: OfficeCode::parse("371302").ok(),
         });
-        let regions = ["371302", "371311", "371321", "310115", "320102", "330106", "370102", "370203", "110108", "440305"];
+        let regions = [
+            "371302", "371311", "371321", "310115", "320102", "330106", "370102", "370203",
+            "110108", "440305",
+        ];
         let mut parties = Vec::new();
         for i in 0..300u32 {
             let party = NewParty {
                 name: format!("基准主体{i}"),
-                credit_code: Some(CreditCode::complete(&format!("91371300{:08}", 50_000_000 + i))?),
+                credit_code: Some(CreditCode::complete(&format!(
+                    "91371300{:08}",
+                    50_000_000 + i
+                ))?),
                 kind: PartyKind::ALL[(i % 5) as usize],
                 region: RegionCode::parse(regions[(i as usize) % regions.len()])?,
                 nature_code: None,
                 country: None,
             };
             let party = NewParty {
-                credit_code: if party.kind == PartyKind::Individual { None } else { party.credit_code },
+                credit_code: if party.kind == PartyKind::Individual {
+                    None
+                } else {
+                    party.credit_code
+                },
                 ..party
             };
-            let o = services.ledger.execute_blocking(Request::new(principal.clone(), Command::CreateParty(party)))?;
+            let o = services
+                .ledger
+                .execute_blocking(Request::new(principal.clone(), Command::CreateParty(party)))?;
             parties.push(o.body["id"].as_str().unwrap_or_default().to_string());
         }
         Ok(Fixture {
@@ -95,7 +107,8 @@ impl Fixture {
         let plan: Vec<NewContract> = (self.count..target)
             .map(|_| {
                 let s = self.rng.gen_range(0..self.parties.len());
-                let b = (s + 1 + self.rng.gen_range(0..self.parties.len() - 1)) % self.parties.len();
+                let b =
+                    (s + 1 + self.rng.gen_range(0..self.parties.len() - 1)) % self.parties.len();
                 let fen = self.rng.gen_range(100_000_i64..400_000_000);
                 let month = self.rng.gen_range(1..=12u32);
                 let day = self.rng.gen_range(1..=28u32);
@@ -111,7 +124,8 @@ impl Fixture {
                     technical_amount: Money::from_fen(fen / 2).unwrap_or(Money::ZERO),
                     tech_field: TechField::ALL[self.rng.gen_range(0..11)],
                     ip_type: IpType::ALL[self.rng.gen_range(0..8)],
-                    registered_at: chrono::NaiveDate::from_ymd_opt(YEAR, month, day).and_then(|d| d.and_hms_opt(2, 0, 0)),
+                    registered_at: chrono::NaiveDate::from_ymd_opt(YEAR, month, day)
+                        .and_then(|d| d.and_hms_opt(2, 0, 0)),
                 }
             })
             .collect();
@@ -153,14 +167,17 @@ fn time_ms(calls: usize, mut f: impl FnMut()) -> (f64, f64) {
 }
 
 fn run(name: &str, url: DatabaseUrl, sizes: &[usize], calls: usize) -> Result<()> {
-    let dir = std::env::temp_dir().join(format!("tl-bench-stats-{}", uuid::Uuid::new_v4().simple()));
+    let dir =
+        std::env::temp_dir().join(format!("tl-bench-stats-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir)?;
     let mut fixture = Fixture::new(url, &dir)?;
     let targets = YearTargets::default();
     for &size in sizes {
         let rate = fixture.grow(size);
         let mut conn = techledger::db::establish(&fixture.services.config.database_url)?;
-        println!("{name}: {size} contracts (filled at {rate:.0} registrations/s through the write path)");
+        println!(
+            "{name}: {size} contracts (filled at {rate:.0} registrations/s through the write path)"
+        );
         let (p50, p95) = time_ms(calls, || {
             let _ = stats::summary(&mut conn, YEAR, None, &targets);
         });
@@ -176,11 +193,16 @@ fn run(name: &str, url: DatabaseUrl, sizes: &[usize], calls: usize) -> Result<()
             let _: Option<i64> = contracts
                 .filter(registered_year.eq(YEAR))
                 .filter(status.eq("registered"))
-                .select(diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>("CAST(SUM(contract_amount_fen) AS BIGINT)"))
+                .select(diesel::dsl::sql::<
+                    diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
+                >("CAST(SUM(contract_amount_fen) AS BIGINT)"))
                 .first(&mut conn)
                 .unwrap_or(None);
         });
-        println!("  {:<14} p50 {p50:>7.3} ms   (baseline: the same total by scanning the contracts)", "scan");
+        println!(
+            "  {:<14} p50 {p50:>7.3} ms   (baseline: the same total by scanning the contracts)",
+            "scan"
+        );
     }
     drop(fixture);
     let _ = std::fs::remove_dir_all(dir);
@@ -193,12 +215,23 @@ fn main() -> Result<()> {
         .split(',')
         .filter_map(|s| s.trim().parse().ok())
         .collect();
-    let calls: usize = std::env::var("TECHLEDGER_BENCH_CALLS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let calls: usize = std::env::var("TECHLEDGER_BENCH_CALLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
     println!("statistics read path, {calls} calls per figure, {cores} cores");
-    let dir = std::env::temp_dir().join(format!("tl-bench-stats-db-{}", uuid::Uuid::new_v4().simple()));
+    let dir = std::env::temp_dir().join(format!(
+        "tl-bench-stats-db-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
     std::fs::create_dir_all(&dir)?;
-    run("sqlite", DatabaseUrl::Sqlite(dir.join("stats.db")), &sizes, calls)?;
+    run(
+        "sqlite",
+        DatabaseUrl::Sqlite(dir.join("stats.db")),
+        &sizes,
+        calls,
+    )?;
     if let Ok(admin) = std::env::var("TECHLEDGER_BENCH_PG_URL") {
         let name = format!("tl_bench_{}", uuid::Uuid::new_v4().simple());
         let mut a = diesel::PgConnection::establish(&admin)?;

@@ -12,7 +12,9 @@
 use std::io::{BufRead, Write};
 use std::time::Instant;
 
-use techledger::audit::entry::{ActorRef, AuditEntry, EntityRef, EntryBody, EntryClaims, GENESIS_HASH};
+use techledger::audit::entry::{
+    ActorRef, AuditEntry, EntityRef, EntryBody, EntryClaims, GENESIS_HASH,
+};
 use techledger::audit::keys::KeyPair;
 use techledger::audit::verify::{ChainVerifier, KeySet, PublicKey, decode_public_key};
 
@@ -109,14 +111,27 @@ fn openssl_verify_per_second() -> Option<f64> {
 }
 
 fn main() {
-    let n: usize = std::env::var("TECHLEDGER_BENCH_ENTRIES").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
-    let runs: usize = std::env::var("TECHLEDGER_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    let n: usize = std::env::var("TECHLEDGER_BENCH_ENTRIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let runs: usize = std::env::var("TECHLEDGER_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
     let key = KeyPair::generate();
-    let path = std::env::temp_dir().join(format!("tl-bench-verify-{}.jsonl", uuid::Uuid::new_v4().simple()));
+    let path = std::env::temp_dir().join(format!(
+        "tl-bench-verify-{}.jsonl",
+        uuid::Uuid::new_v4().simple()
+    ));
     let started = Instant::now();
     build(n, &key, &path).expect("build the chain");
-    println!("built {n} signed entries in {:.1} s ({:.0} entries/s signing)", started.elapsed().as_secs_f64(), n as f64 / started.elapsed().as_secs_f64());
+    println!(
+        "built {n} signed entries in {:.1} s ({:.0} entries/s signing)",
+        started.elapsed().as_secs_f64(),
+        n as f64 / started.elapsed().as_secs_f64()
+    );
     let mut keys = KeySet::default();
     keys.insert(
         key.kid().to_string(),
@@ -130,10 +145,16 @@ fn main() {
     let all = median((0..runs).map(|_| verify(&path, &keys, cores)).collect());
     let openssl = openssl_verify_per_second();
     println!("offline verify of {n} entries, median of {runs} runs, {cores} cores");
-    println!("  techledger verify, 1 thread:      {:>9.0} entries/s", median(one));
+    println!(
+        "  techledger verify, 1 thread:      {:>9.0} entries/s",
+        median(one)
+    );
     println!("  techledger verify, {cores} threads:     {all:>9.0} entries/s");
     match openssl {
-        Some(o) => println!("  openssl speed ed25519, 1 core:   {o:>9.0} verify/s (baseline; ratio {:.2}x)", all / o),
+        Some(o) => println!(
+            "  openssl speed ed25519, 1 core:   {o:>9.0} verify/s (baseline; ratio {:.2}x)",
+            all / o
+        ),
         None => println!("  openssl speed ed25519: not available"),
     }
     let _ = std::fs::remove_file(path);

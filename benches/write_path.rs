@@ -29,7 +29,8 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn temp_dir(tag: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("tl-bench-{tag}-{}", uuid::Uuid::new_v4().simple()));
+    let dir =
+        std::env::temp_dir().join(format!("tl-bench-{tag}-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).ok();
     dir
 }
@@ -120,7 +121,8 @@ fn ledger_rate(target: &Target, writers: usize, n: usize) -> Result<f64> {
             nature_code: None,
             country: None,
         };
-        let o = ledger.execute_blocking(Request::new(principal.clone(), Command::CreateParty(party)))?;
+        let o = ledger
+            .execute_blocking(Request::new(principal.clone(), Command::CreateParty(party)))?;
         ids.push(o.body["id"].as_str().unwrap_or_default().to_string());
     }
     let contract = NewContract {
@@ -145,7 +147,10 @@ fn ledger_rate(target: &Target, writers: usize, n: usize) -> Result<f64> {
             let contract = contract.clone();
             s.spawn(move || {
                 for _ in 0..per_writer {
-                    if let Err(e) = ledger.execute_blocking(Request::new(principal.clone(), Command::RegisterContract(contract.clone()))) {
+                    if let Err(e) = ledger.execute_blocking(Request::new(
+                        principal.clone(),
+                        Command::RegisterContract(contract.clone()),
+                    )) {
                         eprintln!("registration failed: {e}");
                     }
                 }
@@ -190,11 +195,20 @@ fn plain_rate(target: &Target, writers: usize, n: usize) -> Result<f64> {
 }
 
 fn main() -> Result<()> {
-    let n: usize = std::env::var("TECHLEDGER_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(3000);
-    let runs: usize = std::env::var("TECHLEDGER_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    let n: usize = std::env::var("TECHLEDGER_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3000);
+    let runs: usize = std::env::var("TECHLEDGER_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
     println!("write path: {n} registrations per measurement, median of {runs} runs, {cores} cores");
-    println!("{:<9} {:>7} {:>16} {:>16} {:>7}", "backend", "writers", "ledger reg/s", "plain SQL tx/s", "ratio");
+    println!(
+        "{:<9} {:>7} {:>16} {:>16} {:>7}",
+        "backend", "writers", "ledger reg/s", "plain SQL tx/s", "ratio"
+    );
     let mut targets = vec![Target::sqlite()];
     if let Ok(admin) = std::env::var("TECHLEDGER_BENCH_PG_URL") {
         targets.push(Target::postgres(&admin)?);
@@ -210,7 +224,14 @@ fn main() -> Result<()> {
                 plain.push(plain_rate(target, writers, n)?);
             }
             let (l, p) = (median(ledger), median(plain));
-            println!("{:<9} {:>7} {:>16.0} {:>16.0} {:>6.2}x", target.name, writers, l, p, l / p);
+            println!(
+                "{:<9} {:>7} {:>16.0} {:>16.0} {:>6.2}x",
+                target.name,
+                writers,
+                l,
+                p,
+                l / p
+            );
         }
     }
     Ok(())

@@ -64,7 +64,11 @@ pub fn open_without_bootstrap(config: Config) -> Result<Services, StartError> {
         tracing::info!(migrations = ?applied, "applied migrations");
     }
     let keys = KeyStore::open(&config.data_dir)?;
-    let ledger = Ledger::start(&config.database_url, keys.clone(), LedgerSettings::from_config(&config))?;
+    let ledger = Ledger::start(
+        &config.database_url,
+        keys.clone(),
+        LedgerSettings::from_config(&config),
+    )?;
     let tokens = TokenIssuer::new(keys.current_or_create(KeyPurpose::Token)?, &config.auth);
     let passwords = Arc::new(
         Passwords::new(config.auth.argon2_memory_kib, config.auth.argon2_iterations)
@@ -96,9 +100,15 @@ fn bootstrap_admin(services: &Services) -> Result<(), StartError> {
     };
     let problems = crate::auth::password::check_rules("admin", &password);
     if let Some(p) = problems.first() {
-        return Err(StartError::Other(format!("TECHLEDGER_ADMIN_PASSWORD: {}", p.message)));
+        return Err(StartError::Other(format!(
+            "TECHLEDGER_ADMIN_PASSWORD: {}",
+            p.message
+        )));
     }
-    let hash = services.passwords.hash(&password).map_err(|e| StartError::Other(e.to_string()))?;
+    let hash = services
+        .passwords
+        .hash(&password)
+        .map_err(|e| StartError::Other(e.to_string()))?;
     let command = Command::CreateUser(NewUser {
         username: "admin".into(),
         display_name: "管理员".into(),

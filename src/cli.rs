@@ -13,7 +13,11 @@ use crate::domain::{OfficeCode, Role};
 use crate::ledger::{Command, NewUser, Principal, Request};
 
 #[derive(Parser)]
-#[command(name = "techledger", version, about = "Technology transaction ledger of the Linyi Technology Achievement Trading Centre (临沂市技术成果交易中心)")]
+#[command(
+    name = "techledger",
+    version,
+    about = "Technology transaction ledger of the Linyi Technology Achievement Trading Centre (临沂市技术成果交易中心)"
+)]
 struct Cli {
     /// Configuration file (default: config/techledger.toml when it exists).
     #[arg(long, global = true, env = "TECHLEDGER_CONFIG")]
@@ -190,9 +194,14 @@ pub fn main() -> ExitCode {
             jwks,
             checkpoint,
             database,
-        } => crate::audit::cli::verify(config, file, jwks, checkpoint, database).map_err(|(code, message)| Failure { code, message }),
+        } => crate::audit::cli::verify(config, file, jwks, checkpoint, database)
+            .map_err(|(code, message)| Failure { code, message }),
         Cmd::Keygen { rotate } => keygen(config, rotate),
-        Cmd::Demo { contracts, seed, years } => demo(config, contracts, seed, years.as_deref()),
+        Cmd::Demo {
+            contracts,
+            seed,
+            years,
+        } => demo(config, contracts, seed, years.as_deref()),
         Cmd::Import {
             file,
             user,
@@ -214,7 +223,8 @@ pub fn init_logging(filter: &str) {
     // Rocket's own chatter (its banner, "no matching routes") says nothing our access log
     // does not; its errors reach us as values and are reported once.
     let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| format!("{filter},rocket=off,_=off"));
-    let filter = tracing_subscriber::EnvFilter::try_new(&filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -243,8 +253,10 @@ fn serve(config: Config) -> Result<(), Failure> {
 }
 
 fn migrate(config: Config) -> Result<(), Failure> {
-    let mut conn = crate::db::establish(&config.database_url).map_err(|e| Failure::failed(e.to_string()))?;
-    let applied = crate::db::run_migrations(&mut conn).map_err(|e| Failure::failed(e.to_string()))?;
+    let mut conn =
+        crate::db::establish(&config.database_url).map_err(|e| Failure::failed(e.to_string()))?;
+    let applied =
+        crate::db::run_migrations(&mut conn).map_err(|e| Failure::failed(e.to_string()))?;
     if applied.is_empty() {
         println!("the database is up to date");
     } else {
@@ -274,13 +286,18 @@ fn user(config: Config, command: UserCmd) -> Result<(), Failure> {
     std::io::stdin()
         .lock()
         .read_line(&mut password)
-        .map_err(|e| Failure::usage(format!("cannot read the password from standard input: {e}")))?;
+        .map_err(|e| {
+            Failure::usage(format!("cannot read the password from standard input: {e}"))
+        })?;
     let password = password.trim_end_matches(['\r', '\n']).to_string();
     if let Some(p) = crate::auth::password::check_rules(&username, &password).first() {
         return Err(Failure::usage(format!("password: {}", p.message)));
     }
     let services = open(config)?;
-    let hash = services.passwords.hash(&password).map_err(|e| Failure::failed(e.to_string()))?;
+    let hash = services
+        .passwords
+        .hash(&password)
+        .map_err(|e| Failure::failed(e.to_string()))?;
     let command = Command::CreateUser(NewUser {
         display_name: display_name.unwrap_or_else(|| username.clone()),
         username,
@@ -303,11 +320,13 @@ fn user(config: Config, command: UserCmd) -> Result<(), Failure> {
 fn export(config: Config, what: ExportCmd) -> Result<(), Failure> {
     if let ExportCmd::Bundle { dir } = what {
         let services = open(config)?;
-        let summary = crate::audit::bundle::write(&services, &dir).map_err(|e| Failure::failed(e.to_string()))?;
+        let summary = crate::audit::bundle::write(&services, &dir)
+            .map_err(|e| Failure::failed(e.to_string()))?;
         println!("{summary}");
         return Ok(());
     }
-    let mut conn = crate::db::establish(&config.database_url).map_err(|e| Failure::failed(e.to_string()))?;
+    let mut conn =
+        crate::db::establish(&config.database_url).map_err(|e| Failure::failed(e.to_string()))?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match what {
@@ -319,15 +338,19 @@ fn export(config: Config, what: ExportCmd) -> Result<(), Failure> {
                 let Some(last) = page.last() else { break };
                 after = last.seq;
                 for entry in &page {
-                    let line = entry.to_line().map_err(|e| Failure::failed(e.to_string()))?;
+                    let line = entry
+                        .to_line()
+                        .map_err(|e| Failure::failed(e.to_string()))?;
                     writeln!(out, "{line}").map_err(|e| Failure::failed(e.to_string()))?;
                 }
             }
         }
         ExportCmd::Jwks => {
-            let rows = crate::db::models::audit_keys::all(&mut conn).map_err(|e| Failure::failed(e.to_string()))?;
+            let rows = crate::db::models::audit_keys::all(&mut conn)
+                .map_err(|e| Failure::failed(e.to_string()))?;
             let jwks = crate::audit::jwks::jwks(&rows);
-            let text = serde_json::to_string_pretty(&jwks).map_err(|e| Failure::failed(e.to_string()))?;
+            let text =
+                serde_json::to_string_pretty(&jwks).map_err(|e| Failure::failed(e.to_string()))?;
             writeln!(out, "{text}").map_err(|e| Failure::failed(e.to_string()))?;
         }
         ExportCmd::Bundle { .. } => {}
@@ -358,28 +381,45 @@ fn keygen(config: Config, rotate: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-fn import(config: Config, file: &std::path::Path, username: &str, dry_run: bool, partial: bool) -> Result<(), Failure> {
+fn import(
+    config: Config,
+    file: &std::path::Path,
+    username: &str,
+    dry_run: bool,
+    partial: bool,
+) -> Result<(), Failure> {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    let bytes = std::fs::read(file).map_err(|e| Failure::usage(format!("{}: {e}", file.display())))?;
-    let hint = match file.extension().and_then(|e| e.to_str()).map(str::to_lowercase).as_deref() {
+    let bytes =
+        std::fs::read(file).map_err(|e| Failure::usage(format!("{}: {e}", file.display())))?;
+    let hint = match file
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_lowercase)
+        .as_deref()
+    {
         Some("xlsx") => Some(crate::import::XLSX_CONTENT_TYPE),
         Some("csv") => Some(crate::import::CSV_CONTENT_TYPE),
         _ => None,
     };
-    let kind = crate::import::FileKind::detect(hint, &bytes).map_err(|e| Failure::failed(format!("{}: {e}", file.display())))?;
+    let kind = crate::import::FileKind::detect(hint, &bytes)
+        .map_err(|e| Failure::failed(format!("{}: {e}", file.display())))?;
     let sha = crate::audit::entry::sha256_hex(&bytes);
-    let parsed = crate::import::parse(&bytes, kind).map_err(|e| Failure::failed(format!("{}: {e}", file.display())))?;
+    let parsed = crate::import::parse(&bytes, kind)
+        .map_err(|e| Failure::failed(format!("{}: {e}", file.display())))?;
     let services = open(config)?;
     let name = username.to_string();
     let row = services
         .db
-        .run_blocking(|conn| crate::db::models::users::by_username(conn, &name).map_err(crate::db::DbError::from))
+        .run_blocking(|conn| {
+            crate::db::models::users::by_username(conn, &name).map_err(crate::db::DbError::from)
+        })
         .map_err(|e| Failure::failed(e.to_string()))?
         .filter(|u| u.active)
         .ok_or_else(|| Failure::usage(format!("--user: no active user {username}")))?;
-    let state = crate::records::UserState::from_row(&row).map_err(|e| Failure::failed(e.to_string()))?;
+    let state =
+        crate::records::UserState::from_row(&row).map_err(|e| Failure::failed(e.to_string()))?;
     let actor = crate::ledger::Actor {
         id: state.id,
         username: state.username,
@@ -403,8 +443,10 @@ fn import(config: Config, file: &std::path::Path, username: &str, dry_run: bool,
     };
     let bar = indicatif::ProgressBar::new(total as u64);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} rows {per_sec} {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {bar:40} {pos}/{len} rows {per_sec} {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     bar.set_message(if dry_run { "checking" } else { "importing" });
     let ledger = services.ledger.clone();
@@ -415,11 +457,16 @@ fn import(config: Config, file: &std::path::Path, username: &str, dry_run: bool,
     }
     bar.set_position(progress.load(Ordering::Relaxed) as u64);
     bar.finish_and_clear();
-    let result = worker.join().map_err(|_| Failure::failed("the import thread failed"))?;
+    let result = worker
+        .join()
+        .map_err(|_| Failure::failed("the import thread failed"))?;
     let print_rejected = |rows: &[crate::ledger::RowReport]| {
         for r in rows.iter().take(50) {
             for e in &r.errors {
-                println!("  row {}: {}: {} ({})", r.row, e.field, e.message, e.message_zh);
+                println!(
+                    "  row {}: {}: {} ({})",
+                    r.row, e.field, e.message, e.message_zh
+                );
             }
         }
         if rows.len() > 50 {
@@ -432,10 +479,22 @@ fn import(config: Config, file: &std::path::Path, username: &str, dry_run: bool,
                 serde_json::from_value(outcome.body["rejected"].clone()).unwrap_or_default();
             println!(
                 "{} {} of {} rows{}",
-                if dry_run { "dry run: would import" } else { "imported" },
+                if dry_run {
+                    "dry run: would import"
+                } else {
+                    "imported"
+                },
                 outcome.body["accepted"],
                 outcome.body["rows"],
-                if dry_run { String::new() } else { format!(" (import {}, audit seq {})", outcome.body["import_id"].as_str().unwrap_or(""), outcome.audit_seq) }
+                if dry_run {
+                    String::new()
+                } else {
+                    format!(
+                        " (import {}, audit seq {})",
+                        outcome.body["import_id"].as_str().unwrap_or(""),
+                        outcome.audit_seq
+                    )
+                }
             );
             if !rejected.is_empty() {
                 println!("{} rows rejected:", rejected.len());
@@ -444,7 +503,10 @@ fn import(config: Config, file: &std::path::Path, username: &str, dry_run: bool,
             Ok(())
         }
         Err(crate::ledger::LedgerError::ImportRejected(rows)) => {
-            println!("nothing imported: {} rows rejected (use --partial to import the good rows):", rows.len());
+            println!(
+                "nothing imported: {} rows rejected (use --partial to import the good rows):",
+                rows.len()
+            );
             print_rejected(&rows);
             Err(Failure::failed("the import was refused"))
         }
@@ -457,7 +519,12 @@ fn demo(config: Config, contracts: u64, seed: u64, years: Option<&str>) -> Resul
     let years = match years {
         None => crate::demo::DemoOptions::default_years(),
         Some(text) => {
-            let parse = |s: &str| s.trim().parse::<i32>().ok().filter(|y| (2000..=this_year).contains(y));
+            let parse = |s: &str| {
+                s.trim()
+                    .parse::<i32>()
+                    .ok()
+                    .filter(|y| (2000..=this_year).contains(y))
+            };
             let (from, to) = match text.split_once('-') {
                 Some((a, b)) => (parse(a), parse(b)),
                 None => (parse(text), parse(text)),
@@ -482,7 +549,8 @@ fn demo(config: Config, contracts: u64, seed: u64, years: Option<&str>) -> Resul
         years,
         progress: true,
     };
-    let report = crate::demo::run(&services, &options).map_err(|e| Failure::failed(e.to_string()))?;
+    let report =
+        crate::demo::run(&services, &options).map_err(|e| Failure::failed(e.to_string()))?;
     println!(
         "demo: {} contracts ({} large approved, {} refused, {} amended, {} voided, {} reviewed) between {} parties in {}–{}, {:.1} s",
         report.contracts,
@@ -501,9 +569,13 @@ fn demo(config: Config, contracts: u64, seed: u64, years: Option<&str>) -> Resul
     }
     if let Some(password) = &report.password {
         // Printed once, to the terminal only.
-        println!("demo users (demo-<office>-a/-b, demo-auditor, demo-official) have the password {password}");
+        println!(
+            "demo users (demo-<office>-a/-b, demo-auditor, demo-official) have the password {password}"
+        );
     } else {
-        println!("demo users (demo-<office>-a/-b, demo-auditor, demo-official) use the password in TECHLEDGER_DEMO_PASSWORD");
+        println!(
+            "demo users (demo-<office>-a/-b, demo-auditor, demo-official) use the password in TECHLEDGER_DEMO_PASSWORD"
+        );
     }
     Ok(())
 }

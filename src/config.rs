@@ -17,7 +17,13 @@ use crate::domain::{Money, OfficeCode};
 pub const DEFAULT_CONFIG_FILE: &str = "config/techledger.toml";
 
 /// Environment variables with our prefix that are not configuration keys.
-const NON_CONFIG_ENV: &[&str] = &["ADMIN_PASSWORD", "DEMO_PASSWORD", "TEST_PG_URL", "BENCH_PG_URL", "CONFIG"];
+const NON_CONFIG_ENV: &[&str] = &[
+    "ADMIN_PASSWORD",
+    "DEMO_PASSWORD",
+    "TEST_PG_URL",
+    "BENCH_PG_URL",
+    "CONFIG",
+];
 
 /// Everything the service can be configured with.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -317,7 +323,8 @@ impl Config {
 
     /// Rules serde cannot express.
     fn check(&self) -> Result<(), ConfigError> {
-        let bad = |key: &str, why: &str| Err(ConfigError(format!("invalid value for `{key}`: {why}")));
+        let bad =
+            |key: &str, why: &str| Err(ConfigError(format!("invalid value for `{key}`: {why}")));
         if self.database_pool_size == 0 || self.database_pool_size > 256 {
             return bad("database_pool_size", "must be between 1 and 256");
         }
@@ -331,7 +338,10 @@ impl Config {
             return bad("auth.failed_logins_per_minute", "must be at least 1");
         }
         if self.auth.argon2_memory_kib < 8 || self.auth.argon2_iterations == 0 {
-            return bad("auth.argon2_memory_kib", "argon2 needs at least 8 KiB and 1 iteration");
+            return bad(
+                "auth.argon2_memory_kib",
+                "argon2 needs at least 8 KiB and 1 iteration",
+            );
         }
         if self.ledger.group_commit_max == 0 {
             return bad("ledger.group_commit_max", "must be at least 1");
@@ -340,7 +350,10 @@ impl Config {
             return bad("ledger.large_contract_threshold", "must be above 0");
         }
         if self.audit.checkpoint_every_entries == 0 || self.audit.checkpoint_every_seconds == 0 {
-            return bad("audit.checkpoint_every_entries", "checkpoint intervals must be at least 1");
+            return bad(
+                "audit.checkpoint_every_entries",
+                "checkpoint intervals must be at least 1",
+            );
         }
         if self.limits.json_kib == 0 || self.limits.import_mib == 0 {
             return bad("limits.json_kib", "limits must be at least 1");
@@ -348,7 +361,12 @@ impl Config {
         for year in self.targets.years.keys() {
             match year.parse::<i32>() {
                 Ok(y) if (2000..=2999).contains(&y) => {}
-                _ => return bad(&format!("targets.years.{year}"), "the key must be a year like \"2026\""),
+                _ => {
+                    return bad(
+                        &format!("targets.years.{year}"),
+                        "the key must be a year like \"2026\"",
+                    );
+                }
             }
         }
         if self.anomalies.split_margin_percent > 100
@@ -365,7 +383,11 @@ impl Config {
 fn one_line(error: figment::Error) -> String {
     let mut lines = Vec::new();
     for e in error {
-        let key = if e.path.is_empty() { String::new() } else { format!(" for `{}`", e.path.join(".")) };
+        let key = if e.path.is_empty() {
+            String::new()
+        } else {
+            format!(" for `{}`", e.path.join("."))
+        };
         let source = e
             .metadata
             .as_ref()

@@ -4,20 +4,20 @@
 //! Reading order: `ledger` (the one write path) → `audit` (chain, signatures, verification) →
 //! `db` (storage on SQLite or PostgreSQL) → `api` and `web` (HTTP) → `stats` (read path).
 
+pub mod anomalies;
+pub mod api;
+pub mod app;
 pub mod audit;
+pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domain;
+pub mod http;
+pub mod import;
 pub mod ledger;
 pub mod records;
 pub mod stats;
 pub mod time;
-pub mod api;
-pub mod app;
-pub mod auth;
-pub mod http;
 pub mod web;
-pub mod cli;
-pub mod anomalies;
-pub mod demo;
-pub mod import;

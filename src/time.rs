@@ -21,7 +21,9 @@ pub fn rfc3339(t: NaiveDateTime) -> String {
 
 /// Parses an RFC 3339 timestamp into naive UTC.
 pub fn parse_rfc3339(s: &str) -> Option<NaiveDateTime> {
-    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc).naive_utc())
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc).naive_utc())
 }
 
 /// The calendar day in Asia/Shanghai of a UTC instant.
@@ -58,17 +60,29 @@ mod tests {
 
     #[test]
     fn shanghai_days_start_at_16_utc() {
-        let t = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap().and_hms_opt(16, 0, 0).unwrap();
-        assert_eq!(shanghai_date(t), NaiveDate::from_ymd_opt(2027, 1, 1).unwrap());
+        let t = NaiveDate::from_ymd_opt(2026, 12, 31)
+            .unwrap()
+            .and_hms_opt(16, 0, 0)
+            .unwrap();
+        assert_eq!(
+            shanghai_date(t),
+            NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()
+        );
         assert_eq!(shanghai_period(t), (2027, 1));
         let before = t - chrono::Duration::microseconds(1);
         assert_eq!(shanghai_period(before), (2026, 12));
-        assert_eq!(end_of_shanghai_day(NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()), t);
+        assert_eq!(
+            end_of_shanghai_day(NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()),
+            t
+        );
     }
 
     #[test]
     fn wire_format_has_six_fraction_digits() {
-        let t = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap().and_hms_micro_opt(6, 0, 0, 120).unwrap();
+        let t = NaiveDate::from_ymd_opt(2026, 11, 25)
+            .unwrap()
+            .and_hms_micro_opt(6, 0, 0, 120)
+            .unwrap();
         assert_eq!(rfc3339(t), "2026-11-25T06:00:00.000120Z");
         assert_eq!(parse_rfc3339("2026-11-25T06:00:00.000120Z"), Some(t));
     }

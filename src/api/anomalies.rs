@@ -39,16 +39,30 @@ pub async fn list(
     db: &State<Db>,
     config: &State<Arc<Config>>,
 ) -> ApiResult<Json<Anomalies>> {
-    let year = super::query::int("year", year, i64::from(crate::stats::this_year()), 2000, 2999)? as i32;
+    let year = super::query::int(
+        "year",
+        year,
+        i64::from(crate::stats::this_year()),
+        2000,
+        2999,
+    )? as i32;
     let rules: Vec<Rule> = match rule.map(str::trim).filter(|r| !r.is_empty()) {
         None => Rule::ALL.to_vec(),
-        Some(code) => vec![Rule::from_code(code).map_err(|e| ApiError::Invalid(vec![crate::ledger::FieldError::from_domain("rule", &e)]))?],
+        Some(code) => vec![Rule::from_code(code).map_err(|e| {
+            ApiError::Invalid(vec![crate::ledger::FieldError::from_domain("rule", &e)])
+        })?],
     };
     let anomaly_config = config.anomalies.clone();
     let threshold = config.ledger.large_contract_threshold;
-    let infos = rules.iter().map(|r| r.describe(&anomaly_config, threshold)).collect();
+    let infos = rules
+        .iter()
+        .map(|r| r.describe(&anomaly_config, threshold))
+        .collect();
     let findings = db
-        .run(move |conn| anomalies::evaluate(conn, year, &rules, &anomaly_config, threshold).map_err(DbError::from))
+        .run(move |conn| {
+            anomalies::evaluate(conn, year, &rules, &anomaly_config, threshold)
+                .map_err(DbError::from)
+        })
         .await?;
     Ok(Json(Anomalies {
         year,

@@ -50,7 +50,11 @@ pub struct EntryQuery<'r> {
 }
 
 fn time_param(name: &str, value: Option<&str>) -> ApiResult<Option<chrono::NaiveDateTime>> {
-    let text = |v: Option<&str>| v.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let text = |v: Option<&str>| {
+        v.map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
     match text(value) {
         None => Ok(None),
         Some(v) => crate::time::parse_rfc3339(&v)
@@ -61,7 +65,11 @@ fn time_param(name: &str, value: Option<&str>) -> ApiResult<Option<chrono::Naive
             })
             .map(Some)
             .ok_or_else(|| {
-                ApiError::invalid(name, "an RFC 3339 time or a date YYYY-MM-DD (Asia/Shanghai)", "应为RFC 3339时间或YYYY-MM-DD日期")
+                ApiError::invalid(
+                    name,
+                    "an RFC 3339 time or a date YYYY-MM-DD (Asia/Shanghai)",
+                    "应为RFC 3339时间或YYYY-MM-DD日期",
+                )
             }),
     }
 }
@@ -80,10 +88,18 @@ fn time_param(name: &str, value: Option<&str>) -> ApiResult<Option<chrono::Naive
            ("to" = Option<String>, Query, description = "Before (RFC 3339, or YYYY-MM-DD: before that day starts)")),
     responses((status = 200, description = "Entries", body = EntryPage)))]
 #[get("/audit/entries?<query..>")]
-pub async fn entries(_reader: AuditReader, query: EntryQuery<'_>, db: &State<Db>) -> ApiResult<Json<EntryPage>> {
+pub async fn entries(
+    _reader: AuditReader,
+    query: EntryQuery<'_>,
+    db: &State<Db>,
+) -> ApiResult<Json<EntryPage>> {
     let after = super::query::int("after_seq", query.after_seq, 0, 0, i64::MAX)?;
     let limit = super::query::limit(query.limit)?;
-    let text = |v: Option<&str>| v.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let text = |v: Option<&str>| {
+        v.map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
     let filter = chain::EntryFilter {
         actor: text(query.actor),
         action: text(query.action),
@@ -95,7 +111,9 @@ pub async fn entries(_reader: AuditReader, query: EntryQuery<'_>, db: &State<Db>
     let items = db
         .run(move |conn| chain::filtered_entries(conn, &filter, after, limit).map_err(db_err))
         .await?;
-    let next = (items.len() as i64 == limit).then(|| items.last().map(|e| e.seq)).flatten();
+    let next = (items.len() as i64 == limit)
+        .then(|| items.last().map(|e| e.seq))
+        .flatten();
     Ok(Json(EntryPage { items, next }))
 }
 
@@ -155,7 +173,11 @@ pub fn export(_reader: AuditReader, db: &State<Db>) -> (ContentType, ByteStream!
 #[utoipa::path(get, operation_id = "audit_current_checkpoint", path = "/api/v1/audit/checkpoint", tag = "audit", security(("bearer" = [])),
     responses((status = 200, description = "Signed checkpoint", body = Checkpoint)))]
 #[get("/audit/checkpoint")]
-pub async fn current_checkpoint(_reader: AuditReader, db: &State<Db>, ledger: &State<Ledger>) -> ApiResult<Json<Checkpoint>> {
+pub async fn current_checkpoint(
+    _reader: AuditReader,
+    db: &State<Db>,
+    ledger: &State<Ledger>,
+) -> ApiResult<Json<Checkpoint>> {
     let stored = db
         .run(|conn| {
             let head = chain::read_head(conn)?;
@@ -209,5 +231,7 @@ pub async fn verify(_reader: AuditReader, db: &State<Db>) -> ApiResult<Json<Data
     responses((status = 201, description = "The new key", body = Object)))]
 #[post("/audit/keys/rotate")]
 pub async fn rotate_key(admin: Admin, ledger: &State<Ledger>) -> ApiResult<Written> {
-    Ok(Written(ledger.submit(admin.principal(), Command::RotateKey).await?))
+    Ok(Written(
+        ledger.submit(admin.principal(), Command::RotateKey).await?,
+    ))
 }

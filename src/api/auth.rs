@@ -68,9 +68,10 @@ pub async fn sign_in(
     let hashing = Arc::clone(passwords);
     let candidate = password.to_string();
     let hash = row.as_ref().map(|r| r.password_hash.clone());
-    let matches = rocket::tokio::task::spawn_blocking(move || hashing.verify(&candidate, hash.as_deref()))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let matches =
+        rocket::tokio::task::spawn_blocking(move || hashing.verify(&candidate, hash.as_deref()))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
     let row = match row {
         Some(row) if matches && row.active => row,
         _ => {
@@ -81,7 +82,13 @@ pub async fn sign_in(
     limiter.succeeded(&user_key);
     let state = UserState::from_row(&row)?;
     let (token, expires, csrf) = tokens
-        .issue(&row.id, &row.role, row.office.as_deref(), row.token_generation, crate::time::now())
+        .issue(
+            &row.id,
+            &row.role,
+            row.office.as_deref(),
+            row.token_generation,
+            crate::time::now(),
+        )
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(LoginAnswer {
         token,
@@ -109,9 +116,17 @@ pub async fn login(
     limiter: &State<LoginLimiter>,
 ) -> ApiResult<Json<LoginAnswer>> {
     let body = body.0;
-    sign_in(db, passwords, tokens, limiter, client.0, &body.username, &body.password)
-        .await
-        .map(Json)
+    sign_in(
+        db,
+        passwords,
+        tokens,
+        limiter,
+        client.0,
+        &body.username,
+        &body.password,
+    )
+    .await
+    .map(Json)
 }
 
 /// The signed-in user.
@@ -134,7 +149,9 @@ pub struct ClientAddr(pub Option<IpAddr>);
 impl<'r> rocket::request::FromRequest<'r> for ClientAddr {
     type Error = std::convert::Infallible;
 
-    async fn from_request(req: &'r rocket::Request<'_>) -> rocket::request::Outcome<Self, Self::Error> {
+    async fn from_request(
+        req: &'r rocket::Request<'_>,
+    ) -> rocket::request::Outcome<Self, Self::Error> {
         rocket::request::Outcome::Success(ClientAddr(req.client_ip()))
     }
 }

@@ -33,7 +33,10 @@ impl<'r> Responder<'r, 'static> for Caught {
             if status == 401 {
                 return crate::web::login_redirect(req);
             }
-            return crate::web::error_page(req, Status::from_code(status).unwrap_or(Status::InternalServerError));
+            return crate::web::error_page(
+                req,
+                Status::from_code(status).unwrap_or(Status::InternalServerError),
+            );
         }
         match self.0 {
             ApiErrorOrStatus::Error(e) => e.respond_to(req),
@@ -43,7 +46,9 @@ impl<'r> Responder<'r, 'static> for Caught {
                     400 => "the request could not be understood".to_string(),
                     422 => "the request could not be processed".to_string(),
                     413 => "the request body is too large".to_string(),
-                    500 => "the server failed; the error was logged with this request's id".to_string(),
+                    500 => {
+                        "the server failed; the error was logged with this request's id".to_string()
+                    }
                     _ => status.reason().unwrap_or("error").to_lowercase(),
                 };
                 let code = status
@@ -109,7 +114,10 @@ mod tests {
 
     #[test]
     fn route_patterns_match_paths() {
-        assert!(path_matches("/api/v1/contracts/<id>", "/api/v1/contracts/abc"));
+        assert!(path_matches(
+            "/api/v1/contracts/<id>",
+            "/api/v1/contracts/abc"
+        ));
         assert!(path_matches("/static/<path..>", "/static/a/b.js"));
         assert!(!path_matches("/api/v1/contracts/<id>", "/api/v1/contracts"));
         assert!(!path_matches("/api/v1/contracts", "/api/v1/contracts/abc"));

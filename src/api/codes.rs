@@ -64,13 +64,29 @@ pub fn codes(_user: AuthUser) -> Json<Codes> {
             .iter()
             .map(|t| TypeCode {
                 code: code(t.code(), t.label_zh(), t.label_en()),
-                subtypes: t.subtypes().iter().map(|s| code(s.code(), s.label_zh(), s.label_en())).collect(),
+                subtypes: t
+                    .subtypes()
+                    .iter()
+                    .map(|s| code(s.code(), s.label_zh(), s.label_en()))
+                    .collect(),
             })
             .collect(),
-        tech_fields: TechField::ALL.iter().map(|t| code(t.code(), t.label_zh(), t.label_en())).collect(),
-        ip_types: IpType::ALL.iter().map(|t| code(t.code(), t.label_zh(), t.label_en())).collect(),
-        party_kinds: PartyKind::ALL.iter().map(|t| code(t.code(), t.label_zh(), t.label_en())).collect(),
-        offices: OfficeCode::ALL.iter().map(|o| code(o.code(), o.name_zh(), o.name_en())).collect(),
+        tech_fields: TechField::ALL
+            .iter()
+            .map(|t| code(t.code(), t.label_zh(), t.label_en()))
+            .collect(),
+        ip_types: IpType::ALL
+            .iter()
+            .map(|t| code(t.code(), t.label_zh(), t.label_en()))
+            .collect(),
+        party_kinds: PartyKind::ALL
+            .iter()
+            .map(|t| code(t.code(), t.label_zh(), t.label_en()))
+            .collect(),
+        offices: OfficeCode::ALL
+            .iter()
+            .map(|o| code(o.code(), o.name_zh(), o.name_en()))
+            .collect(),
     })
 }
 
@@ -96,8 +112,15 @@ pub struct Region {
     responses((status = 200, description = "Child regions by code", body = Vec<Region>),
         (status = 404, description = "No such parent", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[get("/regions?<parent>")]
-pub async fn regions(_user: AuthUser, parent: Option<&str>, db: &State<Db>) -> ApiResult<Json<Vec<Region>>> {
-    let parent = parent.map(str::trim).filter(|p| !p.is_empty()).map(str::to_string);
+pub async fn regions(
+    _user: AuthUser,
+    parent: Option<&str>,
+    db: &State<Db>,
+) -> ApiResult<Json<Vec<Region>>> {
+    let parent = parent
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string);
     if let Some(p) = &parent
         && crate::domain::RegionCode::parse(p).is_err()
     {
@@ -106,7 +129,8 @@ pub async fn regions(_user: AuthUser, parent: Option<&str>, db: &State<Db>) -> A
     let all = db
         .run(|conn| crate::db::models::code_tables::regions(conn).map_err(DbError::from))
         .await?;
-    let with_children: std::collections::HashSet<&String> = all.iter().filter_map(|r| r.4.as_ref()).collect();
+    let with_children: std::collections::HashSet<&String> =
+        all.iter().filter_map(|r| r.4.as_ref()).collect();
     let rows = all
         .iter()
         .filter(|r| match &parent {

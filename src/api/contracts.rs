@@ -17,7 +17,8 @@ use crate::auth::{Auditor, LedgerReader, Registrar};
 use crate::db::models::contracts::{self as contract_rows, ContractFilter, ContractOrder, Cursor};
 use crate::db::{Db, DbError};
 use crate::domain::{
-    ContractStatus, ContractType, IpType, Money, OfficeCode, RegistrationNo, ReviewState, Subtype, TechField,
+    ContractStatus, ContractType, IpType, Money, OfficeCode, RegistrationNo, ReviewState, Subtype,
+    TechField,
 };
 use crate::ledger::{Command, ContractAmendment, Ledger, NewContract, PartyRef, Request};
 use crate::records::ContractState;
@@ -63,9 +64,14 @@ fn party_ref(
     id: &Option<String>,
     inline: &Option<PartyBody>,
 ) -> Option<PartyRef> {
-    match (id.as_deref().map(str::trim).filter(|s| !s.is_empty()), inline) {
+    match (
+        id.as_deref().map(str::trim).filter(|s| !s.is_empty()),
+        inline,
+    ) {
         (Some(id), None) => Some(PartyRef::Id(id.to_string())),
-        (None, Some(body)) => body.parse(fields, &format!("{side}.")).map(PartyRef::Inline),
+        (None, Some(body)) => body
+            .parse(fields, &format!("{side}."))
+            .map(PartyRef::Inline),
         (Some(_), Some(_)) => {
             fields.push(crate::ledger::FieldError::new(
                 format!("{side}_id"),
@@ -90,7 +96,11 @@ impl ContractBody {
     pub fn parse(&self) -> Result<NewContract, ApiError> {
         let mut f = Fields::new();
         let title = f.text("title", self.title.as_deref(), 300);
-        let contract_type = f.required("contract_type", self.contract_type.as_deref(), ContractType::from_code);
+        let contract_type = f.required(
+            "contract_type",
+            self.contract_type.as_deref(),
+            ContractType::from_code,
+        );
         let subtype = match contract_type {
             Some(t) => f.optional("subtype", self.subtype.as_deref(), |s| Subtype::parse(t, s)),
             None => None,
@@ -99,9 +109,21 @@ impl ContractBody {
         let buyer = party_ref(&mut f, "buyer", &self.buyer_id, &self.buyer);
         let signed_on = f.date("signed_on", self.signed_on.as_deref());
         let valid_until = f.optional_date("valid_until", self.valid_until.as_deref());
-        let contract_amount = f.required("contract_amount", self.contract_amount.as_deref(), Money::parse);
-        let technical_amount = f.required("technical_amount", self.technical_amount.as_deref(), Money::parse);
-        let tech_field = f.required("tech_field", self.tech_field.as_deref(), TechField::from_code);
+        let contract_amount = f.required(
+            "contract_amount",
+            self.contract_amount.as_deref(),
+            Money::parse,
+        );
+        let technical_amount = f.required(
+            "technical_amount",
+            self.technical_amount.as_deref(),
+            Money::parse,
+        );
+        let tech_field = f.required(
+            "tech_field",
+            self.tech_field.as_deref(),
+            TechField::from_code,
+        );
         let ip_type = f.required("ip_type", self.ip_type.as_deref(), IpType::from_code);
         if let (Some(c), Some(t)) = (contract_amount, technical_amount)
             && t > c
@@ -124,9 +146,21 @@ impl ContractBody {
             Some(technical_amount),
             Some(tech_field),
             Some(ip_type),
-        ) = (title, contract_type, seller, buyer, signed_on, contract_amount, technical_amount, tech_field, ip_type)
+        ) = (
+            title,
+            contract_type,
+            seller,
+            buyer,
+            signed_on,
+            contract_amount,
+            technical_amount,
+            tech_field,
+            ip_type,
+        )
         else {
-            return Err(ApiError::Internal(format!("incomplete contract without errors ({incomplete})")));
+            return Err(ApiError::Internal(format!(
+                "incomplete contract without errors ({incomplete})"
+            )));
         };
         Ok(NewContract {
             title,
@@ -178,7 +212,15 @@ pub async fn create(
 ) -> ApiResult<Written> {
     let ApiJson(body, hash) = body;
     let contract = body.parse()?;
-    execute(ledger, registrar.principal(), Command::RegisterContract(contract), &idempotency, "/api/v1/contracts", &hash).await
+    execute(
+        ledger,
+        registrar.principal(),
+        Command::RegisterContract(contract),
+        &idempotency,
+        "/api/v1/contracts",
+        &hash,
+    )
+    .await
 }
 
 /// Filters of the contract list, as query parameters.
@@ -203,23 +245,43 @@ impl ListQuery<'_> {
     /// The filter, every bad parameter named.
     pub fn filter(&self) -> ApiResult<ContractFilter> {
         let mut f = Fields::new();
-        let code = |f: &mut Fields, name: &str, v: Option<&str>, check: &dyn Fn(&str) -> Result<String, crate::domain::UnknownCode>| {
-            f.optional(name, v, check)
-        };
+        let code =
+            |f: &mut Fields,
+             name: &str,
+             v: Option<&str>,
+             check: &dyn Fn(&str) -> Result<String, crate::domain::UnknownCode>| {
+                f.optional(name, v, check)
+            };
         let filter = ContractFilter {
             year: match self.year {
                 None | Some("") => None,
                 Some(y) => Some(super::query::int("year", Some(y), 0, 2000, 2999)? as i32),
             },
-            office: code(&mut f, "office", self.office, &|s| OfficeCode::parse(s).map(|o| o.code().to_string())),
+            office: code(&mut f, "office", self.office, &|s| {
+                OfficeCode::parse(s).map(|o| o.code().to_string())
+            }),
             contract_type: code(&mut f, "contract_type", self.contract_type, &|s| {
                 ContractType::from_code(s).map(|o| o.code().to_string())
             }),
-            tech_field: code(&mut f, "tech_field", self.tech_field, &|s| TechField::from_code(s).map(|o| o.code().to_string())),
-            status: code(&mut f, "status", self.status, &|s| ContractStatus::from_code(s).map(|o| o.code().to_string())),
-            review: code(&mut f, "review", self.review, &|s| ReviewState::from_code(s).map(|o| o.code().to_string())),
-            party: self.party.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string),
-            q: self.q.map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(100).collect()),
+            tech_field: code(&mut f, "tech_field", self.tech_field, &|s| {
+                TechField::from_code(s).map(|o| o.code().to_string())
+            }),
+            status: code(&mut f, "status", self.status, &|s| {
+                ContractStatus::from_code(s).map(|o| o.code().to_string())
+            }),
+            review: code(&mut f, "review", self.review, &|s| {
+                ReviewState::from_code(s).map(|o| o.code().to_string())
+            }),
+            party: self
+                .party
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
+            q: self
+                .q
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| s.chars().take(100).collect()),
             signed_from: f.optional_date("signed_from", self.signed_from),
             signed_to: f.optional_date("signed_to", self.signed_to),
         };
@@ -233,14 +295,18 @@ impl ListQuery<'_> {
             None | Some("") | Some("newest") => ContractOrder::Newest,
             Some("amount_desc") => ContractOrder::Largest,
             Some(_) => {
-                return Err(ApiError::invalid("sort", "newest or amount_desc", "排序应为 newest 或 amount_desc"));
+                return Err(ApiError::invalid(
+                    "sort",
+                    "newest or amount_desc",
+                    "排序应为 newest 或 amount_desc",
+                ));
             }
         };
         let cursor = match self.after.map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
-            Some(a) => Some(
-                Cursor::parse(order, a).ok_or_else(|| ApiError::invalid("after", "not a cursor of this list", "分页游标无效"))?,
-            ),
+            Some(a) => Some(Cursor::parse(order, a).ok_or_else(|| {
+                ApiError::invalid("after", "not a cursor of this list", "分页游标无效")
+            })?),
         };
         Ok((order, cursor))
     }
@@ -265,9 +331,12 @@ pub fn with_names(
     conn: &mut crate::db::DbConn,
     rows: Vec<crate::db::models::contracts::ContractRow>,
 ) -> Result<Vec<ContractView>, ApiError> {
-    use diesel::prelude::*;
     use crate::db::schema::parties;
-    let mut ids: Vec<String> = rows.iter().flat_map(|r| [r.seller_id.clone(), r.buyer_id.clone()]).collect();
+    use diesel::prelude::*;
+    let mut ids: Vec<String> = rows
+        .iter()
+        .flat_map(|r| [r.seller_id.clone(), r.buyer_id.clone()])
+        .collect();
     ids.sort();
     ids.dedup();
     let names: std::collections::HashMap<String, String> = parties::table
@@ -281,7 +350,10 @@ pub fn with_names(
     authors.dedup();
     let author_names: std::collections::HashMap<String, String> = crate::db::schema::users::table
         .filter(crate::db::schema::users::id.eq_any(&authors))
-        .select((crate::db::schema::users::id, crate::db::schema::users::display_name))
+        .select((
+            crate::db::schema::users::id,
+            crate::db::schema::users::display_name,
+        ))
         .load::<(String, String)>(conn)?
         .into_iter()
         .collect();
@@ -320,13 +392,18 @@ pub fn with_names(
     responses((status = 200, description = "A page of contracts", body = Page<ContractView>),
         (status = 422, description = "A bad filter, named", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[get("/contracts?<query..>")]
-pub async fn list(_reader: LedgerReader, query: ListQuery<'_>, db: &State<Db>) -> ApiResult<Json<Page<ContractView>>> {
+pub async fn list(
+    _reader: LedgerReader,
+    query: ListQuery<'_>,
+    db: &State<Db>,
+) -> ApiResult<Json<Page<ContractView>>> {
     let filter = query.filter()?;
     let (order, cursor) = query.order()?;
     let limit = super::query::limit(query.limit)?;
     let (items, next) = db
         .run(move |conn| {
-            let rows = contract_rows::list_ordered(conn, &filter, order, cursor.as_ref(), limit).map_err(DbError::from)?;
+            let rows = contract_rows::list_ordered(conn, &filter, order, cursor.as_ref(), limit)
+                .map_err(DbError::from)?;
             let next = (rows.len() as i64 == limit)
                 .then(|| rows.last().map(|r| Cursor::after(order, r)))
                 .flatten();
@@ -387,14 +464,35 @@ pub async fn csv(
 }
 
 const CSV_HEADERS: [&str; 20] = [
-    "登记号", "合同名称", "合同类型", "合同子类型", "卖方", "卖方编号", "买方", "买方编号", "签订日期", "有效期至",
-    "合同成交额（元）", "技术交易额（元）", "技术领域", "知识产权类型", "登记点", "状态", "审核", "流向", "登记时间", "编号",
+    "登记号",
+    "合同名称",
+    "合同类型",
+    "合同子类型",
+    "卖方",
+    "卖方编号",
+    "买方",
+    "买方编号",
+    "签订日期",
+    "有效期至",
+    "合同成交额（元）",
+    "技术交易额（元）",
+    "技术领域",
+    "知识产权类型",
+    "登记点",
+    "状态",
+    "审核",
+    "流向",
+    "登记时间",
+    "编号",
 ];
 
 fn csv_fields(c: &ContractView) -> Vec<String> {
     let s = &c.contract;
     vec![
-        s.registration_no.as_ref().map(|n| n.as_str().to_string()).unwrap_or_default(),
+        s.registration_no
+            .as_ref()
+            .map(|n| n.as_str().to_string())
+            .unwrap_or_default(),
         s.title.clone(),
         s.contract_type.label_zh().to_string(),
         s.subtype
@@ -416,17 +514,27 @@ fn csv_fields(c: &ContractView) -> Vec<String> {
         s.status.label_zh().to_string(),
         s.review.label_zh().to_string(),
         s.flow.label_zh().to_string(),
-        s.registered_at.map(crate::time::rfc3339).unwrap_or_default(),
+        s.registered_at
+            .map(crate::time::rfc3339)
+            .unwrap_or_default(),
         s.id.clone(),
     ]
 }
 
 fn csv_line(fields: &[String]) -> Vec<u8> {
-    let mut writer = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(Vec::new());
+    let mut writer = ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::CRLF)
+        .from_writer(Vec::new());
     // Cells that a spreadsheet would run as formulas are prefixed with an apostrophe.
     let safe: Vec<String> = fields
         .iter()
-        .map(|f| if f.starts_with(['=', '+', '-', '@']) { format!("'{f}") } else { f.clone() })
+        .map(|f| {
+            if f.starts_with(['=', '+', '-', '@']) {
+                format!("'{f}")
+            } else {
+                f.clone()
+            }
+        })
         .collect();
     let _ = writer.write_record(&safe);
     writer.into_inner().unwrap_or_default()
@@ -441,7 +549,9 @@ pub async fn load(db: &Db, id: &str) -> ApiResult<ContractView> {
             with_names(conn, row.into_iter().collect())
         })
         .await?;
-    views.pop().ok_or_else(|| ApiError::not_found(format!("contract {id} not found")))
+    views
+        .pop()
+        .ok_or_else(|| ApiError::not_found(format!("contract {id} not found")))
 }
 
 /// One contract.
@@ -449,7 +559,11 @@ pub async fn load(db: &Db, id: &str) -> ApiResult<ContractView> {
     params(("id" = String, Path, description = "Contract id")),
     responses((status = 200, description = "The contract", body = ContractView), (status = 404, description = "No such contract", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[get("/contracts/<id>")]
-pub async fn get_one(_reader: LedgerReader, id: &str, db: &State<Db>) -> ApiResult<Json<ContractView>> {
+pub async fn get_one(
+    _reader: LedgerReader,
+    id: &str,
+    db: &State<Db>,
+) -> ApiResult<Json<ContractView>> {
     Ok(Json(load(db, id).await?))
 }
 
@@ -458,7 +572,11 @@ pub async fn get_one(_reader: LedgerReader, id: &str, db: &State<Db>) -> ApiResu
     params(("registration_no" = String, Path, description = "16-digit registration number")),
     responses((status = 200, description = "The contract", body = ContractView), (status = 404, description = "No such contract", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[get("/contracts/by-number/<registration_no>")]
-pub async fn by_number(_reader: LedgerReader, registration_no: &str, db: &State<Db>) -> ApiResult<Json<ContractView>> {
+pub async fn by_number(
+    _reader: LedgerReader,
+    registration_no: &str,
+    db: &State<Db>,
+) -> ApiResult<Json<ContractView>> {
     let no = RegistrationNo::parse(registration_no)
         .map_err(|_| ApiError::not_found(format!("no contract numbered {registration_no}")))?;
     let key = no.as_str().to_string();
@@ -529,12 +647,31 @@ pub async fn amend(
         Some(_) => f.text("title", body.title.as_deref(), 300),
         None => None,
     };
-    let contract_type = f.optional("contract_type", body.contract_type.as_deref(), ContractType::from_code);
+    let contract_type = f.optional(
+        "contract_type",
+        body.contract_type.as_deref(),
+        ContractType::from_code,
+    );
     let signed_on = f.optional_date("signed_on", body.signed_on.as_deref());
-    let valid_until = body.valid_until.as_ref().map(|v| f.optional_date("valid_until", v.as_deref()));
-    let contract_amount = f.optional("contract_amount", body.contract_amount.as_deref(), Money::parse);
-    let technical_amount = f.optional("technical_amount", body.technical_amount.as_deref(), Money::parse);
-    let tech_field = f.optional("tech_field", body.tech_field.as_deref(), TechField::from_code);
+    let valid_until = body
+        .valid_until
+        .as_ref()
+        .map(|v| f.optional_date("valid_until", v.as_deref()));
+    let contract_amount = f.optional(
+        "contract_amount",
+        body.contract_amount.as_deref(),
+        Money::parse,
+    );
+    let technical_amount = f.optional(
+        "technical_amount",
+        body.technical_amount.as_deref(),
+        Money::parse,
+    );
+    let tech_field = f.optional(
+        "tech_field",
+        body.tech_field.as_deref(),
+        TechField::from_code,
+    );
     let ip_type = f.optional("ip_type", body.ip_type.as_deref(), IpType::from_code);
     let reason = f.text("reason", body.reason.as_deref(), 1000);
     f.finish()?;
@@ -542,7 +679,9 @@ pub async fn amend(
         id: id.to_string(),
         title,
         contract_type,
-        subtype: body.subtype.map(|s| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())),
+        subtype: body
+            .subtype
+            .map(|s| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())),
         seller_id: body.seller_id,
         buyer_id: body.buyer_id,
         signed_on,
@@ -554,7 +693,15 @@ pub async fn amend(
         reason: reason.unwrap_or_default(),
     });
     let path = format!("/api/v1/contracts/{id}/amendments");
-    execute(ledger, registrar.principal(), command, &idempotency, &path, &hash).await
+    execute(
+        ledger,
+        registrar.principal(),
+        command,
+        &idempotency,
+        &path,
+        &hash,
+    )
+    .await
 }
 
 /// A reason (void, refuse).
@@ -589,7 +736,15 @@ pub async fn void(
         reason: reason.unwrap_or_default(),
     };
     let path = format!("/api/v1/contracts/{id}/void");
-    execute(ledger, registrar.principal(), command, &idempotency, &path, &hash).await
+    execute(
+        ledger,
+        registrar.principal(),
+        command,
+        &idempotency,
+        &path,
+        &hash,
+    )
+    .await
 }
 
 /// Approves a pending large contract: a registrar of its office who did not record it.
@@ -599,10 +754,23 @@ pub async fn void(
         (status = 403, description = "Your own contract, or another office's", body = super::problem::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not pending", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[post("/contracts/<id>/approve")]
-pub async fn approve(registrar: Registrar, id: &str, idempotency: IdempotencyHeader, ledger: &State<Ledger>) -> ApiResult<Written> {
+pub async fn approve(
+    registrar: Registrar,
+    id: &str,
+    idempotency: IdempotencyHeader,
+    ledger: &State<Ledger>,
+) -> ApiResult<Written> {
     let path = format!("/api/v1/contracts/{id}/approve");
     let empty = BodyHash(crate::audit::entry::sha256_hex(b""));
-    execute(ledger, registrar.principal(), Command::ApproveContract { id: id.to_string() }, &idempotency, &path, &empty).await
+    execute(
+        ledger,
+        registrar.principal(),
+        Command::ApproveContract { id: id.to_string() },
+        &idempotency,
+        &path,
+        &empty,
+    )
+    .await
 }
 
 /// Refuses a pending large contract, with a reason.
@@ -629,7 +797,15 @@ pub async fn refuse(
         reason: reason.unwrap_or_default(),
     };
     let path = format!("/api/v1/contracts/{id}/refuse");
-    execute(ledger, registrar.principal(), command, &idempotency, &path, &hash).await
+    execute(
+        ledger,
+        registrar.principal(),
+        command,
+        &idempotency,
+        &path,
+        &hash,
+    )
+    .await
 }
 
 /// An auditor's review.
@@ -668,7 +844,15 @@ pub async fn review(
         note: body.note.unwrap_or_default(),
     };
     let path = format!("/api/v1/contracts/{id}/reviews");
-    execute(ledger, auditor.principal(), command, &idempotency, &path, &hash).await
+    execute(
+        ledger,
+        auditor.principal(),
+        command,
+        &idempotency,
+        &path,
+        &hash,
+    )
+    .await
 }
 
 /// One version of a contract.
@@ -731,7 +915,11 @@ pub struct ContractHistory {
     params(("id" = String, Path, description = "Contract id")),
     responses((status = 200, description = "The history", body = ContractHistory), (status = 404, description = "No such contract", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[get("/contracts/<id>/history", rank = 2)]
-pub async fn history(_reader: LedgerReader, id: &str, db: &State<Db>) -> ApiResult<Json<ContractHistory>> {
+pub async fn history(
+    _reader: LedgerReader,
+    id: &str,
+    db: &State<Db>,
+) -> ApiResult<Json<ContractHistory>> {
     let contract = load(db, id).await?;
     let key = id.to_string();
     let (versions, reviews, users) = db

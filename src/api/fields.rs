@@ -52,7 +52,12 @@ impl Fields {
         }
     }
 
-    fn parsed<T, E: Localized>(&mut self, field: &str, value: &str, parse: impl FnOnce(&str) -> Result<T, E>) -> Option<T> {
+    fn parsed<T, E: Localized>(
+        &mut self,
+        field: &str,
+        value: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
         match parse(value) {
             Ok(v) => Some(v),
             Err(e) => {
@@ -93,7 +98,11 @@ impl Fields {
 
     /// Fails with every recorded error (422), or passes.
     pub fn finish(self) -> Result<(), ApiError> {
-        if self.errors.is_empty() { Ok(()) } else { Err(ApiError::Invalid(self.errors)) }
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Invalid(self.errors))
+        }
     }
 
     /// Whether any error was recorded.

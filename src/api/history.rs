@@ -60,11 +60,16 @@ pub fn actor(names: &HashMap<String, ActorView>, id: &str) -> ActorView {
 /// Fields of `after` that differ from `before` (all of them when there is no before), in
 /// the order of `after`'s keys.
 pub fn diff(before: Option<&Value>, after: &Value) -> Vec<Change> {
-    let Some(after) = after.as_object() else { return vec![] };
+    let Some(after) = after.as_object() else {
+        return vec![];
+    };
     after
         .iter()
         .filter_map(|(k, v)| {
-            let old = before.and_then(|b| b.get(k)).cloned().unwrap_or(Value::Null);
+            let old = before
+                .and_then(|b| b.get(k))
+                .cloned()
+                .unwrap_or(Value::Null);
             (before.is_none() || old != *v).then(|| Change {
                 field: k.clone(),
                 from: old,

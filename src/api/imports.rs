@@ -28,7 +28,13 @@ impl<'r> FromRequest<'r> for FileName {
         let name = req
             .headers()
             .get_one("X-File-Name")
-            .map(|n| percent_decode(n).chars().filter(|c| !c.is_control()).take(200).collect::<String>())
+            .map(|n| {
+                percent_decode(n)
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .take(200)
+                    .collect::<String>()
+            })
             .filter(|n| !n.is_empty());
         Outcome::Success(FileName(name))
     }
@@ -42,7 +48,9 @@ fn percent_decode(s: &str) -> String {
     while i < bytes.len() {
         if bytes[i] == b'%'
             && i + 2 < bytes.len()
-            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok())
+            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
         {
             out.push(b);
             i += 3;
@@ -58,7 +66,11 @@ fn flag(name: &str, value: Option<&str>) -> ApiResult<bool> {
     match value {
         None | Some("") | Some("false") | Some("0") => Ok(false),
         Some("true") | Some("1") => Ok(true),
-        Some(_) => Err(ApiError::invalid(name, "true or false", "应为 true 或 false")),
+        Some(_) => Err(ApiError::invalid(
+            name,
+            "true or false",
+            "应为 true 或 false",
+        )),
     }
 }
 
@@ -103,10 +115,13 @@ pub async fn create(
             errors: vec![],
         })?;
     if !bytes.is_complete() {
-        return Err(ApiError::TooLarge(format!("the file is larger than {limit}")));
+        return Err(ApiError::TooLarge(format!(
+            "the file is larger than {limit}"
+        )));
     }
     let bytes = bytes.into_inner();
-    let kind = FileKind::detect(content_type.map(|c| c.to_string()).as_deref(), &bytes).map_err(file_error)?;
+    let kind = FileKind::detect(content_type.map(|c| c.to_string()).as_deref(), &bytes)
+        .map_err(file_error)?;
     let sha = crate::audit::entry::sha256_hex(&bytes);
     let parsed = rocket::tokio::task::spawn_blocking(move || import::parse(&bytes, kind))
         .await
@@ -161,7 +176,10 @@ pub fn template_csv(_user: AuthUser) -> Attachment<Vec<u8>> {
 pub fn template_xlsx(_user: AuthUser) -> ApiResult<Attachment<Vec<u8>>> {
     let bytes = import::template_xlsx().map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(Attachment {
-        content_type: ContentType::new("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        content_type: ContentType::new(
+            "application",
+            "vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
         filename: "techledger-import-template.xlsx".into(),
         body: bytes,
     })

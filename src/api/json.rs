@@ -49,9 +49,17 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                     errors: vec![],
                 }
             } else {
-                let field = if path == "." { unknown_field(&inner.to_string()).unwrap_or_else(|| "body".into()) } else { path };
+                let field = if path == "." {
+                    unknown_field(&inner.to_string()).unwrap_or_else(|| "body".into())
+                } else {
+                    path
+                };
                 let message = strip_position(&inner.to_string());
-                ApiError::Invalid(vec![FieldError::new(field, message.clone(), format!("字段格式不正确：{message}"))])
+                ApiError::Invalid(vec![FieldError::new(
+                    field,
+                    message.clone(),
+                    format!("字段格式不正确：{message}"),
+                )])
             });
         }
     };
@@ -114,7 +122,10 @@ impl<'r, T: DeserializeOwned + Send> FromData<'r> for ApiJson<T> {
             }
         };
         match parse::<T>(&bytes) {
-            Ok(v) => Outcome::Success(ApiJson(v, BodyHash(crate::audit::entry::sha256_hex(&bytes)))),
+            Ok(v) => Outcome::Success(ApiJson(
+                v,
+                BodyHash(crate::audit::entry::sha256_hex(&bytes)),
+            )),
             Err(e) => {
                 let status = match &e {
                     ApiError::BadRequest { .. } => Status::BadRequest,

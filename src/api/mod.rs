@@ -24,7 +24,14 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 /// Routes mounted at `/`.
 pub fn root_routes() -> Vec<Route> {
-    routes![ops::health, ops::metrics, ops::jwks, ops::openapi, ops::docs, ops::asset]
+    routes![
+        ops::health,
+        ops::metrics,
+        ops::jwks,
+        ops::openapi,
+        ops::docs,
+        ops::asset
+    ]
 }
 
 /// Routes mounted at `/api/v1`.

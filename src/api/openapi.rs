@@ -3,7 +3,9 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{anomalies, audit, auth, codes, contracts, imports, ops, parties, problem, stats, users};
+use super::{
+    anomalies, audit, auth, codes, contracts, imports, ops, parties, problem, stats, users,
+};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -50,14 +52,22 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
         );
     }
 }
 
 /// The document as JSON (built once).
 pub fn document_json() -> String {
-    static DOC: std::sync::LazyLock<String> =
-        std::sync::LazyLock::new(|| ApiDoc::openapi().to_pretty_json().unwrap_or_else(|_| "{}".into()));
+    static DOC: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        ApiDoc::openapi()
+            .to_pretty_json()
+            .unwrap_or_else(|_| "{}".into())
+    });
     DOC.clone()
 }

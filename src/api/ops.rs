@@ -52,7 +52,11 @@ pub async fn health(db: &State<Db>) -> (Status, Json<Health>) {
         Ok((state, entries)) => {
             let ok = state.pending == 0;
             (
-                if ok { Status::Ok } else { Status::ServiceUnavailable },
+                if ok {
+                    Status::Ok
+                } else {
+                    Status::ServiceUnavailable
+                },
                 Json(Health {
                     status: if ok { "ok" } else { "unavailable" },
                     version: env!("CARGO_PKG_VERSION"),
@@ -60,7 +64,8 @@ pub async fn health(db: &State<Db>) -> (Status, Json<Health>) {
                     migrations_applied: state.applied,
                     migrations_pending: state.pending,
                     audit_entries: entries,
-                    detail: (!ok).then(|| "migrations are pending: run `techledger migrate`".to_string()),
+                    detail: (!ok)
+                        .then(|| "migrations are pending: run `techledger migrate`".to_string()),
                 }),
             )
         }

@@ -41,7 +41,11 @@ impl PartyBody {
         let name = fields.text(&f("name"), self.name.as_deref(), 200);
         let kind = fields.required(&f("kind"), self.kind.as_deref(), PartyKind::from_code);
         let region = fields.required(&f("region"), self.region.as_deref(), RegionCode::parse);
-        let credit_code = fields.optional(&f("credit_code"), self.credit_code.as_deref(), CreditCode::parse);
+        let credit_code = fields.optional(
+            &f("credit_code"),
+            self.credit_code.as_deref(),
+            CreditCode::parse,
+        );
         let country = fields.optional(&f("country"), self.country.as_deref(), CountryCode::parse);
         let party = NewParty {
             name: name?,
@@ -100,16 +104,28 @@ pub async fn list(
     db: &State<Db>,
 ) -> ApiResult<Json<Page<PartyState>>> {
     let limit = super::query::limit(limit)?;
-    let q = q.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
-    let code = credit_code.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let q = q
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    let code = credit_code
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
     let after = after.map(str::to_string);
     let rows = db
         .run(move |conn| {
-            party_rows::search(conn, q.as_deref(), code.as_deref(), after.as_deref(), limit).map_err(crate::db::DbError::from)
+            party_rows::search(conn, q.as_deref(), code.as_deref(), after.as_deref(), limit)
+                .map_err(crate::db::DbError::from)
         })
         .await?;
-    let items = rows.into_iter().map(PartyState::from_row).collect::<Result<Vec<_>, _>>()?;
-    let next = (items.len() as i64 == limit).then(|| items.last().map(|p| p.id.clone())).flatten();
+    let items = rows
+        .into_iter()
+        .map(PartyState::from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let next = (items.len() as i64 == limit)
+        .then(|| items.last().map(|p| p.id.clone()))
+        .flatten();
     Ok(Json(Page { items, next }))
 }
 
@@ -118,7 +134,11 @@ pub async fn list(
     params(("id" = String, Path, description = "Party id")),
     responses((status = 200, description = "The party", body = PartyState), (status = 404, description = "No such party", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[get("/parties/<id>")]
-pub async fn get_one(_reader: LedgerReader, id: &str, db: &State<Db>) -> ApiResult<Json<PartyState>> {
+pub async fn get_one(
+    _reader: LedgerReader,
+    id: &str,
+    db: &State<Db>,
+) -> ApiResult<Json<PartyState>> {
     Ok(Json(load(db, id).await?))
 }
 
@@ -154,7 +174,12 @@ pub struct PartyPatch {
         (status = 404, description = "No such party", body = super::problem::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[patch("/parties/<id>", data = "<body>")]
-pub async fn update(registrar: Registrar, id: &str, body: ApiJson<PartyPatch>, ledger: &State<Ledger>) -> ApiResult<Written> {
+pub async fn update(
+    registrar: Registrar,
+    id: &str,
+    body: ApiJson<PartyPatch>,
+    ledger: &State<Ledger>,
+) -> ApiResult<Written> {
     let body = body.0;
     let mut fields = Fields::new();
     let name = match &body.name {
@@ -171,7 +196,9 @@ pub async fn update(registrar: Registrar, id: &str, body: ApiJson<PartyPatch>, l
         country: body.country.as_ref().map(|_| country),
         reason: body.reason.filter(|r| !r.trim().is_empty()),
     });
-    Ok(Written(ledger.submit(registrar.principal(), command).await?))
+    Ok(Written(
+        ledger.submit(registrar.principal(), command).await?,
+    ))
 }
 
 /// One version of a party.
@@ -206,7 +233,11 @@ pub struct PartyVersion {
     params(("id" = String, Path, description = "Party id")),
     responses((status = 200, description = "Versions, oldest first", body = Vec<PartyVersion>), (status = 404, description = "No such party", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[get("/parties/<id>/history")]
-pub async fn history(_reader: LedgerReader, id: &str, db: &State<Db>) -> ApiResult<Json<Vec<PartyVersion>>> {
+pub async fn history(
+    _reader: LedgerReader,
+    id: &str,
+    db: &State<Db>,
+) -> ApiResult<Json<Vec<PartyVersion>>> {
     load(db, id).await?;
     let key = id.to_string();
     let (rows, users) = db
@@ -234,7 +265,10 @@ pub async fn history(_reader: LedgerReader, id: &str, db: &State<Db>) -> ApiResu
             region: r.region,
             country: r.country,
             reason: r.reason,
-            actor: r.actor_id.as_deref().map(|a| super::history::actor(&actors, a)),
+            actor: r
+                .actor_id
+                .as_deref()
+                .map(|a| super::history::actor(&actors, a)),
             at: crate::time::rfc3339(r.recorded_at),
             audit_seq: r.audit_seq,
             diff,

@@ -120,7 +120,11 @@ impl From<crate::db::models::CorruptRow> for ApiError {
 
 impl ApiError {
     /// One invalid field.
-    pub fn invalid(field: &str, message: impl Into<String>, message_zh: impl Into<String>) -> ApiError {
+    pub fn invalid(
+        field: &str,
+        message: impl Into<String>,
+        message_zh: impl Into<String>,
+    ) -> ApiError {
         ApiError::Invalid(vec![FieldError::new(field, message, message_zh)])
     }
 
@@ -134,52 +138,82 @@ impl ApiError {
         let mut headers = Vec::new();
         let problem = match self {
             ApiError::Ledger(e) => match e {
-                LedgerError::Invalid(errors) => {
-                    Problem::new(Status::UnprocessableEntity, "validation_failed", "the request has invalid fields")
-                        .with_errors(errors.clone())
-                }
-                LedgerError::NotFound { entity, id } => {
-                    Problem::new(Status::NotFound, "not_found", format!("{entity} {id} not found"))
-                }
-                LedgerError::Conflict { code, message, message_zh } => {
+                LedgerError::Invalid(errors) => Problem::new(
+                    Status::UnprocessableEntity,
+                    "validation_failed",
+                    "the request has invalid fields",
+                )
+                .with_errors(errors.clone()),
+                LedgerError::NotFound { entity, id } => Problem::new(
+                    Status::NotFound,
+                    "not_found",
+                    format!("{entity} {id} not found"),
+                ),
+                LedgerError::Conflict {
+                    code,
+                    message,
+                    message_zh,
+                } => {
                     let mut p = Problem::new(Status::Conflict, code, message.clone());
-                    p.extensions.insert("detail_zh".into(), Value::String(message_zh.clone()));
+                    p.extensions
+                        .insert("detail_zh".into(), Value::String(message_zh.clone()));
                     p
                 }
-                LedgerError::Forbidden { message, message_zh } => {
+                LedgerError::Forbidden {
+                    message,
+                    message_zh,
+                } => {
                     let mut p = Problem::new(Status::Forbidden, "forbidden", message.clone());
-                    p.extensions.insert("detail_zh".into(), Value::String(message_zh.clone()));
+                    p.extensions
+                        .insert("detail_zh".into(), Value::String(message_zh.clone()));
                     p
                 }
                 LedgerError::ImportRejected(rows) => {
                     let mut p = Problem::new(
                         Status::UnprocessableEntity,
                         "import_rejected",
-                        format!("{} rows were rejected; nothing was imported (use partial=true to import the good rows)", rows.len()),
+                        format!(
+                            "{} rows were rejected; nothing was imported (use partial=true to import the good rows)",
+                            rows.len()
+                        ),
                     );
-                    p.extensions
-                        .insert("rejected".into(), serde_json::to_value(rows).unwrap_or(Value::Null));
+                    p.extensions.insert(
+                        "rejected".into(),
+                        serde_json::to_value(rows).unwrap_or(Value::Null),
+                    );
                     p
                 }
                 LedgerError::Storage(_) => internal(),
-                LedgerError::Unavailable => {
-                    Problem::new(Status::ServiceUnavailable, "unavailable", "the ledger is not accepting writes right now")
-                }
+                LedgerError::Unavailable => Problem::new(
+                    Status::ServiceUnavailable,
+                    "unavailable",
+                    "the ledger is not accepting writes right now",
+                ),
             },
             ApiError::Db(_) | ApiError::Internal(_) => internal(),
             ApiError::BadRequest { detail, errors } => {
-                Problem::new(Status::BadRequest, "bad_request", detail.clone()).with_errors(errors.clone())
-            }
-            ApiError::Invalid(errors) => {
-                Problem::new(Status::UnprocessableEntity, "validation_failed", "the request has invalid fields")
+                Problem::new(Status::BadRequest, "bad_request", detail.clone())
                     .with_errors(errors.clone())
             }
+            ApiError::Invalid(errors) => Problem::new(
+                Status::UnprocessableEntity,
+                "validation_failed",
+                "the request has invalid fields",
+            )
+            .with_errors(errors.clone()),
             ApiError::Unauthorized(detail) => {
-                headers.push(Header::new("WWW-Authenticate", "Bearer realm=\"techledger\""));
+                headers.push(Header::new(
+                    "WWW-Authenticate",
+                    "Bearer realm=\"techledger\"",
+                ));
                 Problem::new(Status::Unauthorized, "unauthorized", detail.clone())
             }
-            ApiError::Forbidden(detail) => Problem::new(Status::Forbidden, "forbidden", detail.clone()),
-            ApiError::NotFound(detail) => Problem::new(Status::NotFound, "not_found", detail.clone()),
+            ApiError::Forbidden(detail) => {
+                Problem::new(Status::Forbidden, "forbidden", detail.clone())
+            }
+            ApiError::NotFound(detail) => {
+                Problem::new(Status::NotFound, "not_found", detail.clone())
+            }
             ApiError::MethodNotAllowed(allowed) => {
                 headers.push(Header::new("Allow", allowed.join(", ")));
                 Problem::new(
@@ -196,10 +230,14 @@ impl ApiError {
                     format!("too many failed attempts; try again in {retry_after} seconds"),
                 )
             }
-            ApiError::TooLarge(detail) => Problem::new(Status::PayloadTooLarge, "too_large", detail.clone()),
-            ApiError::UnsupportedMediaType(detail) => {
-                Problem::new(Status::UnsupportedMediaType, "unsupported_media_type", detail.clone())
+            ApiError::TooLarge(detail) => {
+                Problem::new(Status::PayloadTooLarge, "too_large", detail.clone())
             }
+            ApiError::UnsupportedMediaType(detail) => Problem::new(
+                Status::UnsupportedMediaType,
+                "unsupported_media_type",
+                detail.clone(),
+            ),
         };
         (problem, headers)
     }
@@ -214,7 +252,11 @@ fn internal() -> Problem {
 }
 
 /// Writes `problem` as the response.
-pub fn respond(req: &Request<'_>, mut problem: Problem, headers: Vec<Header<'static>>) -> response::Result<'static> {
+pub fn respond(
+    req: &Request<'_>,
+    mut problem: Problem,
+    headers: Vec<Header<'static>>,
+) -> response::Result<'static> {
     problem.request_id = Some(crate::http::request_id(req).to_string());
     let body = serde_json::to_vec(&problem).unwrap_or_default();
     let mut res = Response::build();

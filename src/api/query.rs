@@ -33,6 +33,8 @@ pub fn date(name: &str, value: Option<&str>) -> ApiResult<Option<chrono::NaiveDa
         None | Some("") => Ok(None),
         Some(v) => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
             .map(Some)
-            .map_err(|_| ApiError::invalid(name, "must be a date YYYY-MM-DD", "日期格式应为YYYY-MM-DD")),
+            .map_err(|_| {
+                ApiError::invalid(name, "must be a date YYYY-MM-DD", "日期格式应为YYYY-MM-DD")
+            }),
     }
 }

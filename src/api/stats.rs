@@ -23,7 +23,11 @@ fn as_of(value: Option<&str>) -> ApiResult<Option<chrono::NaiveDate>> {
     if let Some(d) = day
         && d > crate::time::shanghai_date(crate::time::now())
     {
-        return Err(ApiError::invalid("as_of", "must not be in the future", "不能晚于今天"));
+        return Err(ApiError::invalid(
+            "as_of",
+            "must not be in the future",
+            "不能晚于今天",
+        ));
     }
     Ok(day)
 }
@@ -46,7 +50,9 @@ pub async fn summary(
 ) -> ApiResult<Json<Summary>> {
     let (year, day) = (self::year(year)?, self::as_of(as_of)?);
     let targets = config.targets.for_year(year).clone();
-    let summary = db.run(move |conn| stats::summary(conn, year, day, &targets)).await?;
+    let summary = db
+        .run(move |conn| stats::summary(conn, year, day, &targets))
+        .await?;
     Ok(Json(summary))
 }
 
@@ -76,7 +82,9 @@ pub async fn breakdown(
         )
     })?;
     let targets = config.targets.for_year(year).clone();
-    let breakdown = db.run(move |conn| stats::breakdown(conn, year, by, day, &targets)).await?;
+    let breakdown = db
+        .run(move |conn| stats::breakdown(conn, year, by, day, &targets))
+        .await?;
     Ok(Json(breakdown))
 }
 
@@ -98,10 +106,18 @@ pub async fn top_parties(
     let side = match side {
         Some("seller") => "seller",
         Some("buyer") => "buyer",
-        _ => return Err(ApiError::invalid("side", "seller or buyer", "应为 seller 或 buyer")),
+        _ => {
+            return Err(ApiError::invalid(
+                "side",
+                "seller or buyer",
+                "应为 seller 或 buyer",
+            ));
+        }
     };
     let limit = super::query::int("limit", limit, 10, 1, 100)?;
-    let rows = db.run(move |conn| stats::top_parties(conn, year, side, limit)).await?;
+    let rows = db
+        .run(move |conn| stats::top_parties(conn, year, side, limit))
+        .await?;
     Ok(Json(rows))
 }
 
@@ -130,11 +146,15 @@ pub async fn report(
                 .collect();
             let sellers = stats::top_parties(conn, year, "seller", 10)?;
             let buyers = stats::top_parties(conn, year, "buyer", 10)?;
-            stats::report::workbook(&summary, &breakdowns, &sellers, &buyers, day).map_err(|e| DbError::Task(e.to_string()))
+            stats::report::workbook(&summary, &breakdowns, &sellers, &buyers, day)
+                .map_err(|e| DbError::Task(e.to_string()))
         })
         .await?;
     Ok(Attachment {
-        content_type: ContentType::new("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        content_type: ContentType::new(
+            "application",
+            "vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
         filename: format!("techledger-report-{year}.xlsx"),
         body: bytes,
     })

@@ -89,12 +89,17 @@ pub async fn create(
     let ApiJson(body, body_hash) = body;
     let mut errors = Vec::new();
     let role = parse_role(&body.role, &mut errors);
-    let office = body.office.as_deref().and_then(|o| parse_office(o, &mut errors));
+    let office = body
+        .office
+        .as_deref()
+        .and_then(|o| parse_office(o, &mut errors));
     errors.extend(password::check_rules(&body.username, &body.password));
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
-    let Some(role) = role else { return Err(ApiError::Invalid(errors)) };
+    let Some(role) = role else {
+        return Err(ApiError::Invalid(errors));
+    };
     let password_hash = hash(passwords, body.password).await?;
     let command = Command::CreateUser(NewUser {
         display_name: body.display_name.unwrap_or_else(|| body.username.clone()),
@@ -118,8 +123,13 @@ pub async fn create(
     responses((status = 200, description = "Users by username", body = super::Page<UserState>)))]
 #[get("/users")]
 pub async fn list(_admin: Admin, db: &State<Db>) -> ApiResult<Json<super::Page<UserState>>> {
-    let rows = db.run(|conn| user_rows::all(conn).map_err(crate::db::DbError::from)).await?;
-    let items = rows.iter().map(UserState::from_row).collect::<Result<Vec<_>, _>>()?;
+    let rows = db
+        .run(|conn| user_rows::all(conn).map_err(crate::db::DbError::from))
+        .await?;
+    let items = rows
+        .iter()
+        .map(UserState::from_row)
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Json(super::Page { items, next: None }))
 }
 
@@ -156,8 +166,13 @@ pub async fn update(
 ) -> ApiResult<Written> {
     let body = body.0;
     let mut errors = Vec::new();
-    let role = body.role.as_deref().and_then(|r| parse_role(r, &mut errors));
-    let office = body.office.map(|o| o.and_then(|o| parse_office(&o, &mut errors)));
+    let role = body
+        .role
+        .as_deref()
+        .and_then(|r| parse_role(r, &mut errors));
+    let office = body
+        .office
+        .map(|o| o.and_then(|o| parse_office(&o, &mut errors)));
     if let Some(p) = &body.password {
         let lookup = id.to_string();
         let username = db

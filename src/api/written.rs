@@ -20,10 +20,14 @@ impl<'r> Responder<'r, 'static> for Written {
     fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
         let body = serde_json::to_vec(&self.0.body).unwrap_or_default();
         let mut res = Response::build();
-        res.status(if self.0.created { Status::Created } else { Status::Ok })
-            .header(ContentType::JSON)
-            .header(Header::new("X-Audit-Seq", self.0.audit_seq.to_string()))
-            .sized_body(body.len(), Cursor::new(body));
+        res.status(if self.0.created {
+            Status::Created
+        } else {
+            Status::Ok
+        })
+        .header(ContentType::JSON)
+        .header(Header::new("X-Audit-Seq", self.0.audit_seq.to_string()))
+        .sized_body(body.len(), Cursor::new(body));
         if self.0.replayed {
             res.header(Header::new("Idempotent-Replayed", "true"));
         }
@@ -40,7 +44,9 @@ impl IdempotencyHeader {
     pub fn key(&self, method: &str, path: &str, body: &BodyHash) -> Option<IdempotencyKey> {
         self.0.as_ref().map(|key| IdempotencyKey {
             key: key.clone(),
-            request_hash: crate::audit::entry::sha256_hex(format!("{method} {path}\n{}", body.0).as_bytes()),
+            request_hash: crate::audit::entry::sha256_hex(
+                format!("{method} {path}\n{}", body.0).as_bytes(),
+            ),
         })
     }
 }
@@ -52,7 +58,11 @@ impl<'r> FromRequest<'r> for IdempotencyHeader {
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ApiError> {
         match req.headers().get_one("Idempotency-Key") {
             None => Outcome::Success(IdempotencyHeader(None)),
-            Some(k) if !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| (0x21..0x7f).contains(&b)) => {
+            Some(k)
+                if !k.is_empty()
+                    && k.len() <= 255
+                    && k.bytes().all(|b| (0x21..0x7f).contains(&b)) =>
+            {
                 Outcome::Success(IdempotencyHeader(Some(k.to_string())))
             }
             Some(_) => {
@@ -83,7 +93,10 @@ impl<'r, 'o: 'r, R: Responder<'r, 'o>> Responder<'r, 'o> for Attachment<R> {
         res.set_header(self.content_type);
         res.set_header(Header::new(
             "Content-Disposition",
-            format!("attachment; filename=\"{}\"", self.filename.replace('"', "")),
+            format!(
+                "attachment; filename=\"{}\"",
+                self.filename.replace('"', "")
+            ),
         ));
         Ok(res)
     }

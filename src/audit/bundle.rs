@@ -35,22 +35,33 @@ pub fn write(services: &Services, dir: &Path) -> Result<String, BundleError> {
     let (entries, jwks) = services
         .db
         .run_blocking(|conn| {
-            let mut file = std::io::BufWriter::new(std::fs::File::create(dir.join("audit.jsonl")).map_err(|e| crate::db::DbError::Task(e.to_string()))?);
+            let mut file = std::io::BufWriter::new(
+                std::fs::File::create(dir.join("audit.jsonl"))
+                    .map_err(|e| crate::db::DbError::Task(e.to_string()))?,
+            );
             let mut after = 0;
             let mut count = 0u64;
             // Up to the checkpoint's head: entries appended meanwhile are left for the next bundle.
             while after < checkpoint.tree_size {
-                let page = super::chain::entries_after(conn, after, 5000.min(checkpoint.tree_size - after))
-                    .map_err(|e| crate::db::DbError::Task(e.to_string()))?;
+                let page = super::chain::entries_after(
+                    conn,
+                    after,
+                    5000.min(checkpoint.tree_size - after),
+                )
+                .map_err(|e| crate::db::DbError::Task(e.to_string()))?;
                 let Some(last) = page.last() else { break };
                 after = last.seq;
                 for entry in &page {
-                    let line = entry.to_line().map_err(|e| crate::db::DbError::Task(e.to_string()))?;
-                    writeln!(file, "{line}").map_err(|e| crate::db::DbError::Task(e.to_string()))?;
+                    let line = entry
+                        .to_line()
+                        .map_err(|e| crate::db::DbError::Task(e.to_string()))?;
+                    writeln!(file, "{line}")
+                        .map_err(|e| crate::db::DbError::Task(e.to_string()))?;
                     count += 1;
                 }
             }
-            file.flush().map_err(|e| crate::db::DbError::Task(e.to_string()))?;
+            file.flush()
+                .map_err(|e| crate::db::DbError::Task(e.to_string()))?;
             let keys = crate::db::models::audit_keys::all(conn)?;
             Ok::<_, crate::db::DbError>((count, super::jwks::jwks(&keys)))
         })

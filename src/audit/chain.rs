@@ -66,7 +66,10 @@ pub fn read_head(conn: &mut DbConn) -> QueryResult<ChainHead> {
 /// Stores the head after appending.
 pub(crate) fn store_head(conn: &mut DbConn, head: &ChainHead) -> QueryResult<()> {
     diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
-        .set((audit_head::seq.eq(head.seq), audit_head::hash.eq(&head.hash)))
+        .set((
+            audit_head::seq.eq(head.seq),
+            audit_head::hash.eq(&head.hash),
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -173,10 +176,11 @@ pub struct AuditRow {
 impl AuditRow {
     /// The wire form of this row.
     pub fn into_entry(self) -> Result<AuditEntry, AuditError> {
-        let payload: Value = serde_json::from_str(&self.payload).map_err(|e| AuditError::Corrupt {
-            seq: self.seq,
-            reason: format!("payload is not JSON: {e}"),
-        })?;
+        let payload: Value =
+            serde_json::from_str(&self.payload).map_err(|e| AuditError::Corrupt {
+                seq: self.seq,
+                reason: format!("payload is not JSON: {e}"),
+            })?;
         let actor = match (self.actor_id, self.actor_username, self.actor_role) {
             (Some(id), Some(username), Some(role)) => Some(ActorRef { id, username, role }),
             (None, None, None) => None,
@@ -243,7 +247,14 @@ pub fn filtered_entries(
     }
     if let Some(action) = &filter.action {
         q = match action.strip_suffix('.') {
-            Some(prefix) => q.filter(audit_entries::action.like(format!("{}.%", crate::db::models::parties::escape_like(prefix))).escape('\\')),
+            Some(prefix) => q.filter(
+                audit_entries::action
+                    .like(format!(
+                        "{}.%",
+                        crate::db::models::parties::escape_like(prefix)
+                    ))
+                    .escape('\\'),
+            ),
             None => q.filter(audit_entries::action.eq(action.clone())),
         };
     }
@@ -268,7 +279,11 @@ pub fn filtered_entries(
 }
 
 /// Entries with `seq > after`, in order, at most `limit`.
-pub fn entries_after(conn: &mut DbConn, after: i64, limit: i64) -> Result<Vec<AuditEntry>, AuditError> {
+pub fn entries_after(
+    conn: &mut DbConn,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, AuditError> {
     audit_entries::table
         .filter(audit_entries::seq.gt(after))
         .order(audit_entries::seq.asc())

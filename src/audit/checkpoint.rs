@@ -61,7 +61,12 @@ impl From<CheckpointRow> for Checkpoint {
 }
 
 /// Signs and stores a checkpoint of `head` (or returns the stored one of the same size).
-pub(crate) fn store(conn: &mut DbConn, head: &ChainHead, signer: &KeyPair, at: NaiveDateTime) -> Result<Checkpoint, AuditError> {
+pub(crate) fn store(
+    conn: &mut DbConn,
+    head: &ChainHead,
+    signer: &KeyPair,
+    at: NaiveDateTime,
+) -> Result<Checkpoint, AuditError> {
     if let Some(existing) = by_size(conn, head.seq)? {
         return Ok(existing);
     }
@@ -79,7 +84,9 @@ pub(crate) fn store(conn: &mut DbConn, head: &ChainHead, signer: &KeyPair, at: N
         kid: signer.kid().to_string(),
         signature,
     };
-    diesel::insert_into(audit_checkpoints::table).values(&row).execute(conn)?;
+    diesel::insert_into(audit_checkpoints::table)
+        .values(&row)
+        .execute(conn)?;
     Ok(row.into())
 }
 
@@ -105,7 +112,9 @@ pub fn latest(conn: &mut DbConn) -> QueryResult<Option<Checkpoint>> {
 
 /// Stored checkpoints, newest first, below `before` (a tree size) when given.
 pub fn list(conn: &mut DbConn, before: Option<i64>, limit: i64) -> QueryResult<Vec<Checkpoint>> {
-    let mut q = audit_checkpoints::table.select(CheckpointRow::as_select()).into_boxed();
+    let mut q = audit_checkpoints::table
+        .select(CheckpointRow::as_select())
+        .into_boxed();
     if let Some(b) = before {
         q = q.filter(audit_checkpoints::tree_size.lt(b));
     }

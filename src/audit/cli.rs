@@ -30,7 +30,8 @@ pub fn verify(
             verify_file(&file, &jwks, checkpoint.as_ref())
         }
         (None, Some(url)) => {
-            let url: crate::db::DatabaseUrl = url.parse().map_err(|e| (2, format!("--database: {e}")))?;
+            let url: crate::db::DatabaseUrl =
+                url.parse().map_err(|e| (2, format!("--database: {e}")))?;
             verify_db(&url)
         }
         (None, None) => verify_db(&config.database_url),
@@ -39,8 +40,10 @@ pub fn verify(
 }
 
 fn verify_file(file: &PathBuf, jwks: &PathBuf, checkpoint: Option<&PathBuf>) -> Result<(), Fail> {
-    let jwks_text = std::fs::read_to_string(jwks).map_err(|e| (2, format!("{}: {e}", jwks.display())))?;
-    let jwks: Jwks = serde_json::from_str(&jwks_text).map_err(|e| (2, format!("{}: not a JWKS: {e}", jwks.display())))?;
+    let jwks_text =
+        std::fs::read_to_string(jwks).map_err(|e| (2, format!("{}: {e}", jwks.display())))?;
+    let jwks: Jwks = serde_json::from_str(&jwks_text)
+        .map_err(|e| (2, format!("{}: not a JWKS: {e}", jwks.display())))?;
     let keys = KeySet::from_jwks(&jwks).map_err(|e| (2, format!("JWKS: {e}")))?;
     let reader = std::fs::File::open(file).map_err(|e| (2, format!("{}: {e}", file.display())))?;
     let mut verifier = ChainVerifier::new(&keys, threads());
@@ -75,14 +78,20 @@ fn verify_file(file: &PathBuf, jwks: &PathBuf, checkpoint: Option<&PathBuf>) -> 
     if let Some(path) = checkpoint {
         check_checkpoint(path, &keys, &hashes)?;
     }
-    println!("OK {} entries, head {}", result.entries, result.head_hash.unwrap_or_default());
+    println!(
+        "OK {} entries, head {}",
+        result.entries,
+        result.head_hash.unwrap_or_default()
+    );
     Ok(())
 }
 
 /// A checkpoint must be signed by a known key and match the entry at its tree size.
 fn check_checkpoint(path: &PathBuf, keys: &KeySet, hashes: &[String]) -> Result<(), Fail> {
-    let text = std::fs::read_to_string(path).map_err(|e| (2, format!("{}: {e}", path.display())))?;
-    let cp: Checkpoint = serde_json::from_str(&text).map_err(|e| (2, format!("{}: not a checkpoint: {e}", path.display())))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| (2, format!("{}: {e}", path.display())))?;
+    let cp: Checkpoint = serde_json::from_str(&text)
+        .map_err(|e| (2, format!("{}: not a checkpoint: {e}", path.display())))?;
     let claims: CheckpointClaims = verify_jws(&cp.signature, &cp.kid, keys).map_err(|e| {
         println!("FAIL checkpoint: {e}");
         (1, "the checkpoint does not verify".to_string())
@@ -94,19 +103,35 @@ fn check_checkpoint(path: &PathBuf, keys: &KeySet, hashes: &[String]) -> Result<
     if claims.tree_size != cp.tree_size || claims.head_hash != cp.head_hash {
         return fail("signed claims differ from the checkpoint".into());
     }
-    match usize::try_from(cp.tree_size).ok().and_then(|n| n.checked_sub(1)).and_then(|i| hashes.get(i)) {
+    match usize::try_from(cp.tree_size)
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .and_then(|i| hashes.get(i))
+    {
         Some(h) if *h == cp.head_hash => Ok(()),
-        Some(_) => fail(format!("the entry at seq {} does not have the checkpoint's hash", cp.tree_size)),
-        None => fail(format!("the export ends before seq {}: entries were removed", cp.tree_size)),
+        Some(_) => fail(format!(
+            "the entry at seq {} does not have the checkpoint's hash",
+            cp.tree_size
+        )),
+        None => fail(format!(
+            "the export ends before seq {}: entries were removed",
+            cp.tree_size
+        )),
     }
 }
 
 /// Verifies a compact EdDSA JWS with the key `kid` and returns its claims.
-pub fn verify_jws<T: serde::de::DeserializeOwned>(token: &str, kid: &str, keys: &KeySet) -> Result<T, String> {
+pub fn verify_jws<T: serde::de::DeserializeOwned>(
+    token: &str,
+    kid: &str,
+    keys: &KeySet,
+) -> Result<T, String> {
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let mut parts = token.split('.');
-    let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(h), Some(c), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err("not a compact JWS".into());
     };
     let header: serde_json::Value = URL_SAFE_NO_PAD
@@ -117,20 +142,30 @@ pub fn verify_jws<T: serde::de::DeserializeOwned>(token: &str, kid: &str, keys: 
     if header["alg"] != "EdDSA" || header["kid"] != kid {
         return Err("the JWS header is not EdDSA with the named key".into());
     }
-    let key = keys.public(kid).ok_or_else(|| format!("unknown key {kid}"))?;
-    let sig = URL_SAFE_NO_PAD.decode(s).map_err(|_| "bad signature encoding")?;
+    let key = keys
+        .public(kid)
+        .ok_or_else(|| format!("unknown key {kid}"))?;
+    let sig = URL_SAFE_NO_PAD
+        .decode(s)
+        .map_err(|_| "bad signature encoding")?;
     let sig = ed25519_dalek::Signature::from_slice(&sig).map_err(|_| "bad signature length")?;
     key.verify_strict(format!("{h}.{c}").as_bytes(), &sig)
         .map_err(|_| "the signature does not verify")?;
-    let claims = URL_SAFE_NO_PAD.decode(c).map_err(|_| "bad claims encoding")?;
+    let claims = URL_SAFE_NO_PAD
+        .decode(c)
+        .map_err(|_| "bad claims encoding")?;
     serde_json::from_slice(&claims).map_err(|e| format!("bad claims: {e}"))
 }
 
 fn verify_db(url: &crate::db::DatabaseUrl) -> Result<(), Fail> {
     let mut conn = crate::db::establish(url).map_err(|e| (1, e.to_string()))?;
-    let result = super::verify::verify_database(&mut conn, threads()).map_err(|e| (1, e.to_string()))?;
+    let result =
+        super::verify::verify_database(&mut conn, threads()).map_err(|e| (1, e.to_string()))?;
     if result.ok {
-        let rows: usize = result.reconciliation.as_ref().map_or(0, |r| r.rows.values().sum());
+        let rows: usize = result
+            .reconciliation
+            .as_ref()
+            .map_or(0, |r| r.rows.values().sum());
         println!(
             "OK {} entries, head {}; {rows} ledger rows reconcile with the chain",
             result.entries,
@@ -140,12 +175,17 @@ fn verify_db(url: &crate::db::DatabaseUrl) -> Result<(), Fail> {
     } else {
         println!(
             "FAIL seq {}: {}",
-            result.first_bad_seq.map_or("?".to_string(), |s| s.to_string()),
+            result
+                .first_bad_seq
+                .map_or("?".to_string(), |s| s.to_string()),
             result.detail.unwrap_or_default()
         );
         if let Some(r) = result.reconciliation {
             for d in r.discrepancies.iter().skip(1).take(20) {
-                println!("  also: {} {} (seq {:?}): {}", d.table, d.key, d.seq, d.detail);
+                println!(
+                    "  also: {} {} (seq {:?}): {}",
+                    d.table, d.key, d.seq, d.detail
+                );
             }
         }
         Err((1, "the database does not verify".into()))

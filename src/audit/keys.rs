@@ -64,7 +64,9 @@ pub struct KeyPair {
 
 impl std::fmt::Debug for KeyPair {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyPair").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("KeyPair")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 
@@ -137,7 +139,10 @@ impl KeyPair {
 
     /// The key as jsonwebtoken takes it (tests compare our signatures with its).
     pub fn encoding_key(&self) -> Result<EncodingKey, KeyError> {
-        let der = self.signing.to_pkcs8_der().map_err(|e| KeyError::Sign(e.to_string()))?;
+        let der = self
+            .signing
+            .to_pkcs8_der()
+            .map_err(|e| KeyError::Sign(e.to_string()))?;
         Ok(EncodingKey::from_ed_der(der.as_bytes()))
     }
 }
@@ -162,7 +167,8 @@ impl KeyStore {
     }
 
     fn key_file(&self, purpose: KeyPurpose, kid: &str) -> PathBuf {
-        self.dir.join(format!("{}-{kid}.pem", purpose.file_prefix()))
+        self.dir
+            .join(format!("{}-{kid}.pem", purpose.file_prefix()))
     }
 
     /// The current key of `purpose`, if one was made.
@@ -180,7 +186,8 @@ impl KeyStore {
     pub fn load(&self, purpose: KeyPurpose, kid: &str) -> Result<KeyPair, KeyError> {
         let path = self.key_file(purpose, kid);
         let pem = fs::read_to_string(&path).map_err(|e| io_error(&path, e))?;
-        let signing = SigningKey::from_pkcs8_pem(&pem).map_err(|_| KeyError::Malformed(path.clone()))?;
+        let signing =
+            SigningKey::from_pkcs8_pem(&pem).map_err(|_| KeyError::Malformed(path.clone()))?;
         let pair = KeyPair::from_signing_key(&signing);
         if pair.kid != kid {
             return Err(KeyError::Malformed(path));
@@ -215,7 +222,9 @@ impl KeyStore {
     /// When the current-key pointer of `purpose` last changed (to notice a rotation made by
     /// another process sharing the data directory).
     pub fn pointer_stamp(&self, purpose: KeyPurpose) -> Option<std::time::SystemTime> {
-        fs::metadata(self.pointer(purpose)).and_then(|m| m.modified()).ok()
+        fs::metadata(self.pointer(purpose))
+            .and_then(|m| m.modified())
+            .ok()
     }
 }
 
@@ -237,7 +246,8 @@ fn restrict(path: &Path, mode: u32) -> Result<(), KeyError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(|e| io_error(path, e))?;
+        fs::set_permissions(path, fs::Permissions::from_mode(mode))
+            .map_err(|e| io_error(path, e))?;
     }
     #[cfg(not(unix))]
     let _ = (path, mode);
@@ -267,11 +277,17 @@ mod tests {
         {
             use std::os::unix::fs::PermissionsExt;
             let file = dir.join("keys").join(format!("audit-{}.pem", made.kid()));
-            assert_eq!(fs::metadata(file).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                fs::metadata(file).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
         let rotated = store.create(KeyPurpose::Audit).unwrap();
         assert_ne!(rotated.kid(), made.kid());
-        assert_eq!(store.current(KeyPurpose::Audit).unwrap().unwrap().kid(), rotated.kid());
+        assert_eq!(
+            store.current(KeyPurpose::Audit).unwrap().unwrap().kid(),
+            rotated.kid()
+        );
         assert!(store.current(KeyPurpose::Token).unwrap().is_none());
         fs::remove_dir_all(dir).ok();
     }
@@ -279,7 +295,8 @@ mod tests {
     #[test]
     fn our_jws_is_byte_for_byte_jsonwebtokens() {
         let pair = KeyPair::generate();
-        let claims = serde_json::json!({"seq": 7, "hash": "ab", "prev_hash": "cd", "iat": 1_790_000_000});
+        let claims =
+            serde_json::json!({"seq": 7, "hash": "ab", "prev_hash": "cd", "iat": 1_790_000_000});
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(pair.kid().to_string());
         let theirs = jsonwebtoken::encode(&header, &claims, &pair.encoding_key().unwrap()).unwrap();
@@ -289,7 +306,9 @@ mod tests {
     #[test]
     fn a_jws_verifies_with_the_public_key_only() {
         let pair = KeyPair::generate();
-        let token = pair.sign(&serde_json::json!({"seq": 1, "hash": "ab"})).unwrap();
+        let token = pair
+            .sign(&serde_json::json!({"seq": 1, "hash": "ab"}))
+            .unwrap();
         let key = DecodingKey::from_ed_components(pair.public_key()).unwrap();
         let mut validation = jsonwebtoken::Validation::new(Algorithm::EdDSA);
         validation.required_spec_claims.clear();

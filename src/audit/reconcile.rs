@@ -54,7 +54,15 @@ pub struct Replay {
     reviews: HashMap<String, ReviewRecord>,
     amount_entries: HashMap<(i64, i32), AmountEntryRow>,
     users: HashMap<String, UserState>,
-    keys: HashMap<String, (String, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>, i64)>,
+    keys: HashMap<
+        String,
+        (
+            String,
+            chrono::NaiveDateTime,
+            Option<chrono::NaiveDateTime>,
+            i64,
+        ),
+    >,
     imports: HashMap<String, (ImportFacts, i64)>,
     rollup_seq: HashMap<RollupKey, i64>,
     party_rollup_seq: HashMap<PartyKey, i64>,
@@ -103,10 +111,12 @@ impl Replay {
                 let s: PartyState = state(entry, "state")?;
                 let reason = text(entry.payload.get("command").and_then(|c| c.get("reason")));
                 let row = projection::party_version_row(&s, reason, actor_id);
-                self.party_versions.insert((s.id.clone(), s.version), (row, entry.seq));
+                self.party_versions
+                    .insert((s.id.clone(), s.version), (row, entry.seq));
                 self.parties.insert(s.id.clone(), s);
             }
-            "contract.register" | "contract.amend" | "contract.approve" | "contract.refuse" | "contract.void" => {
+            "contract.register" | "contract.amend" | "contract.approve" | "contract.refuse"
+            | "contract.void" => {
                 let s: ContractState = state(entry, "state")?;
                 let change = entry.action.trim_start_matches("contract.");
                 let reason = text(entry.payload.get("reason"));
@@ -114,10 +124,12 @@ impl Replay {
                 let before = self.contracts.get(&s.id);
                 for line in projection::amount_lines(before, &s, entry.seq, at) {
                     self.track_line(&line, entry.seq);
-                    self.amount_entries.insert((line.audit_seq, line.line), line);
+                    self.amount_entries
+                        .insert((line.audit_seq, line.line), line);
                 }
                 let row = projection::contract_version_row(&s, change, reason, actor);
-                self.contract_versions.insert((s.id.clone(), s.version), (row, entry.seq));
+                self.contract_versions
+                    .insert((s.id.clone(), s.version), (row, entry.seq));
                 self.contracts.insert(s.id.clone(), s);
             }
             "contract.review" => {
@@ -126,7 +138,8 @@ impl Replay {
                 let before = self.contracts.get(&s.id);
                 for line in projection::amount_lines(before, &s, entry.seq, at) {
                     self.track_line(&line, entry.seq);
-                    self.amount_entries.insert((line.audit_seq, line.line), line);
+                    self.amount_entries
+                        .insert((line.audit_seq, line.line), line);
                 }
                 self.reviews.insert(r.id.clone(), r);
                 self.contracts.insert(s.id.clone(), s);
@@ -147,18 +160,33 @@ impl Replay {
             }
             "import.commit" => {
                 let command = entry.payload.get("command").cloned().unwrap_or(Value::Null);
-                let rejected = entry.payload.get("rejected_rows").and_then(Value::as_array).map_or(0, Vec::len);
+                let rejected = entry
+                    .payload
+                    .get("rejected_rows")
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len);
                 let facts = ImportFacts {
                     actor_id: actor_id.ok_or("an import without an actor")?,
                     file_name: text(command.get("file_name")),
                     file_sha256: text(command.get("file_sha256")).unwrap_or_default(),
-                    rows_total: command.get("rows_total").and_then(Value::as_i64).unwrap_or(0) as i32,
-                    rows_accepted: entry.payload.get("accepted").and_then(Value::as_i64).unwrap_or(0) as i32,
+                    rows_total: command
+                        .get("rows_total")
+                        .and_then(Value::as_i64)
+                        .unwrap_or(0) as i32,
+                    rows_accepted: entry
+                        .payload
+                        .get("accepted")
+                        .and_then(Value::as_i64)
+                        .unwrap_or(0) as i32,
                     rows_rejected: rejected as i32,
-                    partial: command.get("partial").and_then(Value::as_bool).unwrap_or(false),
+                    partial: command
+                        .get("partial")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false),
                     recorded_at: at,
                 };
-                self.imports.insert(entry.entity.id.clone(), (facts, entry.seq));
+                self.imports
+                    .insert(entry.entity.id.clone(), (facts, entry.seq));
             }
             other => return Err(format!("unknown action {other:?}")),
         }
@@ -181,57 +209,109 @@ impl Replay {
         out.problems.extend(self.problems.iter().cloned());
 
         // Parties.
-        let rows: Vec<PartyRow> = schema::parties::table.select(PartyRow::as_select()).load(conn)?;
-        let expected: HashMap<String, (PartyRow, i64)> =
-            self.parties.values().map(|s| (s.id.clone(), (s.to_row(), s.audit_seq))).collect();
-        out.table("parties", rows.into_iter().map(|r| (r.id.clone(), r)).collect(), expected);
+        let rows: Vec<PartyRow> = schema::parties::table
+            .select(PartyRow::as_select())
+            .load(conn)?;
+        let expected: HashMap<String, (PartyRow, i64)> = self
+            .parties
+            .values()
+            .map(|s| (s.id.clone(), (s.to_row(), s.audit_seq)))
+            .collect();
+        out.table(
+            "parties",
+            rows.into_iter().map(|r| (r.id.clone(), r)).collect(),
+            expected,
+        );
 
-        let rows: Vec<PartyVersionRow> = schema::party_versions::table.select(PartyVersionRow::as_select()).load(conn)?;
+        let rows: Vec<PartyVersionRow> = schema::party_versions::table
+            .select(PartyVersionRow::as_select())
+            .load(conn)?;
         out.table(
             "party_versions",
-            rows.into_iter().map(|r| (format!("{}/v{}", r.party_id, r.version), r)).collect(),
-            self.party_versions.into_iter().map(|((id, v), row)| (format!("{id}/v{v}"), row)).collect(),
+            rows.into_iter()
+                .map(|r| (format!("{}/v{}", r.party_id, r.version), r))
+                .collect(),
+            self.party_versions
+                .into_iter()
+                .map(|((id, v), row)| (format!("{id}/v{v}"), row))
+                .collect(),
         );
 
         // Contracts.
-        let rows: Vec<ContractRow> = schema::contracts::table.select(ContractRow::as_select()).load(conn)?;
-        let expected: HashMap<String, (ContractRow, i64)> =
-            self.contracts.values().map(|s| (s.id.clone(), (s.to_row(), s.audit_seq))).collect();
-        out.table("contracts", rows.into_iter().map(|r| (r.id.clone(), r)).collect(), expected);
-
-        let rows: Vec<ContractVersionRow> =
-            schema::contract_versions::table.select(ContractVersionRow::as_select()).load(conn)?;
+        let rows: Vec<ContractRow> = schema::contracts::table
+            .select(ContractRow::as_select())
+            .load(conn)?;
+        let expected: HashMap<String, (ContractRow, i64)> = self
+            .contracts
+            .values()
+            .map(|s| (s.id.clone(), (s.to_row(), s.audit_seq)))
+            .collect();
         out.table(
-            "contract_versions",
-            rows.into_iter().map(|r| (format!("{}/v{}", r.contract_id, r.version), r)).collect(),
-            self.contract_versions.into_iter().map(|((id, v), row)| (format!("{id}/v{v}"), row)).collect(),
+            "contracts",
+            rows.into_iter().map(|r| (r.id.clone(), r)).collect(),
+            expected,
         );
 
-        let rows: Vec<ReviewRow> = schema::reviews::table.select(ReviewRow::as_select()).load(conn)?;
+        let rows: Vec<ContractVersionRow> = schema::contract_versions::table
+            .select(ContractVersionRow::as_select())
+            .load(conn)?;
+        out.table(
+            "contract_versions",
+            rows.into_iter()
+                .map(|r| (format!("{}/v{}", r.contract_id, r.version), r))
+                .collect(),
+            self.contract_versions
+                .into_iter()
+                .map(|((id, v), row)| (format!("{id}/v{v}"), row))
+                .collect(),
+        );
+
+        let rows: Vec<ReviewRow> = schema::reviews::table
+            .select(ReviewRow::as_select())
+            .load(conn)?;
         out.table(
             "reviews",
             rows.into_iter().map(|r| (r.id.clone(), r)).collect(),
-            self.reviews.values().map(|r| (r.id.clone(), (r.to_row(), r.audit_seq))).collect(),
+            self.reviews
+                .values()
+                .map(|r| (r.id.clone(), (r.to_row(), r.audit_seq)))
+                .collect(),
         );
 
         // Amount entries, rollups, party rollups.
-        let rows: Vec<AmountEntryRow> = schema::amount_entries::table.select(AmountEntryRow::as_select()).load(conn)?;
+        let rows: Vec<AmountEntryRow> = schema::amount_entries::table
+            .select(AmountEntryRow::as_select())
+            .load(conn)?;
         let lines: Vec<AmountEntryRow> = self.amount_entries.values().cloned().collect();
         out.table(
             "amount_entries",
-            rows.into_iter().map(|r| (format!("{}/{}", r.audit_seq, r.line), r)).collect(),
+            rows.into_iter()
+                .map(|r| (format!("{}/{}", r.audit_seq, r.line), r))
+                .collect(),
             self.amount_entries
                 .into_values()
-                .map(|r| (format!("{}/{}", r.audit_seq, r.line), (r.clone(), r.audit_seq)))
+                .map(|r| {
+                    (
+                        format!("{}/{}", r.audit_seq, r.line),
+                        (r.clone(), r.audit_seq),
+                    )
+                })
                 .collect(),
         );
         let (rollups, party_rollups) = projection::rollup_deltas(&lines);
-        let rows: Vec<RollupRow> = schema::rollups::table.select(RollupRow::as_select()).load(conn)?;
+        let rows: Vec<RollupRow> = schema::rollups::table
+            .select(RollupRow::as_select())
+            .load(conn)?;
         let key_of = |y: i32, m: i32, d: &str, k: &str| format!("{y}-{m:02}/{d}/{k}");
         out.totals(
             "rollups",
             rows.into_iter()
-                .map(|r| (key_of(r.year, r.month, &r.dimension, &r.key), [r.turnover_fen, r.technical_fen, r.contracts, r.introduced]))
+                .map(|r| {
+                    (
+                        key_of(r.year, r.month, &r.dimension, &r.key),
+                        [r.turnover_fen, r.technical_fen, r.contracts, r.introduced],
+                    )
+                })
                 .collect(),
             rollups
                 .into_iter()
@@ -241,17 +321,27 @@ impl Replay {
                 })
                 .collect(),
         );
-        let rows: Vec<PartyRollupRow> = schema::party_rollups::table.select(PartyRollupRow::as_select()).load(conn)?;
+        let rows: Vec<PartyRollupRow> = schema::party_rollups::table
+            .select(PartyRollupRow::as_select())
+            .load(conn)?;
         out.totals(
             "party_rollups",
             rows.into_iter()
-                .map(|r| (format!("{}/{}/{}", r.year, r.side, r.party_id), [r.turnover_fen, r.technical_fen, r.contracts, 0]))
+                .map(|r| {
+                    (
+                        format!("{}/{}/{}", r.year, r.side, r.party_id),
+                        [r.turnover_fen, r.technical_fen, r.contracts, 0],
+                    )
+                })
                 .collect(),
             party_rollups
                 .into_iter()
                 .map(|(k, d)| {
                     let seq = self.party_rollup_seq.get(&k).copied().unwrap_or(0);
-                    (format!("{}/{}/{}", k.0, k.1, k.2), ([d[0], d[1], d[2], 0], seq))
+                    (
+                        format!("{}/{}/{}", k.0, k.1, k.2),
+                        ([d[0], d[1], d[2], 0], seq),
+                    )
                 })
                 .collect(),
         );
@@ -276,12 +366,16 @@ impl Replay {
             .load(conn)?;
         out.totals(
             "registration_counters",
-            rows.into_iter().map(|(o, y, s)| (format!("{o}/{y}"), [i64::from(s), 0, 0, 0])).collect(),
+            rows.into_iter()
+                .map(|(o, y, s)| (format!("{o}/{y}"), [i64::from(s), 0, 0, 0]))
+                .collect(),
             counters,
         );
 
         // Users (every column but the password hash, which no entry carries).
-        let rows: Vec<UserRow> = schema::users::table.select(UserRow::as_select()).load(conn)?;
+        let rows: Vec<UserRow> = schema::users::table
+            .select(UserRow::as_select())
+            .load(conn)?;
         out.table(
             "users",
             rows.into_iter()
@@ -291,7 +385,10 @@ impl Replay {
                     (r.id.clone(), r)
                 })
                 .collect(),
-            self.users.values().map(|s| (s.id.clone(), (s.to_row(String::new()), s.audit_seq))).collect(),
+            self.users
+                .values()
+                .map(|s| (s.id.clone(), (s.to_row(String::new()), s.audit_seq)))
+                .collect(),
         );
 
         // Signing keys.
@@ -299,13 +396,31 @@ impl Replay {
         out.table(
             "signing_keys",
             rows.into_iter()
-                .map(|r| (r.kid.clone(), (r.public_key, r.valid_from, r.retired_at, r.audit_seq)))
+                .map(|r| {
+                    (
+                        r.kid.clone(),
+                        (r.public_key, r.valid_from, r.retired_at, r.audit_seq),
+                    )
+                })
                 .collect(),
-            self.keys.into_iter().map(|(kid, k)| (kid, (k.clone(), k.3))).collect(),
+            self.keys
+                .into_iter()
+                .map(|(kid, k)| (kid, (k.clone(), k.3)))
+                .collect(),
         );
 
         // Imports.
-        type ImportColumns = (String, String, Option<String>, String, i32, i32, i32, bool, chrono::NaiveDateTime);
+        type ImportColumns = (
+            String,
+            String,
+            Option<String>,
+            String,
+            i32,
+            i32,
+            i32,
+            bool,
+            chrono::NaiveDateTime,
+        );
         let rows: Vec<ImportColumns> = schema::imports::table
             .select((
                 schema::imports::id,
@@ -390,7 +505,12 @@ impl Comparison {
     }
 
     /// Compares running totals (a missing row equals an all-zero one).
-    fn totals(&mut self, table: &str, actual: HashMap<String, Delta>, expected: HashMap<String, (Delta, i64)>) {
+    fn totals(
+        &mut self,
+        table: &str,
+        actual: HashMap<String, Delta>,
+        expected: HashMap<String, (Delta, i64)>,
+    ) {
         self.rows.insert(table.to_string(), actual.len());
         for (key, (want, seq)) in &expected {
             let have = actual.get(key).copied().unwrap_or_default();
@@ -416,7 +536,8 @@ impl Comparison {
     }
 
     fn finish(mut self) -> Reconciliation {
-        self.problems.sort_by_key(|d| (d.seq.unwrap_or(i64::MAX), d.table.clone(), d.key.clone()));
+        self.problems
+            .sort_by_key(|d| (d.seq.unwrap_or(i64::MAX), d.table.clone(), d.key.clone()));
         self.problems.truncate(100);
         Reconciliation {
             ok: self.problems.is_empty(),
@@ -431,7 +552,9 @@ fn describe_difference<R: std::fmt::Debug>(have: &R, want: &R) -> String {
     let have = format!("{have:?}");
     let want = format!("{want:?}");
     let fields = |s: &str| -> Vec<String> {
-        let inner = s.split_once('{').map_or(s, |(_, rest)| rest.trim_end_matches('}'));
+        let inner = s
+            .split_once('{')
+            .map_or(s, |(_, rest)| rest.trim_end_matches('}'));
         inner.split(", ").map(|f| f.trim().to_string()).collect()
     };
     let (h, w) = (fields(&have), fields(&want));
@@ -439,7 +562,12 @@ fn describe_difference<R: std::fmt::Debug>(have: &R, want: &R) -> String {
         .iter()
         .zip(w.iter())
         .filter(|(a, b)| a != b)
-        .map(|(a, b)| format!("database has {a}, the chain says {}", b.split_once(": ").map_or(b.as_str(), |(_, v)| v)))
+        .map(|(a, b)| {
+            format!(
+                "database has {a}, the chain says {}",
+                b.split_once(": ").map_or(b.as_str(), |(_, v)| v)
+            )
+        })
         .collect();
     if diffs.is_empty() {
         format!("database has {have}, the chain says {want}")

@@ -79,7 +79,8 @@ impl KeySet {
             if jwk.alg.as_deref().is_some_and(|a| a != "EdDSA") {
                 return Err(format!("key {}: alg must be EdDSA", jwk.kid));
             }
-            let key = decode_public_key(&jwk.x).ok_or_else(|| format!("key {}: x is not an Ed25519 public key", jwk.kid))?;
+            let key = decode_public_key(&jwk.x)
+                .ok_or_else(|| format!("key {}: x is not an Ed25519 public key", jwk.kid))?;
             let time = |t: &Option<String>, what: &str| -> Result<Option<NaiveDateTime>, String> {
                 match t {
                     None => Ok(None),
@@ -255,15 +256,24 @@ impl<'k> ChainVerifier<'k> {
         for (i, entry) in chunk.iter().enumerate() {
             if entry.seq != expected {
                 let reason = if entry.seq > expected {
-                    format!("found seq {} where seq {expected} belongs: an entry is missing or out of order", entry.seq)
+                    format!(
+                        "found seq {} where seq {expected} belongs: an entry is missing or out of order",
+                        entry.seq
+                    )
                 } else {
-                    format!("found seq {} again where seq {expected} belongs: an entry is duplicated or out of order", entry.seq)
+                    format!(
+                        "found seq {} again where seq {expected} belongs: an entry is duplicated or out of order",
+                        entry.seq
+                    )
                 };
                 first_bad = Some((i, reason));
                 break;
             }
             if entry.prev_hash != prev {
-                first_bad = Some((i, "prev_hash does not match the hash of the previous entry".into()));
+                first_bad = Some((
+                    i,
+                    "prev_hash does not match the hash of the previous entry".into(),
+                ));
                 break;
             }
             prev = entry.hash.clone();
@@ -296,7 +306,11 @@ impl<'k> ChainVerifier<'k> {
 
 /// Checks hash, JWS structure, claims, key and signature of each entry; returns the first
 /// failing index.
-fn check_contents(entries: &[AuditEntry], keys: &KeySet, threads: usize) -> Option<(usize, String)> {
+fn check_contents(
+    entries: &[AuditEntry],
+    keys: &KeySet,
+    threads: usize,
+) -> Option<(usize, String)> {
     if entries.is_empty() {
         return None;
     }
@@ -311,7 +325,10 @@ fn check_contents(entries: &[AuditEntry], keys: &KeySet, threads: usize) -> Opti
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Some((0, "verifier thread failed".into()))))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Some((0, "verifier thread failed".into())))
+            })
             .collect()
     });
     results.into_iter().flatten().min_by_key(|(i, _)| *i)
@@ -330,7 +347,8 @@ fn check_part(entries: &[AuditEntry], keys: &KeySet) -> Option<(usize, String)> 
             Ok(p) => prepared.push(p),
             Err(reason) => {
                 // Signatures before i still need checking: one of them may fail earlier.
-                return first_bad_signature(&prepared).map_or(Some((i, reason)), |j| Some((j, bad_sig())));
+                return first_bad_signature(&prepared)
+                    .map_or(Some((i, reason)), |j| Some((j, bad_sig())));
             }
         }
     }
@@ -374,12 +392,17 @@ fn prepare(entry: &AuditEntry, keys: &KeySet) -> Result<Prepared, String> {
         ));
     }
     let mut parts = entry.signature.split('.');
-    let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(h), Some(c), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err("signature is not a compact JWS".into());
     };
     let header: JwsHeader = decode_json(h).ok_or("JWS header is not valid JSON")?;
     if header.alg != "EdDSA" {
-        return Err(format!("JWS alg is {:?}; only EdDSA is accepted", header.alg));
+        return Err(format!(
+            "JWS alg is {:?}; only EdDSA is accepted",
+            header.alg
+        ));
     }
     if header.typ.as_deref().is_some_and(|t| t != "JWT") {
         return Err("JWS typ must be JWT".into());
@@ -387,7 +410,8 @@ fn prepare(entry: &AuditEntry, keys: &KeySet) -> Result<Prepared, String> {
     if header.kid.as_deref() != Some(entry.kid.as_str()) {
         return Err("JWS kid differs from the entry's kid".into());
     }
-    let claims: EntryClaims = decode_json(c).ok_or("JWS claims are not {seq, hash, prev_hash, iat}")?;
+    let claims: EntryClaims =
+        decode_json(c).ok_or("JWS claims are not {seq, hash, prev_hash, iat}")?;
     if claims.seq != entry.seq || claims.hash != entry.hash || claims.prev_hash != entry.prev_hash {
         return Err("signed claims differ from the entry".into());
     }
@@ -395,11 +419,19 @@ fn prepare(entry: &AuditEntry, keys: &KeySet) -> Result<Prepared, String> {
         .get(&entry.kid)
         .ok_or_else(|| format!("signed with unknown key {:?}", entry.kid))?;
     let at = crate::time::parse_rfc3339(&entry.at).ok_or("at is not an RFC 3339 time")?;
-    if key.valid_from.is_some_and(|from| at < from) || key.valid_until.is_some_and(|until| at > until) {
-        return Err(format!("signed outside the validity window of key {}", entry.kid));
+    if key.valid_from.is_some_and(|from| at < from)
+        || key.valid_until.is_some_and(|until| at > until)
+    {
+        return Err(format!(
+            "signed outside the validity window of key {}",
+            entry.kid
+        ));
     }
-    let sig_bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| "JWS signature is not base64url")?;
-    let signature = Signature::from_slice(&sig_bytes).map_err(|_| "JWS signature is not 64 bytes")?;
+    let sig_bytes = URL_SAFE_NO_PAD
+        .decode(s)
+        .map_err(|_| "JWS signature is not base64url")?;
+    let signature =
+        Signature::from_slice(&sig_bytes).map_err(|_| "JWS signature is not 64 bytes")?;
     let mut message = Vec::with_capacity(h.len() + c.len() + 1);
     message.extend_from_slice(h.as_bytes());
     message.push(b'.');
@@ -443,7 +475,10 @@ pub struct DatabaseVerification {
 }
 
 /// Verifies and reconciles the database behind `conn`, reading the chain in pages.
-pub fn verify_database(conn: &mut crate::db::DbConn, threads: usize) -> Result<DatabaseVerification, super::chain::AuditError> {
+pub fn verify_database(
+    conn: &mut crate::db::DbConn,
+    threads: usize,
+) -> Result<DatabaseVerification, super::chain::AuditError> {
     let keys = super::jwks::key_set(&crate::db::models::audit_keys::all(conn)?);
     let mut verifier = ChainVerifier::new(&keys, threads);
     let mut replay = super::reconcile::Replay::default();

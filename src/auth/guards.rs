@@ -145,7 +145,9 @@ async fn authenticate(req: &Request<'_>) -> Result<AuthUser, Denied> {
         Some(value) => match value.strip_prefix("Bearer ") {
             Some(t) => (t.trim().to_string(), false),
             None => {
-                return Err(Denied::Unauthorized("the Authorization header must be `Bearer <token>`".into()));
+                return Err(Denied::Unauthorized(
+                    "the Authorization header must be `Bearer <token>`".into(),
+                ));
             }
         },
         None => match req.cookies().get(SESSION_COOKIE) {
@@ -166,7 +168,10 @@ async fn authenticate(req: &Request<'_>) -> Result<AuthUser, Denied> {
             ));
         }
     }
-    let db = req.rocket().state::<Db>().ok_or_else(|| Denied::Internal("no database".into()))?;
+    let db = req
+        .rocket()
+        .state::<Db>()
+        .ok_or_else(|| Denied::Internal("no database".into()))?;
     let sub = claims.sub.clone();
     let row = db
         .run(move |conn| user_rows::by_id(conn, &sub).map_err(crate::db::DbError::from))
@@ -174,10 +179,16 @@ async fn authenticate(req: &Request<'_>) -> Result<AuthUser, Denied> {
         .map_err(|e| Denied::Internal(e.to_string()))?
         .ok_or_else(invalid)?;
     if !row.active || row.token_generation != claims.tgen {
-        return Err(Denied::Unauthorized("the token was revoked; sign in again".into()));
+        return Err(Denied::Unauthorized(
+            "the token was revoked; sign in again".into(),
+        ));
     }
-    let role = Role::from_code(&row.role).map_err(|_| Denied::Internal(format!("user {} has a bad role", row.id)))?;
-    let office = row.office.as_deref().and_then(|o| OfficeCode::parse(o).ok());
+    let role = Role::from_code(&row.role)
+        .map_err(|_| Denied::Internal(format!("user {} has a bad role", row.id)))?;
+    let office = row
+        .office
+        .as_deref()
+        .and_then(|o| OfficeCode::parse(o).ok());
     Ok(AuthUser {
         actor: Actor {
             id: row.id,
@@ -209,7 +220,9 @@ impl<'r, const ROLES: u8> FromRequest<'r> for Authorized<ROLES> {
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ApiError> {
         match AuthUser::from_request(req).await {
-            Outcome::Success(user) if bit(user.role()) & ROLES != 0 => Outcome::Success(Authorized(user)),
+            Outcome::Success(user) if bit(user.role()) & ROLES != 0 => {
+                Outcome::Success(Authorized(user))
+            }
             Outcome::Success(user) => deny(
                 req,
                 &Denied::Forbidden(format!("the {} role may not do this", user.role().code())),

@@ -8,8 +8,8 @@ pub mod rate_limit;
 pub mod token;
 
 pub use guards::{
-    ADMIN, ANY_ROLE, AUDITOR, Admin, AuditReader, Auditor, AuthUser, Authorized, LedgerReader, OFFICIAL, REGISTRAR, Registrar,
-    StatsReader,
+    ADMIN, ANY_ROLE, AUDITOR, Admin, AuditReader, Auditor, AuthUser, Authorized, LedgerReader,
+    OFFICIAL, REGISTRAR, Registrar, StatsReader,
 };
 pub use password::Passwords;
 pub use rate_limit::LoginLimiter;

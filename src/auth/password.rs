@@ -34,7 +34,8 @@ pub struct HashError(String);
 impl Passwords {
     /// argon2id with `memory_kib` KiB and `iterations` passes.
     pub fn new(memory_kib: u32, iterations: u32) -> Result<Passwords, HashError> {
-        let params = Params::new(memory_kib, iterations, 1, None).map_err(|e| HashError(e.to_string()))?;
+        let params =
+            Params::new(memory_kib, iterations, 1, None).map_err(|e| HashError(e.to_string()))?;
         let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
         let salt = SaltString::generate(&mut OsRng);
         let dummy_hash = argon
@@ -63,7 +64,10 @@ impl Passwords {
         let Ok(parsed) = PasswordHash::new(target) else {
             return false;
         };
-        let matches = self.argon.verify_password(password.as_bytes(), &parsed).is_ok();
+        let matches = self
+            .argon
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         matches && real
     }
 }

@@ -27,7 +27,9 @@ impl LoginLimiter {
     /// `Retry-After: seconds`.
     pub fn check(&self, keys: &[String]) -> Result<(), u64> {
         let now = Instant::now();
-        let Ok(mut map) = self.failures.lock() else { return Ok(()) };
+        let Ok(mut map) = self.failures.lock() else {
+            return Ok(());
+        };
         let mut wait = 0;
         for key in keys {
             if let Some(times) = map.get_mut(key) {
@@ -46,7 +48,9 @@ impl LoginLimiter {
     /// Records a failure against each key.
     pub fn failed(&self, keys: &[String]) {
         let now = Instant::now();
-        let Ok(mut map) = self.failures.lock() else { return };
+        let Ok(mut map) = self.failures.lock() else {
+            return;
+        };
         if map.len() > 100_000 {
             map.retain(|_, times| {
                 prune(times, now);
@@ -69,7 +73,10 @@ impl LoginLimiter {
 }
 
 fn prune(times: &mut VecDeque<Instant>, now: Instant) {
-    while times.front().is_some_and(|t| now.duration_since(*t) >= WINDOW) {
+    while times
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= WINDOW)
+    {
         times.pop_front();
     }
 }

@@ -43,7 +43,9 @@ pub struct TokenIssuer {
 
 impl std::fmt::Debug for TokenIssuer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenIssuer").field("kid", &self.key.kid()).finish_non_exhaustive()
+        f.debug_struct("TokenIssuer")
+            .field("kid", &self.key.kid())
+            .finish_non_exhaustive()
     }
 }
 
@@ -98,13 +100,17 @@ impl TokenIssuer {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
         };
-        let token = self.key.sign(&claims).map_err(|e| TokenError::Invalid(e.to_string()))?;
+        let token = self
+            .key
+            .sign(&claims)
+            .map_err(|e| TokenError::Invalid(e.to_string()))?;
         Ok((token, expires, csrf))
     }
 
     /// Verifies a token: EdDSA with our key id only, our issuer and audience, not expired.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
-        let header: Header = jsonwebtoken::decode_header(token).map_err(|e| TokenError::Invalid(e.to_string()))?;
+        let header: Header =
+            jsonwebtoken::decode_header(token).map_err(|e| TokenError::Invalid(e.to_string()))?;
         if header.alg != Algorithm::EdDSA || header.kid.as_deref() != Some(self.key.kid()) {
             return Err(TokenError::Invalid("unexpected algorithm or key".into()));
         }

@@ -19,12 +19,14 @@ pub fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, DbError> {
             .map(|v| v.iter().map(|m| m.to_string()).collect())
             .map_err(|e| DbError::Migration(e.to_string())),
         DbConn::Postgres(c) => {
-            diesel::sql_query(format!("SELECT pg_advisory_lock({PG_MIGRATION_LOCK})")).execute(c)?;
+            diesel::sql_query(format!("SELECT pg_advisory_lock({PG_MIGRATION_LOCK})"))
+                .execute(c)?;
             let result = c
                 .run_pending_migrations(POSTGRES)
                 .map(|v| v.iter().map(|m| m.to_string()).collect())
                 .map_err(|e| DbError::Migration(e.to_string()));
-            diesel::sql_query(format!("SELECT pg_advisory_unlock({PG_MIGRATION_LOCK})")).execute(c)?;
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({PG_MIGRATION_LOCK})"))
+                .execute(c)?;
             result
         }
     }?;
@@ -48,8 +50,12 @@ pub fn migration_state(conn: &mut DbConn) -> Result<MigrationState, DbError> {
     where
         C: MigrationHarness<C::Backend> + Connection,
     {
-        let applied = c.applied_migrations().map_err(|e| DbError::Migration(e.to_string()))?;
-        let pending = c.pending_migrations(source).map_err(|e| DbError::Migration(e.to_string()))?;
+        let applied = c
+            .applied_migrations()
+            .map_err(|e| DbError::Migration(e.to_string()))?;
+        let pending = c
+            .pending_migrations(source)
+            .map_err(|e| DbError::Migration(e.to_string()))?;
         Ok(MigrationState {
             applied: applied.len(),
             pending: pending.len(),

@@ -55,7 +55,9 @@ pub struct Db {
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db").field("backend", &self.backend).finish_non_exhaustive()
+        f.debug_struct("Db")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
     }
 }
 
@@ -71,7 +73,10 @@ impl Db {
     }
 
     /// Runs `f` with a pooled connection on a blocking thread.
-    pub async fn run<T, E>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    pub async fn run<T, E>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
@@ -97,7 +102,10 @@ impl Db {
 
 /// Runs `f` on one consistent snapshot of the database (several statements, one point in
 /// time): PostgreSQL in a repeatable-read transaction, SQLite in a read transaction.
-pub fn read_snapshot<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+pub fn read_snapshot<T, E>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
 where
     E: From<diesel::result::Error>,
 {

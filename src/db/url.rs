@@ -118,7 +118,9 @@ impl fmt::Debug for DatabaseUrl {
 impl Serialize for DatabaseUrl {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            DatabaseUrl::Sqlite(path) => serializer.serialize_str(&format!("sqlite://{}", path.display())),
+            DatabaseUrl::Sqlite(path) => {
+                serializer.serialize_str(&format!("sqlite://{}", path.display()))
+            }
             DatabaseUrl::Postgres(url) => serializer.serialize_str(url),
         }
     }
@@ -138,15 +140,21 @@ mod tests {
     #[test]
     fn schemes_select_the_backend() {
         assert_eq!(
-            "sqlite://data/x.db".parse::<DatabaseUrl>().map(|u| u.backend()),
+            "sqlite://data/x.db"
+                .parse::<DatabaseUrl>()
+                .map(|u| u.backend()),
             Ok(Backend::Sqlite)
         );
         assert_eq!(
-            "postgres://u@h/db".parse::<DatabaseUrl>().map(|u| u.backend()),
+            "postgres://u@h/db"
+                .parse::<DatabaseUrl>()
+                .map(|u| u.backend()),
             Ok(Backend::Postgres)
         );
         assert_eq!(
-            "postgresql://u@h/db".parse::<DatabaseUrl>().map(|u| u.backend()),
+            "postgresql://u@h/db"
+                .parse::<DatabaseUrl>()
+                .map(|u| u.backend()),
             Ok(Backend::Postgres)
         );
     }
@@ -156,7 +164,10 @@ mod tests {
         assert!("data/x.db".parse::<DatabaseUrl>().is_err());
         assert!("sqlit://x.db".parse::<DatabaseUrl>().is_err());
         assert!("mysql://x".parse::<DatabaseUrl>().is_err());
-        assert_eq!("sqlite://".parse::<DatabaseUrl>(), Err(DatabaseUrlError::EmptyPath));
+        assert_eq!(
+            "sqlite://".parse::<DatabaseUrl>(),
+            Err(DatabaseUrlError::EmptyPath)
+        );
     }
 
     #[test]

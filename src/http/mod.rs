@@ -19,11 +19,14 @@ struct Started(Instant);
 /// The request id of `req` (made on first use).
 pub fn request_id<'a>(req: &'a Request<'_>) -> &'a str {
     &req.local_cache(|| {
-        let incoming = req
-            .headers()
-            .get_one("X-Request-Id")
-            .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
-        RequestId(incoming.map_or_else(|| uuid::Uuid::new_v4().simple().to_string(), str::to_string))
+        let incoming = req.headers().get_one("X-Request-Id").filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+        RequestId(
+            incoming.map_or_else(|| uuid::Uuid::new_v4().simple().to_string(), str::to_string),
+        )
     })
     .0
 }
@@ -57,7 +60,9 @@ impl Fairing for Plumbing {
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
         let elapsed = req.local_cache(|| Started(Instant::now())).0.elapsed();
         let id = request_id(req).to_string();
-        let route = req.route().map_or_else(|| "unmatched".to_string(), |r| r.uri.as_str().to_string());
+        let route = req
+            .route()
+            .map_or_else(|| "unmatched".to_string(), |r| r.uri.as_str().to_string());
         let status = res.status().code;
         if let Some(metrics) = req.rocket().state::<metrics::HttpMetrics>() {
             metrics.record(req.method().as_str(), &route, status, elapsed);
@@ -78,7 +83,11 @@ impl Fairing for Plumbing {
 /// The content security policy of every answer: nothing but our own origin, no inline
 /// scripts, no framing. The API docs page alone allows inline styles (RapiDoc generates them).
 fn set_security_headers(req: &Request<'_>, res: &mut Response<'_>) {
-    let styles = if req.uri().path() == "/docs" { "'self' 'unsafe-inline'" } else { "'self'" };
+    let styles = if req.uri().path() == "/docs" {
+        "'self' 'unsafe-inline'"
+    } else {
+        "'self'"
+    };
     res.set_header(Header::new(
         "Content-Security-Policy",
         format!(

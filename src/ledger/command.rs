@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::FieldError;
 use crate::domain::{
-    ContractType, CountryCode, CreditCode, IpType, Money, OfficeCode, PartyKind, RegionCode, ReviewState, Role,
-    Subtype, TechField,
+    ContractType, CountryCode, CreditCode, IpType, Money, OfficeCode, PartyKind, RegionCode,
+    ReviewState, Role, Subtype, TechField,
 };
 
 /// Every change the ledger knows.
@@ -147,7 +147,11 @@ impl NewParty {
             errors.push(FieldError::new("name", "must not be empty", "名称不能为空"));
         }
         if self.name.chars().count() > 200 {
-            errors.push(FieldError::new("name", "at most 200 characters", "名称不能超过200个字符"));
+            errors.push(FieldError::new(
+                "name",
+                "at most 200 characters",
+                "名称不能超过200个字符",
+            ));
         }
         let abroad = self.region.is_abroad();
         match (&self.credit_code, self.kind, abroad) {
@@ -185,7 +189,11 @@ impl NewParty {
         if let Some(code) = &self.nature_code
             && !((code.len() == 3 || code.len() == 4) && code.bytes().all(|b| b.is_ascii_digit()))
         {
-            errors.push(FieldError::new("nature_code", "3 or 4 digits (table B-3.4)", "主体性质代码应为3或4位数字"));
+            errors.push(FieldError::new(
+                "nature_code",
+                "3 or 4 digits (table B-3.4)",
+                "主体性质代码应为3或4位数字",
+            ));
         }
         errors
     }
@@ -249,7 +257,10 @@ pub struct NewContract {
     pub ip_type: IpType,
     /// When a registration office registered it before techledger existed (only from the
     /// operator's shell, see `Request::historical`); absent means now.
-    #[serde(skip_serializing_if = "Option::is_none", with = "crate::records::timestamp::option")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "crate::records::timestamp::option"
+    )]
     pub registered_at: Option<chrono::NaiveDateTime>,
 }
 

@@ -6,12 +6,16 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use super::tx::{Stamp, Tx, Writes};
-use super::{Actor, ContractAmendment, FieldError, LedgerError, NewContract, Outcome, PartyRef, parties, projection};
+use super::{
+    Actor, ContractAmendment, FieldError, LedgerError, NewContract, Outcome, PartyRef, parties,
+    projection,
+};
 use crate::db::DbConn;
 use crate::db::models::{contracts as contract_rows, parties as party_rows};
 use crate::db::schema::{contract_versions, contracts};
 use crate::domain::{
-    ContractStatus, ContractType, Flow, Money, OfficeCode, RegistrationNo, ReviewState, Role, Subtype, is_introduced,
+    ContractStatus, ContractType, Flow, Money, OfficeCode, RegistrationNo, ReviewState, Role,
+    Subtype, is_introduced,
 };
 use crate::records::{ContractState, PartyState};
 
@@ -24,7 +28,10 @@ pub(super) fn register(tx: &mut Tx<'_>, cmd: &NewContract) -> Result<Outcome, Le
 }
 
 /// Registers one contract (creating its new inline parties first). Shared with imports.
-pub(super) fn register_one(tx: &mut Tx<'_>, cmd: &NewContract) -> Result<ContractState, LedgerError> {
+pub(super) fn register_one(
+    tx: &mut Tx<'_>,
+    cmd: &NewContract,
+) -> Result<ContractState, LedgerError> {
     let actor = registrar(tx, "register contracts", "登记合同")?;
     let office = own_office(actor)?;
     let mut errors = check_content(
@@ -39,7 +46,11 @@ pub(super) fn register_one(tx: &mut Tx<'_>, cmd: &NewContract) -> Result<Contrac
     );
     let seller = resolve(tx, &cmd.seller, "seller", &mut errors)?;
     let buyer = resolve(tx, &cmd.buyer, "buyer", &mut errors)?;
-    let buyer_field = if matches!(cmd.buyer, PartyRef::Id(_)) { "buyer_id" } else { "buyer" };
+    let buyer_field = if matches!(cmd.buyer, PartyRef::Id(_)) {
+        "buyer_id"
+    } else {
+        "buyer"
+    };
     if let (Resolved::Existing(s), Resolved::Existing(b)) = (&seller, &buyer)
         && s.id == b.id
     {
@@ -69,7 +80,8 @@ pub(super) fn register_one(tx: &mut Tx<'_>, cmd: &NewContract) -> Result<Contrac
     };
     // A historical registration was already approved by its office; only new large contracts
     // wait for a second registrar.
-    let large = historical.is_none() && cmd.technical_amount >= tx.settings.large_contract_threshold;
+    let large =
+        historical.is_none() && cmd.technical_amount >= tx.settings.large_contract_threshold;
     if !errors.is_empty() {
         return Err(LedgerError::Invalid(errors));
     }
@@ -139,7 +151,12 @@ pub(super) fn amend(tx: &mut Tx<'_>, cmd: &ContractAmendment) -> Result<Outcome,
         Some(s) => s.clone(),
         None => current.subtype.clone(),
     };
-    let next_title = cmd.title.as_deref().map(str::trim).map(str::to_string).unwrap_or(current.title.clone());
+    let next_title = cmd
+        .title
+        .as_deref()
+        .map(str::trim)
+        .map(str::to_string)
+        .unwrap_or(current.title.clone());
     let signed_on = cmd.signed_on.unwrap_or(current.signed_on);
     let valid_until = cmd.valid_until.unwrap_or(current.valid_until);
     let contract_amount = cmd.contract_amount.unwrap_or(current.contract_amount);
@@ -170,8 +187,12 @@ pub(super) fn amend(tx: &mut Tx<'_>, cmd: &ContractAmendment) -> Result<Outcome,
     }
     let seller = party_change(tx, cmd.seller_id.as_deref(), "seller_id", &mut errors)?;
     let buyer = party_change(tx, cmd.buyer_id.as_deref(), "buyer_id", &mut errors)?;
-    let seller_id = seller.as_ref().map_or(current.seller_id.clone(), |p| p.id.clone());
-    let buyer_id = buyer.as_ref().map_or(current.buyer_id.clone(), |p| p.id.clone());
+    let seller_id = seller
+        .as_ref()
+        .map_or(current.seller_id.clone(), |p| p.id.clone());
+    let buyer_id = buyer
+        .as_ref()
+        .map_or(current.buyer_id.clone(), |p| p.id.clone());
     if seller_id == buyer_id {
         errors.push(same_party("buyer_id"));
     }
@@ -201,7 +222,11 @@ pub(super) fn amend(tx: &mut Tx<'_>, cmd: &ContractAmendment) -> Result<Outcome,
         ..current.clone()
     };
     if next == current {
-        return Err(LedgerError::invalid("body", "nothing to change", "没有需要修改的内容"));
+        return Err(LedgerError::invalid(
+            "body",
+            "nothing to change",
+            "没有需要修改的内容",
+        ));
     }
     let next = ContractState {
         version: current.version + 1,
@@ -211,7 +236,17 @@ pub(super) fn amend(tx: &mut Tx<'_>, cmd: &ContractAmendment) -> Result<Outcome,
     let actor_id = actor.id.clone();
     let reason = cmd.reason.trim().to_string();
     let command = serde_json::to_value(cmd).map_err(|e| LedgerError::Storage(e.to_string()))?;
-    commit_change(tx, "contract.amend", "amend", &current, next, Some(reason), actor_id, command, |_, _, _| Ok(()))
+    commit_change(
+        tx,
+        "contract.amend",
+        "amend",
+        &current,
+        next,
+        Some(reason),
+        actor_id,
+        command,
+        |_, _, _| Ok(()),
+    )
 }
 
 pub(super) fn approve(tx: &mut Tx<'_>, id: &str) -> Result<Outcome, LedgerError> {
@@ -225,15 +260,25 @@ pub(super) fn refuse(tx: &mut Tx<'_>, id: &str, reason: &str) -> Result<Outcome,
 /// Approval (no reason) or refusal (with one) of a pending large contract by a second
 /// registrar of its office.
 fn decide(tx: &mut Tx<'_>, id: &str, refusal: Option<&str>) -> Result<Outcome, LedgerError> {
-    let (what_en, what_zh) = if refusal.is_some() { ("refuse contracts", "退回合同") } else { ("approve contracts", "复核合同") };
+    let (what_en, what_zh) = if refusal.is_some() {
+        ("refuse contracts", "退回合同")
+    } else {
+        ("approve contracts", "复核合同")
+    };
     let actor = registrar(tx, what_en, what_zh)?;
     let current = load(tx.conn, id)?;
     same_office(actor, &current)?;
     if current.status != ContractStatus::Pending {
         return Err(LedgerError::conflict(
             "not_pending",
-            format!("the contract is {}, not pending approval", current.status.code()),
-            format!("该合同状态为「{}」，不在待复核状态", current.status.label_zh()),
+            format!(
+                "the contract is {}, not pending approval",
+                current.status.code()
+            ),
+            format!(
+                "该合同状态为「{}」，不在待复核状态",
+                current.status.label_zh()
+            ),
         ));
     }
     if current.created_by == actor.id {
@@ -266,12 +311,22 @@ fn decide(tx: &mut Tx<'_>, id: &str, refusal: Option<&str>) -> Result<Outcome, L
     let reason = refusal.map(|r| r.trim().to_string());
     let command = json!({"command": change, "id": id, "reason": reason});
     let office = current.office;
-    commit_change(tx, action, change, &current, next, reason, actor_id, command, move |w, state, stamp| {
-        if state.status == ContractStatus::Registered {
-            state.registration_no = Some(next_registration_no(w, office, stamp.at)?);
-        }
-        Ok(())
-    })
+    commit_change(
+        tx,
+        action,
+        change,
+        &current,
+        next,
+        reason,
+        actor_id,
+        command,
+        move |w, state, stamp| {
+            if state.status == ContractStatus::Registered {
+                state.registration_no = Some(next_registration_no(w, office, stamp.at)?);
+            }
+            Ok(())
+        },
+    )
 }
 
 pub(super) fn void(tx: &mut Tx<'_>, id: &str, reason: &str) -> Result<Outcome, LedgerError> {
@@ -292,7 +347,17 @@ pub(super) fn void(tx: &mut Tx<'_>, id: &str, reason: &str) -> Result<Outcome, L
     };
     let command = json!({"command": "void", "id": id, "reason": reason.trim()});
     let actor_id = actor.id.clone();
-    commit_change(tx, "contract.void", "void", &current, next, Some(reason.trim().to_string()), actor_id, command, |_, _, _| Ok(()))
+    commit_change(
+        tx,
+        "contract.void",
+        "void",
+        &current,
+        next,
+        Some(reason.trim().to_string()),
+        actor_id,
+        command,
+        |_, _, _| Ok(()),
+    )
 }
 
 /// Writes a new version of a contract: the projection, the version row, the amount entries
@@ -315,8 +380,18 @@ fn commit_change(
             ..next
         };
         finish(w, &mut state, stamp)?;
-        diesel::update(contracts::table.find(&state.id)).set(state.to_row()).execute(w.conn)?;
-        record_version(w, Some(current), &state, change, reason.clone(), actor_id, stamp)?;
+        diesel::update(contracts::table.find(&state.id))
+            .set(state.to_row())
+            .execute(w.conn)?;
+        record_version(
+            w,
+            Some(current),
+            &state,
+            change,
+            reason.clone(),
+            actor_id,
+            stamp,
+        )?;
         let payload = json!({"command": command, "reason": reason, "state": state});
         Ok((state.id.clone(), payload, state))
     })?;
@@ -335,17 +410,26 @@ fn record_version(
 ) -> Result<(), LedgerError> {
     let row = projection::contract_version_row(after, change, reason, actor_id);
     crate::on_backend!(w.conn, c => diesel::insert_into(contract_versions::table).values(&row).execute(c))?;
-    projection::apply(w, &projection::amount_lines(before, after, stamp.seq, stamp.at))?;
+    projection::apply(
+        w,
+        &projection::amount_lines(before, after, stamp.seq, stamp.at),
+    )?;
     Ok(())
 }
 
 /// The next registration number of `office` in the year of `at` (Asia/Shanghai): gap-free
 /// because it is taken inside the transaction that holds the chain lock.
-fn next_registration_no(w: &mut Writes<'_>, office: OfficeCode, at: NaiveDateTime) -> Result<RegistrationNo, LedgerError> {
+fn next_registration_no(
+    w: &mut Writes<'_>,
+    office: OfficeCode,
+    at: NaiveDateTime,
+) -> Result<RegistrationNo, LedgerError> {
     let year = crate::time::shanghai_date(at).year();
     let next = w.pending.next_counter(w.conn, office.code(), year)?;
-    let year = u16::try_from(year).map_err(|_| LedgerError::Storage(format!("year {year} out of range")))?;
-    let seq = u32::try_from(next).map_err(|_| LedgerError::Storage("registration counter out of range".into()))?;
+    let year = u16::try_from(year)
+        .map_err(|_| LedgerError::Storage(format!("year {year} out of range")))?;
+    let seq = u32::try_from(next)
+        .map_err(|_| LedgerError::Storage("registration counter out of range".into()))?;
     RegistrationNo::new(year, office, seq).map_err(|e| {
         LedgerError::conflict(
             "registration_numbers_exhausted",
@@ -362,7 +446,12 @@ enum Resolved {
     Missing,
 }
 
-fn resolve(tx: &mut Tx<'_>, party: &PartyRef, side: &str, errors: &mut Vec<FieldError>) -> Result<Resolved, LedgerError> {
+fn resolve(
+    tx: &mut Tx<'_>,
+    party: &PartyRef,
+    side: &str,
+    errors: &mut Vec<FieldError>,
+) -> Result<Resolved, LedgerError> {
     Ok(match party {
         PartyRef::Id(id) => match party_rows::by_id(tx.conn, id)? {
             Some(row) => Resolved::Existing(PartyState::from_row(row)?),
@@ -412,7 +501,9 @@ fn materialise(tx: &mut Tx<'_>, resolved: Resolved) -> Result<PartyState, Ledger
     match resolved {
         Resolved::Existing(p) => Ok(p),
         Resolved::New(new) => parties::insert(tx, &new),
-        Resolved::Missing => Err(LedgerError::Storage("unresolved party after validation".into())),
+        Resolved::Missing => Err(LedgerError::Storage(
+            "unresolved party after validation".into(),
+        )),
     }
 }
 
@@ -426,7 +517,11 @@ fn party_change(
     match party_rows::by_id(tx.conn, id)? {
         Some(row) => Ok(Some(PartyState::from_row(row)?)),
         None => {
-            errors.push(FieldError::new(field, format!("no party with id {id}"), "合同主体不存在"));
+            errors.push(FieldError::new(
+                field,
+                format!("no party with id {id}"),
+                "合同主体不存在",
+            ));
             Ok(None)
         }
     }
@@ -455,7 +550,11 @@ fn check_content(
     let mut errors = Vec::new();
     let title = title.trim();
     if title.is_empty() {
-        errors.push(FieldError::new("title", "must not be empty", "合同名称不能为空"));
+        errors.push(FieldError::new(
+            "title",
+            "must not be empty",
+            "合同名称不能为空",
+        ));
     } else if title.chars().count() > TITLE_MAX {
         errors.push(FieldError::new(
             "title",
@@ -477,15 +576,27 @@ fn check_content(
     }
     let today = crate::time::shanghai_date(tx.now);
     if signed_on > today {
-        errors.push(FieldError::new("signed_on", "must not be in the future", "签订日期不能晚于今天"));
+        errors.push(FieldError::new(
+            "signed_on",
+            "must not be in the future",
+            "签订日期不能晚于今天",
+        ));
     }
     if signed_on.year() < 1980 {
-        errors.push(FieldError::new("signed_on", "must be 1980 or later", "签订日期不能早于1980年"));
+        errors.push(FieldError::new(
+            "signed_on",
+            "must be 1980 or later",
+            "签订日期不能早于1980年",
+        ));
     }
     if let Some(until) = valid_until
         && until < signed_on
     {
-        errors.push(FieldError::new("valid_until", "must not be before the signing date", "有效期不能早于签订日期"));
+        errors.push(FieldError::new(
+            "valid_until",
+            "must not be before the signing date",
+            "有效期不能早于签订日期",
+        ));
     }
     errors
 }
@@ -493,7 +604,11 @@ fn check_content(
 fn check_reason(reason: &str, errors: &mut Vec<FieldError>) {
     let reason = reason.trim();
     if reason.is_empty() {
-        errors.push(FieldError::new("reason", "a reason is required", "必须填写原因"));
+        errors.push(FieldError::new(
+            "reason",
+            "a reason is required",
+            "必须填写原因",
+        ));
     } else if reason.chars().count() > REASON_MAX {
         errors.push(FieldError::new(
             "reason",
@@ -508,9 +623,9 @@ fn registrar<'a>(tx: &Tx<'a>, what_en: &str, what_zh: &str) -> Result<&'a Actor,
 }
 
 fn own_office(actor: &Actor) -> Result<OfficeCode, LedgerError> {
-    actor
-        .office
-        .ok_or_else(|| LedgerError::forbidden("you have no registration office", "您没有所属登记点"))
+    actor.office.ok_or_else(|| {
+        LedgerError::forbidden("you have no registration office", "您没有所属登记点")
+    })
 }
 
 fn same_office(actor: &Actor, contract: &ContractState) -> Result<(), LedgerError> {
@@ -518,13 +633,20 @@ fn same_office(actor: &Actor, contract: &ContractState) -> Result<(), LedgerErro
         Ok(())
     } else {
         Err(LedgerError::forbidden(
-            format!("the contract belongs to office {}, not yours", contract.office.code()),
+            format!(
+                "the contract belongs to office {}, not yours",
+                contract.office.code()
+            ),
             format!("该合同属于{}，不属于您的登记点", contract.office.name_zh()),
         ))
     }
 }
 
-fn refuse_if_closed(contract: &ContractState, what_en: &str, what_zh: &str) -> Result<(), LedgerError> {
+fn refuse_if_closed(
+    contract: &ContractState,
+    what_en: &str,
+    what_zh: &str,
+) -> Result<(), LedgerError> {
     match contract.status {
         ContractStatus::Voided => Err(LedgerError::conflict(
             "contract_voided",

@@ -18,7 +18,11 @@ pub struct FieldError {
 
 impl FieldError {
     /// A field error with both messages.
-    pub fn new(field: impl Into<String>, message: impl Into<String>, message_zh: impl Into<String>) -> FieldError {
+    pub fn new(
+        field: impl Into<String>,
+        message: impl Into<String>,
+        message_zh: impl Into<String>,
+    ) -> FieldError {
         FieldError {
             field: field.into(),
             message: message.into(),
@@ -83,7 +87,11 @@ pub enum LedgerError {
 
 impl LedgerError {
     /// A 409 with a stable code.
-    pub fn conflict(code: &'static str, message: impl Into<String>, message_zh: impl Into<String>) -> LedgerError {
+    pub fn conflict(
+        code: &'static str,
+        message: impl Into<String>,
+        message_zh: impl Into<String>,
+    ) -> LedgerError {
         LedgerError::Conflict {
             code,
             message: message.into(),
@@ -100,7 +108,11 @@ impl LedgerError {
     }
 
     /// A 422 naming one field.
-    pub fn invalid(field: &str, message: impl Into<String>, message_zh: impl Into<String>) -> LedgerError {
+    pub fn invalid(
+        field: &str,
+        message: impl Into<String>,
+        message_zh: impl Into<String>,
+    ) -> LedgerError {
         LedgerError::Invalid(vec![FieldError::new(field, message, message_zh)])
     }
 }
@@ -111,11 +123,16 @@ impl From<diesel::result::Error> for LedgerError {
         match &e {
             // Constraints are checked by the handlers first; reaching one here is a race the
             // handler could not see, still the client's conflict rather than our failure.
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => LedgerError::conflict(
-                "duplicate",
-                format!("a record with the same unique value exists ({})", info.message()),
-                "已存在相同的唯一值",
-            ),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                LedgerError::conflict(
+                    "duplicate",
+                    format!(
+                        "a record with the same unique value exists ({})",
+                        info.message()
+                    ),
+                    "已存在相同的唯一值",
+                )
+            }
             _ => LedgerError::Storage(e.to_string()),
         }
     }

@@ -9,7 +9,11 @@ use crate::db::schema::idempotency_keys;
 
 /// The stored answer for `key` of `user`: `Ok(Some)` to replay, `Err` when the key came with
 /// a different request.
-pub(super) fn find(conn: &mut DbConn, user: &str, key: &IdempotencyKey) -> Result<Option<Outcome>, LedgerError> {
+pub(super) fn find(
+    conn: &mut DbConn,
+    user: &str,
+    key: &IdempotencyKey,
+) -> Result<Option<Outcome>, LedgerError> {
     let stored: Option<(String, String)> = idempotency_keys::table
         .filter(idempotency_keys::user_id.eq(user))
         .filter(idempotency_keys::key.eq(&key.key))
@@ -24,8 +28,8 @@ pub(super) fn find(conn: &mut DbConn, user: &str, key: &IdempotencyKey) -> Resul
             "该幂等键已用于另一个请求",
         )),
         Some((_, outcome)) => {
-            let mut outcome: Outcome =
-                serde_json::from_str(&outcome).map_err(|e| LedgerError::Storage(format!("stored outcome: {e}")))?;
+            let mut outcome: Outcome = serde_json::from_str(&outcome)
+                .map_err(|e| LedgerError::Storage(format!("stored outcome: {e}")))?;
             outcome.replayed = true;
             Ok(Some(outcome))
         }
@@ -55,5 +59,6 @@ pub(super) fn store(
 
 /// Forgets keys older than `before`.
 pub(super) fn purge(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(before))).execute(conn)
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(before)))
+        .execute(conn)
 }

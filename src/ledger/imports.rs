@@ -12,7 +12,11 @@ use crate::domain::Role;
 pub(super) fn import(tx: &mut Tx<'_>, cmd: &ImportCommand) -> Result<Outcome, LedgerError> {
     let actor = tx.require(&[Role::Registrar], "import contracts", "导入合同")?;
     if cmd.rows_total == 0 {
-        return Err(LedgerError::invalid("file", "the file has no data rows", "文件中没有数据行"));
+        return Err(LedgerError::invalid(
+            "file",
+            "the file has no data rows",
+            "文件中没有数据行",
+        ));
     }
     let mut rejected = cmd.rejected.clone();
     let mut accepted = Vec::with_capacity(cmd.rows.len());
@@ -27,16 +31,29 @@ pub(super) fn import(tx: &mut Tx<'_>, cmd: &ImportCommand) -> Result<Outcome, Le
         match contracts::register_one(tx, &row.contract) {
             Ok(state) => accepted.push(state.id),
             Err(e) if tx.wrote => return Err(e),
-            Err(LedgerError::Invalid(errors)) => rejected.push(RowReport { row: row.row, errors }),
-            Err(LedgerError::Conflict { message, message_zh, .. }) | Err(LedgerError::Forbidden { message, message_zh }) => {
-                rejected.push(RowReport {
-                    row: row.row,
-                    errors: vec![FieldError::new("row", message, message_zh)],
-                })
-            }
+            Err(LedgerError::Invalid(errors)) => rejected.push(RowReport {
+                row: row.row,
+                errors,
+            }),
+            Err(LedgerError::Conflict {
+                message,
+                message_zh,
+                ..
+            })
+            | Err(LedgerError::Forbidden {
+                message,
+                message_zh,
+            }) => rejected.push(RowReport {
+                row: row.row,
+                errors: vec![FieldError::new("row", message, message_zh)],
+            }),
             Err(LedgerError::NotFound { entity, id }) => rejected.push(RowReport {
                 row: row.row,
-                errors: vec![FieldError::new("row", format!("{entity} {id} not found"), "引用的记录不存在")],
+                errors: vec![FieldError::new(
+                    "row",
+                    format!("{entity} {id} not found"),
+                    "引用的记录不存在",
+                )],
             }),
             Err(other) => return Err(other),
         }

@@ -15,12 +15,18 @@ use crate::domain::Role;
 pub(super) fn may_rotate(tx: &Tx<'_>) -> Result<(), LedgerError> {
     match tx.principal {
         Principal::System => Ok(()),
-        Principal::User(_) => tx.require(&[Role::Admin], "rotate signing keys", "轮换签名密钥").map(|_| ()),
+        Principal::User(_) => tx
+            .require(&[Role::Admin], "rotate signing keys", "轮换签名密钥")
+            .map(|_| ()),
     }
 }
 
 /// Registers `key` (the key now signing) and retires `previous`.
-pub(super) fn register(tx: &mut Tx<'_>, key: &KeyPair, previous: Option<&str>) -> Result<Outcome, LedgerError> {
+pub(super) fn register(
+    tx: &mut Tx<'_>,
+    key: &KeyPair,
+    previous: Option<&str>,
+) -> Result<Outcome, LedgerError> {
     let kid = key.kid().to_string();
     let public_key = key.public_key().to_string();
     let previous = previous.map(str::to_string);

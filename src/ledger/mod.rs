@@ -24,8 +24,8 @@ mod users;
 mod writer;
 
 pub use command::{
-    Command, ContractAmendment, ImportCommand, ImportRow, NewContract, NewParty, NewUser, PartyRef, PartyUpdate,
-    RowReport, UserUpdate,
+    Command, ContractAmendment, ImportCommand, ImportRow, NewContract, NewParty, NewUser, PartyRef,
+    PartyUpdate, RowReport, UserUpdate,
 };
 pub use error::{FieldError, LedgerError};
 pub use writer::{Ledger, LedgerMetrics, LedgerSettings, StartError};

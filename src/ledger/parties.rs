@@ -3,9 +3,9 @@
 use diesel::prelude::*;
 use serde_json::json;
 
+use super::projection::party_version_row;
 use super::tx::Tx;
 use super::{FieldError, LedgerError, NewParty, Outcome, PartyUpdate};
-use super::projection::party_version_row;
 use crate::db::models::parties as party_rows;
 use crate::db::schema::{parties, party_versions};
 use crate::domain::Role;
@@ -13,7 +13,8 @@ use crate::records::PartyState;
 
 /// Registrars record parties (for every office: parties are shared).
 fn may_write_parties<'a>(tx: &Tx<'a>) -> Result<(), LedgerError> {
-    tx.require(&[Role::Registrar], "record parties", "登记合同主体").map(|_| ())
+    tx.require(&[Role::Registrar], "record parties", "登记合同主体")
+        .map(|_| ())
 }
 
 pub(super) fn create(tx: &mut Tx<'_>, cmd: &NewParty) -> Result<Outcome, LedgerError> {
@@ -34,8 +35,16 @@ pub(super) fn insert(tx: &mut Tx<'_>, cmd: &NewParty) -> Result<PartyState, Ledg
     {
         return Err(LedgerError::conflict(
             "duplicate_credit_code",
-            format!("party {} already has credit code {}", existing.id, code.as_str()),
-            format!("统一社会信用代码 {} 已被主体「{}」使用", code.as_str(), existing.name),
+            format!(
+                "party {} already has credit code {}",
+                existing.id,
+                code.as_str()
+            ),
+            format!(
+                "统一社会信用代码 {} 已被主体「{}」使用",
+                code.as_str(),
+                existing.name
+            ),
         ));
     }
     let now = tx.now;
@@ -56,7 +65,9 @@ pub(super) fn insert(tx: &mut Tx<'_>, cmd: &NewParty) -> Result<PartyState, Ledg
             updated_at: now,
             audit_seq: stamp.seq,
         };
-        diesel::insert_into(parties::table).values(state.to_row()).execute(w.conn)?;
+        diesel::insert_into(parties::table)
+            .values(state.to_row())
+            .execute(w.conn)?;
         diesel::insert_into(party_versions::table)
             .values(party_version_row(&state, None, created_by))
             .execute(w.conn)?;
@@ -80,7 +91,12 @@ pub(super) fn update(tx: &mut Tx<'_>, cmd: &PartyUpdate) -> Result<Outcome, Ledg
         None => None,
     };
     let next = PartyState {
-        name: cmd.name.as_deref().map(str::trim).map(str::to_string).unwrap_or(current.name.clone()),
+        name: cmd
+            .name
+            .as_deref()
+            .map(str::trim)
+            .map(str::to_string)
+            .unwrap_or(current.name.clone()),
         region,
         country,
         version: current.version + 1,
@@ -100,13 +116,22 @@ pub(super) fn update(tx: &mut Tx<'_>, cmd: &PartyUpdate) -> Result<Outcome, Ledg
     if let Some(reason) = &cmd.reason
         && reason.chars().count() > 500
     {
-        errors.push(FieldError::new("reason", "at most 500 characters", "原因不能超过500个字符"));
+        errors.push(FieldError::new(
+            "reason",
+            "at most 500 characters",
+            "原因不能超过500个字符",
+        ));
     }
     if !errors.is_empty() {
         return Err(LedgerError::Invalid(errors));
     }
-    if next.name == current.name && next.region == current.region && next.country == current.country {
-        return Err(LedgerError::invalid("body", "nothing to change", "没有需要修改的内容"));
+    if next.name == current.name && next.region == current.region && next.country == current.country
+    {
+        return Err(LedgerError::invalid(
+            "body",
+            "nothing to change",
+            "没有需要修改的内容",
+        ));
     }
     let actor_id = tx.actor_id();
     let reason = cmd.reason.clone();
@@ -116,7 +141,9 @@ pub(super) fn update(tx: &mut Tx<'_>, cmd: &PartyUpdate) -> Result<Outcome, Ledg
             audit_seq: stamp.seq,
             ..next
         };
-        diesel::update(parties::table.find(&state.id)).set(state.to_row()).execute(w.conn)?;
+        diesel::update(parties::table.find(&state.id))
+            .set(state.to_row())
+            .execute(w.conn)?;
         diesel::insert_into(party_versions::table)
             .values(party_version_row(&state, reason, actor_id))
             .execute(w.conn)?;

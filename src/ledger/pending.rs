@@ -38,7 +38,12 @@ pub(super) struct Mark(usize, usize, usize, usize);
 impl Pending {
     /// The current point.
     pub fn mark(&self) -> Mark {
-        Mark(self.rollups.len(), self.party.len(), self.counter_log.len(), self.party_log.len())
+        Mark(
+            self.rollups.len(),
+            self.party.len(),
+            self.counter_log.len(),
+            self.party_log.len(),
+        )
     }
 
     /// A party already read by its credit code in this transaction.
@@ -48,7 +53,11 @@ impl Pending {
 
     /// Remembers a party read by its credit code.
     pub fn remember_party(&mut self, credit_code: &str, party: PartyState) {
-        if self.parties.insert(credit_code.to_string(), party).is_none() {
+        if self
+            .parties
+            .insert(credit_code.to_string(), party)
+            .is_none()
+        {
             self.party_log.push(credit_code.to_string());
         }
     }

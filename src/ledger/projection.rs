@@ -14,8 +14,16 @@ use crate::db::schema::amount_entries;
 use crate::records::{ContractState, PartyState};
 
 /// The dimensions the rollups are kept along (`total` has the single key `""`).
-pub const DIMENSIONS: [&str; 8] =
-    ["total", "office", "contract_type", "tech_field", "ip_type", "seller_kind", "flow", "review"];
+pub const DIMENSIONS: [&str; 8] = [
+    "total",
+    "office",
+    "contract_type",
+    "tech_field",
+    "ip_type",
+    "seller_kind",
+    "flow",
+    "review",
+];
 
 /// What a counted contract adds to the totals, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +77,15 @@ impl Contribution {
         strip(self) == strip(other)
     }
 
-    fn line(&self, seq: i64, line: i32, contract_id: &str, at: NaiveDateTime, sign: i64, count: i32) -> AmountEntryRow {
+    fn line(
+        &self,
+        seq: i64,
+        line: i32,
+        contract_id: &str,
+        at: NaiveDateTime,
+        sign: i64,
+        count: i32,
+    ) -> AmountEntryRow {
         AmountEntryRow {
             audit_seq: seq,
             line,
@@ -99,7 +115,12 @@ impl Contribution {
 /// changes; one delta line when a counted contract's amounts change in place; otherwise a
 /// line taking the old contribution out and one putting the new one in (a review moving a
 /// contract from unreviewed to disputed is such a move, along the review dimension).
-pub fn amount_lines(before: Option<&ContractState>, after: &ContractState, seq: i64, at: NaiveDateTime) -> Vec<AmountEntryRow> {
+pub fn amount_lines(
+    before: Option<&ContractState>,
+    after: &ContractState,
+    seq: i64,
+    at: NaiveDateTime,
+) -> Vec<AmountEntryRow> {
     let old = before.and_then(Contribution::of);
     let new = Contribution::of(after);
     let id = after.id.as_str();
@@ -129,12 +150,23 @@ pub type PartyKey = (i32, &'static str, String);
 pub type Delta = [i64; 4];
 
 /// What `lines` add to each rollup and party rollup.
-pub fn rollup_deltas(lines: &[AmountEntryRow]) -> (BTreeMap<RollupKey, Delta>, BTreeMap<PartyKey, Delta>) {
+pub fn rollup_deltas(
+    lines: &[AmountEntryRow],
+) -> (BTreeMap<RollupKey, Delta>, BTreeMap<PartyKey, Delta>) {
     let mut rollup: BTreeMap<RollupKey, Delta> = BTreeMap::new();
     let mut party: BTreeMap<PartyKey, Delta> = BTreeMap::new();
     for l in lines {
-        let introduced = if l.introduced { i64::from(l.contracts) } else { 0 };
-        let delta = [l.contract_fen, l.technical_fen, i64::from(l.contracts), introduced];
+        let introduced = if l.introduced {
+            i64::from(l.contracts)
+        } else {
+            0
+        };
+        let delta = [
+            l.contract_fen,
+            l.technical_fen,
+            i64::from(l.contracts),
+            introduced,
+        ];
         for dim in DIMENSIONS {
             let key = match dim {
                 "total" => String::new(),
@@ -146,10 +178,23 @@ pub fn rollup_deltas(lines: &[AmountEntryRow]) -> (BTreeMap<RollupKey, Delta>, B
                 "flow" => l.flow.clone(),
                 _ => l.review.clone(),
             };
-            add(rollup.entry((l.year, l.month, dim, key)).or_default(), &delta);
+            add(
+                rollup.entry((l.year, l.month, dim, key)).or_default(),
+                &delta,
+            );
         }
-        add(party.entry((l.year, "seller", l.seller_id.clone())).or_default(), &delta);
-        add(party.entry((l.year, "buyer", l.buyer_id.clone())).or_default(), &delta);
+        add(
+            party
+                .entry((l.year, "seller", l.seller_id.clone()))
+                .or_default(),
+            &delta,
+        );
+        add(
+            party
+                .entry((l.year, "buyer", l.buyer_id.clone()))
+                .or_default(),
+            &delta,
+        );
     }
     (rollup, party)
 }
@@ -175,7 +220,11 @@ pub(super) fn apply(w: &mut super::tx::Writes<'_>, lines: &[AmountEntryRow]) -> 
 }
 
 /// The version row a party state is recorded as (also rebuilt by the reconciliation).
-pub fn party_version_row(state: &PartyState, reason: Option<String>, actor_id: Option<String>) -> PartyVersionRow {
+pub fn party_version_row(
+    state: &PartyState,
+    reason: Option<String>,
+    actor_id: Option<String>,
+) -> PartyVersionRow {
     PartyVersionRow {
         party_id: state.id.clone(),
         version: state.version,
@@ -192,15 +241,22 @@ pub fn party_version_row(state: &PartyState, reason: Option<String>, actor_id: O
     }
 }
 
-
 /// The version row a contract change is recorded as (also rebuilt by the reconciliation).
-pub fn contract_version_row(state: &ContractState, change: &str, reason: Option<String>, actor_id: String) -> ContractVersionRow {
+pub fn contract_version_row(
+    state: &ContractState,
+    change: &str,
+    reason: Option<String>,
+    actor_id: String,
+) -> ContractVersionRow {
     ContractVersionRow {
         contract_id: state.id.clone(),
         version: state.version,
         change: change.to_string(),
         status: state.status.code().to_string(),
-        registration_no: state.registration_no.as_ref().map(|n| n.as_str().to_string()),
+        registration_no: state
+            .registration_no
+            .as_ref()
+            .map(|n| n.as_str().to_string()),
         title: state.title.clone(),
         contract_type: state.contract_type.code().to_string(),
         subtype: state.subtype.clone(),

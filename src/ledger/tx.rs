@@ -118,13 +118,20 @@ impl<'a> Tx<'a> {
             },
         )?;
         if self.fault.swap(false, Ordering::SeqCst) {
-            return Err(LedgerError::Storage("injected fault after the audit insert".into()));
+            return Err(LedgerError::Storage(
+                "injected fault after the audit insert".into(),
+            ));
         }
         Ok((result, stamp))
     }
 
     /// The acting user, refusing the system and any role not in `roles`.
-    pub fn require(&self, roles: &[Role], what_en: &str, what_zh: &str) -> Result<&'a Actor, LedgerError> {
+    pub fn require(
+        &self,
+        roles: &[Role],
+        what_en: &str,
+        what_zh: &str,
+    ) -> Result<&'a Actor, LedgerError> {
         match self.principal {
             Principal::User(actor) if roles.contains(&actor.role) => Ok(actor),
             _ => Err(LedgerError::forbidden(

@@ -10,10 +10,17 @@ use crate::db::schema::users;
 use crate::domain::Role;
 use crate::records::UserState;
 
-fn check_fields(username: Option<&str>, display_name: Option<&str>, role: Role, has_office: bool) -> Vec<FieldError> {
+fn check_fields(
+    username: Option<&str>,
+    display_name: Option<&str>,
+    role: Role,
+    has_office: bool,
+) -> Vec<FieldError> {
     let mut errors = Vec::new();
     if let Some(u) = username {
-        let ok_chars = u.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        let ok_chars = u
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
         if u.len() < 3 || u.len() > 64 || !ok_chars {
             errors.push(FieldError::new(
                 "username",
@@ -25,10 +32,18 @@ fn check_fields(username: Option<&str>, display_name: Option<&str>, role: Role, 
     if let Some(d) = display_name
         && (d.trim().is_empty() || d.chars().count() > 100)
     {
-        errors.push(FieldError::new("display_name", "1–100 characters", "显示名称为1至100个字符"));
+        errors.push(FieldError::new(
+            "display_name",
+            "1–100 characters",
+            "显示名称为1至100个字符",
+        ));
     }
     if role == Role::Registrar && !has_office {
-        errors.push(FieldError::new("office", "a registrar needs an office", "登记员必须指定登记点"));
+        errors.push(FieldError::new(
+            "office",
+            "a registrar needs an office",
+            "登记员必须指定登记点",
+        ));
     }
     errors
 }
@@ -36,13 +51,20 @@ fn check_fields(username: Option<&str>, display_name: Option<&str>, role: Role, 
 fn may_manage_users(tx: &Tx<'_>) -> Result<(), LedgerError> {
     match tx.principal {
         Principal::System => Ok(()),
-        Principal::User(_) => tx.require(&[Role::Admin], "manage users", "管理用户").map(|_| ()),
+        Principal::User(_) => tx
+            .require(&[Role::Admin], "manage users", "管理用户")
+            .map(|_| ()),
     }
 }
 
 pub(super) fn create(tx: &mut Tx<'_>, cmd: &NewUser) -> Result<Outcome, LedgerError> {
     may_manage_users(tx)?;
-    let errors = check_fields(Some(&cmd.username), Some(&cmd.display_name), cmd.role, cmd.office.is_some());
+    let errors = check_fields(
+        Some(&cmd.username),
+        Some(&cmd.display_name),
+        cmd.role,
+        cmd.office.is_some(),
+    );
     if !errors.is_empty() {
         return Err(LedgerError::Invalid(errors));
     }
@@ -91,12 +113,17 @@ pub(super) fn update(tx: &mut Tx<'_>, cmd: &UserUpdate) -> Result<Outcome, Ledge
     if role != Role::Registrar && matches!(cmd.office, Some(Some(_))) {
         // Offices matter only for registrars; an office kept from an earlier registrar role
         // is harmless, but giving a non-registrar a new one is almost certainly a mistake.
-        errors.push(FieldError::new("office", "only registrars have an office", "只有登记员需要登记点"));
+        errors.push(FieldError::new(
+            "office",
+            "only registrars have an office",
+            "只有登记员需要登记点",
+        ));
     }
     if !errors.is_empty() {
         return Err(LedgerError::Invalid(errors));
     }
-    let loses_admin = current.role == Role::Admin && current.active && (role != Role::Admin || !active);
+    let loses_admin =
+        current.role == Role::Admin && current.active && (role != Role::Admin || !active);
     if loses_admin && user_rows::active_admins(tx.conn)? <= 1 {
         return Err(LedgerError::conflict(
             "last_admin",
@@ -105,9 +132,15 @@ pub(super) fn update(tx: &mut Tx<'_>, cmd: &UserUpdate) -> Result<Outcome, Ledge
         ));
     }
     // Any change of who the user is or may be revokes every token they hold.
-    let revokes = role != current.role || office != current.office || active != current.active || cmd.password_hash.is_some();
+    let revokes = role != current.role
+        || office != current.office
+        || active != current.active
+        || cmd.password_hash.is_some();
     let next = UserState {
-        display_name: cmd.display_name.clone().unwrap_or(current.display_name.clone()),
+        display_name: cmd
+            .display_name
+            .clone()
+            .unwrap_or(current.display_name.clone()),
         role,
         office,
         active,
@@ -116,7 +149,11 @@ pub(super) fn update(tx: &mut Tx<'_>, cmd: &UserUpdate) -> Result<Outcome, Ledge
         ..current.clone()
     };
     if next == current {
-        return Err(LedgerError::invalid("body", "nothing to change", "没有需要修改的内容"));
+        return Err(LedgerError::invalid(
+            "body",
+            "nothing to change",
+            "没有需要修改的内容",
+        ));
     }
     let password_hash = cmd.password_hash.clone().unwrap_or(row.password_hash);
     let command = serde_json::to_value(cmd).map_err(|e| LedgerError::Storage(e.to_string()))?;

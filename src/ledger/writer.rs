@@ -13,7 +13,10 @@ use rocket::tokio::sync::oneshot;
 
 use super::pending::Pending;
 use super::tx::Tx;
-use super::{Command, LedgerError, Outcome, Principal, Request, contracts, idempotency, imports, keys, parties, reviews, users};
+use super::{
+    Command, LedgerError, Outcome, Principal, Request, contracts, idempotency, imports, keys,
+    parties, reviews, users,
+};
 use crate::audit::chain::{self, ChainHead};
 use crate::audit::checkpoint::{self, Checkpoint};
 use crate::audit::keys::{KeyPair, KeyPurpose, KeyStore};
@@ -43,8 +46,11 @@ impl LedgerSettings {
         LedgerSettings {
             large_contract_threshold: config.ledger.large_contract_threshold,
             group_commit_max: config.ledger.group_commit_max,
-            idempotency_retention: chrono::Duration::hours(i64::from(config.ledger.idempotency_retention_hours)),
-            checkpoint_every_entries: i64::try_from(config.audit.checkpoint_every_entries).unwrap_or(i64::MAX),
+            idempotency_retention: chrono::Duration::hours(i64::from(
+                config.ledger.idempotency_retention_hours,
+            )),
+            checkpoint_every_entries: i64::try_from(config.audit.checkpoint_every_entries)
+                .unwrap_or(i64::MAX),
             checkpoint_every: Duration::from_secs(config.audit.checkpoint_every_seconds),
         }
     }
@@ -107,7 +113,11 @@ pub enum StartError {
 impl Ledger {
     /// Opens the write connection, loads (or creates) the audit signing key, starts the writer
     /// thread and registers the key in the chain if it is new.
-    pub fn start(url: &DatabaseUrl, keystore: KeyStore, settings: LedgerSettings) -> Result<Ledger, StartError> {
+    pub fn start(
+        url: &DatabaseUrl,
+        keystore: KeyStore,
+        settings: LedgerSettings,
+    ) -> Result<Ledger, StartError> {
         let conn = crate::db::pool::establish(url)?;
         let signer = keystore.current_or_create(KeyPurpose::Audit)?;
         let shared = Arc::new(Shared {
@@ -150,7 +160,11 @@ impl Ledger {
     }
 
     /// Executes `command` on behalf of `principal`.
-    pub async fn submit(&self, principal: Principal, command: Command) -> Result<Outcome, LedgerError> {
+    pub async fn submit(
+        &self,
+        principal: Principal,
+        command: Command,
+    ) -> Result<Outcome, LedgerError> {
         self.execute(Request::new(principal, command)).await
     }
 
@@ -160,22 +174,30 @@ impl Ledger {
         self.sender
             .send(Job::Run(Box::new(request), reply))
             .map_err(|_| LedgerError::Unavailable)?;
-        answer.blocking_recv().map_err(|_| LedgerError::Unavailable)?
+        answer
+            .blocking_recv()
+            .map_err(|_| LedgerError::Unavailable)?
     }
 
     /// A signed checkpoint of the chain as it stands (stored; the latest one when it already
     /// covers the head).
     pub async fn checkpoint(&self) -> Result<Checkpoint, LedgerError> {
         let (reply, answer) = oneshot::channel();
-        self.sender.send(Job::Checkpoint(reply)).map_err(|_| LedgerError::Unavailable)?;
+        self.sender
+            .send(Job::Checkpoint(reply))
+            .map_err(|_| LedgerError::Unavailable)?;
         answer.await.map_err(|_| LedgerError::Unavailable)?
     }
 
     /// The same, outside an async runtime.
     pub fn checkpoint_blocking(&self) -> Result<Checkpoint, LedgerError> {
         let (reply, answer) = oneshot::channel();
-        self.sender.send(Job::Checkpoint(reply)).map_err(|_| LedgerError::Unavailable)?;
-        answer.blocking_recv().map_err(|_| LedgerError::Unavailable)?
+        self.sender
+            .send(Job::Checkpoint(reply))
+            .map_err(|_| LedgerError::Unavailable)?;
+        answer
+            .blocking_recv()
+            .map_err(|_| LedgerError::Unavailable)?
     }
 
     /// The write path's counters.
@@ -297,7 +319,11 @@ impl Writer {
             }
         }
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| self.transaction(&work)))
-            .unwrap_or_else(|_| Err(LedgerError::Storage("the writer panicked; the transaction was rolled back".into())));
+            .unwrap_or_else(|_| {
+                Err(LedgerError::Storage(
+                    "the writer panicked; the transaction was rolled back".into(),
+                ))
+            });
         let metrics = &self.shared.metrics;
         match result {
             Ok(done) => {
@@ -305,7 +331,11 @@ impl Writer {
                 for (waiter, done) in waiting.into_iter().zip(done) {
                     match (waiter, done) {
                         (Waiting::Run(reply), Done::Outcome(r)) => {
-                            let counter = if r.is_ok() { &metrics.commands } else { &metrics.refused };
+                            let counter = if r.is_ok() {
+                                &metrics.commands
+                            } else {
+                                &metrics.refused
+                            };
                             counter.fetch_add(1, Ordering::Relaxed);
                             let _ = reply.send(r);
                         }
@@ -402,7 +432,10 @@ impl Writer {
             Ok(done)
         })?;
         let appended = u64::try_from(entries_after - entries_before).unwrap_or(0);
-        shared.metrics.entries.fetch_add(appended, Ordering::Relaxed);
+        shared
+            .metrics
+            .entries
+            .fetch_add(appended, Ordering::Relaxed);
         Ok(done)
     }
 
@@ -449,13 +482,30 @@ struct Round<'r> {
 }
 
 impl Round<'_> {
-    fn tx<'t>(&'t mut self, conn: &'t mut DbConn, head: &'t mut ChainHead, principal: &'t Principal) -> Tx<'t> {
-        Tx::new(conn, &mut self.pending, head, self.signer, principal, self.settings, self.fault)
+    fn tx<'t>(
+        &'t mut self,
+        conn: &'t mut DbConn,
+        head: &'t mut ChainHead,
+        principal: &'t Principal,
+    ) -> Tx<'t> {
+        Tx::new(
+            conn,
+            &mut self.pending,
+            head,
+            self.signer,
+            principal,
+            self.settings,
+            self.fault,
+        )
     }
 
     /// Registers the signing key in the chain (key.rotate) if the database does not know it
     /// yet.
-    fn ensure_registered(&mut self, conn: &mut DbConn, head: &mut ChainHead) -> Result<(), LedgerError> {
+    fn ensure_registered(
+        &mut self,
+        conn: &mut DbConn,
+        head: &mut ChainHead,
+    ) -> Result<(), LedgerError> {
         match audit_keys::by_kid(conn, self.signer.kid())? {
             Some(row) if row.retired_at.is_none() => Ok(()),
             Some(_) => Err(LedgerError::Storage(format!(
@@ -464,7 +514,9 @@ impl Round<'_> {
             ))),
             None => {
                 let previous = match self.previous_kid.take() {
-                    Some(kid) => audit_keys::by_kid(conn, &kid)?.filter(|r| r.retired_at.is_none()).map(|r| r.kid),
+                    Some(kid) => audit_keys::by_kid(conn, &kid)?
+                        .filter(|r| r.retired_at.is_none())
+                        .map(|r| r.kid),
                     None => None,
                 };
                 let principal = Principal::System;
@@ -476,7 +528,12 @@ impl Round<'_> {
     }
 
     /// One request in its own savepoint (rolled back after a dry run).
-    fn run_request(&mut self, conn: &mut DbConn, head: &mut ChainHead, request: &Request) -> Result<Outcome, LedgerError> {
+    fn run_request(
+        &mut self,
+        conn: &mut DbConn,
+        head: &mut ChainHead,
+        request: &Request,
+    ) -> Result<Outcome, LedgerError> {
         let result = conn.transaction::<Outcome, JobError, _>(|conn| {
             let user = request.principal.actor().map(|a| a.id.clone());
             if let (Some(user), Some(key)) = (&user, &request.idempotency)
@@ -508,7 +565,12 @@ impl Round<'_> {
     }
 
     /// A new audit signing key takes over; the entry announcing it is signed by it.
-    fn rotate(&mut self, conn: &mut DbConn, head: &mut ChainHead, principal: &Principal) -> Result<Outcome, LedgerError> {
+    fn rotate(
+        &mut self,
+        conn: &mut DbConn,
+        head: &mut ChainHead,
+        principal: &Principal,
+    ) -> Result<Outcome, LedgerError> {
         keys::may_rotate(&self.tx(conn, head, principal))?;
         let fresh = self
             .keystore
@@ -540,6 +602,8 @@ fn dispatch(tx: &mut Tx<'_>, command: &Command) -> Result<Outcome, LedgerError> 
         Command::VoidContract { id, reason } => contracts::void(tx, id, reason),
         Command::ReviewContract { id, verdict, note } => reviews::review(tx, id, *verdict, note),
         Command::Import(c) => imports::import(tx, c),
-        Command::RotateKey => Err(LedgerError::Storage("key rotation is handled by the writer".into())),
+        Command::RotateKey => Err(LedgerError::Storage(
+            "key rotation is handled by the writer".into(),
+        )),
     }
 }

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use crate::db::models::contracts::ContractRow;
 use crate::db::models::{CorruptRow, column};
 use crate::domain::{
-    ContractStatus, ContractType, Flow, IpType, Money, OfficeCode, PartyKind, RegionCode, RegistrationNo,
-    ReviewState, Subtype, TechField,
+    ContractStatus, ContractType, Flow, IpType, Money, OfficeCode, PartyKind, RegionCode,
+    RegistrationNo, ReviewState, Subtype, TechField,
 };
 
 /// A contract as the API shows it and the audit trail records it.
@@ -113,7 +113,10 @@ impl ContractState {
         let period = self.period();
         ContractRow {
             id: self.id.clone(),
-            registration_no: self.registration_no.as_ref().map(|n| n.as_str().to_string()),
+            registration_no: self
+                .registration_no
+                .as_ref()
+                .map(|n| n.as_str().to_string()),
             office: self.office.code().to_string(),
             status: self.status.code().to_string(),
             review: self.review.code().to_string(),
@@ -150,9 +153,19 @@ impl ContractState {
     pub fn from_row(row: ContractRow) -> Result<ContractState, CorruptRow> {
         let t = "contracts";
         let id = row.id.clone();
-        let contract_type = column(t, &id, "contract_type", &row.contract_type, ContractType::from_code)?;
+        let contract_type = column(
+            t,
+            &id,
+            "contract_type",
+            &row.contract_type,
+            ContractType::from_code,
+        )?;
         let money = |name: &'static str, fen: i64| {
-            column(t, &id, name, &fen.to_string(), |s| s.parse::<i64>().map_err(|_| ()).and_then(|f| Money::from_fen(f).map_err(|_| ())))
+            column(t, &id, name, &fen.to_string(), |s| {
+                s.parse::<i64>()
+                    .map_err(|_| ())
+                    .and_then(|f| Money::from_fen(f).map_err(|_| ()))
+            })
         };
         let state = ContractState {
             registration_no: row
@@ -163,7 +176,11 @@ impl ContractState {
             subtype: row
                 .subtype
                 .as_deref()
-                .map(|s| column(t, &id, "subtype", s, |s| Subtype::parse(contract_type, s).map(|st| st.code().to_string())))
+                .map(|s| {
+                    column(t, &id, "subtype", s, |s| {
+                        Subtype::parse(contract_type, s).map(|st| st.code().to_string())
+                    })
+                })
                 .transpose()?,
             contract_type,
             contract_amount: money("contract_amount_fen", row.contract_amount_fen)?,
@@ -173,8 +190,20 @@ impl ContractState {
             office: column(t, &id, "office", &row.office, OfficeCode::parse)?,
             status: column(t, &id, "status", &row.status, ContractStatus::from_code)?,
             review: column(t, &id, "review", &row.review, ReviewState::from_code)?,
-            seller_region: column(t, &id, "seller_region", &row.seller_region, RegionCode::parse)?,
-            seller_kind: column(t, &id, "seller_kind", &row.seller_kind, PartyKind::from_code)?,
+            seller_region: column(
+                t,
+                &id,
+                "seller_region",
+                &row.seller_region,
+                RegionCode::parse,
+            )?,
+            seller_kind: column(
+                t,
+                &id,
+                "seller_kind",
+                &row.seller_kind,
+                PartyKind::from_code,
+            )?,
             buyer_region: column(t, &id, "buyer_region", &row.buyer_region, RegionCode::parse)?,
             buyer_kind: column(t, &id, "buyer_kind", &row.buyer_kind, PartyKind::from_code)?,
             flow: column(t, &id, "flow", &row.flow, Flow::from_code)?,

@@ -25,7 +25,8 @@ pub mod timestamp {
     /// Parses RFC 3339.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDateTime, D::Error> {
         let s = String::deserialize(d)?;
-        crate::time::parse_rfc3339(&s).ok_or_else(|| serde::de::Error::custom("not an RFC 3339 timestamp"))
+        crate::time::parse_rfc3339(&s)
+            .ok_or_else(|| serde::de::Error::custom("not an RFC 3339 timestamp"))
     }
 
     /// The same for optional timestamps.
@@ -34,7 +35,10 @@ pub mod timestamp {
         use serde::{Deserialize, Deserializer, Serializer};
 
         /// Serialises as RFC 3339 or null.
-        pub fn serialize<S: Serializer>(t: &Option<NaiveDateTime>, s: S) -> Result<S::Ok, S::Error> {
+        pub fn serialize<S: Serializer>(
+            t: &Option<NaiveDateTime>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
             match t {
                 Some(t) => s.serialize_str(&crate::time::rfc3339(*t)),
                 None => s.serialize_none(),
@@ -42,7 +46,9 @@ pub mod timestamp {
         }
 
         /// Parses RFC 3339 or null.
-        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDateTime>, D::Error> {
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<NaiveDateTime>, D::Error> {
             match Option::<String>::deserialize(d)? {
                 None => Ok(None),
                 Some(s) => crate::time::parse_rfc3339(&s)

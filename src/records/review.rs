@@ -50,7 +50,13 @@ impl ReviewRecord {
     /// Reads a row back.
     pub fn from_row(row: ReviewRow) -> Result<ReviewRecord, CorruptRow> {
         Ok(ReviewRecord {
-            verdict: column("reviews", &row.id, "verdict", &row.verdict, ReviewState::from_code)?,
+            verdict: column(
+                "reviews",
+                &row.id,
+                "verdict",
+                &row.verdict,
+                ReviewState::from_code,
+            )?,
             id: row.id,
             contract_id: row.contract_id,
             contract_version: row.contract_version,

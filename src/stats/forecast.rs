@@ -23,7 +23,11 @@ pub struct Forecast {
 }
 
 fn days_in(year: i32) -> i64 {
-    if NaiveDate::from_ymd_opt(year, 2, 29).is_some() { 366 } else { 365 }
+    if NaiveDate::from_ymd_opt(year, 2, 29).is_some() {
+        366
+    } else {
+        365
+    }
 }
 
 /// (days elapsed, days in the year) of `year` on `day`, clamped to the year.
@@ -42,7 +46,12 @@ pub fn elapsed_share(year: i32, day: NaiveDate) -> (i64, i64) {
 /// The forecast of `year`'s turnover on `day`, from its figures and the previous year's
 /// figures read as of the same day. `previous_to_date` holds the previous year's turnover by
 /// month, so the same elapsed part of the previous year is computed from its months.
-pub fn year_end(current: &YearFigures, previous: &YearFigures, year: i32, day: NaiveDate) -> Forecast {
+pub fn year_end(
+    current: &YearFigures,
+    previous: &YearFigures,
+    year: i32,
+    day: NaiveDate,
+) -> Forecast {
     let (elapsed, total) = elapsed_share(year, day);
     let ytd = i128::from(current.total.turnover_fen);
     if elapsed >= total {
@@ -52,16 +61,27 @@ pub fn year_end(current: &YearFigures, previous: &YearFigures, year: i32, day: N
         };
     }
     if elapsed == 0 {
-        return Forecast { fen: 0, method: "none" };
+        return Forecast {
+            fen: 0,
+            method: "none",
+        };
     }
     // The previous year up to the same day: its full months before this month, plus this
     // month's share by days.
     let month = day.month();
     let mut previous_to_date: i128 = 0;
     for m in 1..month {
-        previous_to_date += i128::from(previous.get(super::Dimension::Month, &format!("{m:02}")).turnover_fen);
+        previous_to_date += i128::from(
+            previous
+                .get(super::Dimension::Month, &format!("{m:02}"))
+                .turnover_fen,
+        );
     }
-    let this_month = i128::from(previous.get(super::Dimension::Month, &format!("{month:02}")).turnover_fen);
+    let this_month = i128::from(
+        previous
+            .get(super::Dimension::Month, &format!("{month:02}"))
+            .turnover_fen,
+    );
     let month_days = i128::from(days_in_month(year - 1, month));
     previous_to_date += this_month * i128::from(day.day()).min(month_days) / month_days;
     let previous_full = i128::from(previous.total.turnover_fen);
@@ -107,7 +127,12 @@ mod tests {
     fn a_complete_year_forecasts_itself() {
         let mut current = YearFigures::default();
         current.total.turnover_fen = 42;
-        let f = year_end(&current, &YearFigures::default(), 2025, NaiveDate::from_ymd_opt(2026, 1, 5).unwrap());
+        let f = year_end(
+            &current,
+            &YearFigures::default(),
+            2025,
+            NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
+        );
         assert_eq!((f.fen, f.method), (42, "complete"));
     }
 }

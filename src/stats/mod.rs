@@ -16,7 +16,9 @@ use crate::config::{TargetMeasure, YearTargets};
 use crate::db::models::rollups::{self as rollup_rows, AmountEntryRow};
 use crate::db::schema::{audit_entries, parties};
 use crate::db::{DbConn, DbError};
-use crate::domain::{ContractType, Flow, IpType, OfficeCode, PartyKind, ReviewState, TechField, Total};
+use crate::domain::{
+    ContractType, Flow, IpType, OfficeCode, PartyKind, ReviewState, TechField, Total,
+};
 
 /// What a breakdown groups by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,17 +89,54 @@ impl Dimension {
 
     /// The keys in display order with their labels (every key, zero rows included).
     fn keys(self) -> Vec<(String, String, String)> {
-        fn list<T: Copy>(all: &[T], code: fn(T) -> &'static str, zh: fn(T) -> &'static str, en: fn(T) -> &'static str) -> Vec<(String, String, String)> {
-            all.iter().map(|t| (code(*t).to_string(), zh(*t).to_string(), en(*t).to_string())).collect()
+        fn list<T: Copy>(
+            all: &[T],
+            code: fn(T) -> &'static str,
+            zh: fn(T) -> &'static str,
+            en: fn(T) -> &'static str,
+        ) -> Vec<(String, String, String)> {
+            all.iter()
+                .map(|t| (code(*t).to_string(), zh(*t).to_string(), en(*t).to_string()))
+                .collect()
         }
         match self {
-            Dimension::Office => list(OfficeCode::ALL, OfficeCode::code, OfficeCode::short_zh, OfficeCode::short_en),
-            Dimension::ContractType => list(ContractType::ALL, ContractType::code, ContractType::label_zh, ContractType::label_en),
-            Dimension::TechField => list(TechField::ALL, TechField::code, TechField::label_zh, TechField::label_en),
-            Dimension::IpType => list(IpType::ALL, IpType::code, IpType::label_zh, IpType::label_en),
-            Dimension::SellerKind => list(PartyKind::ALL, PartyKind::code, PartyKind::label_zh, PartyKind::label_en),
+            Dimension::Office => list(
+                OfficeCode::ALL,
+                OfficeCode::code,
+                OfficeCode::short_zh,
+                OfficeCode::short_en,
+            ),
+            Dimension::ContractType => list(
+                ContractType::ALL,
+                ContractType::code,
+                ContractType::label_zh,
+                ContractType::label_en,
+            ),
+            Dimension::TechField => list(
+                TechField::ALL,
+                TechField::code,
+                TechField::label_zh,
+                TechField::label_en,
+            ),
+            Dimension::IpType => list(
+                IpType::ALL,
+                IpType::code,
+                IpType::label_zh,
+                IpType::label_en,
+            ),
+            Dimension::SellerKind => list(
+                PartyKind::ALL,
+                PartyKind::code,
+                PartyKind::label_zh,
+                PartyKind::label_en,
+            ),
             Dimension::Flow => list(Flow::ALL, Flow::code, Flow::label_zh, Flow::label_en),
-            Dimension::Review => list(ReviewState::ALL, ReviewState::code, ReviewState::label_zh, ReviewState::label_en),
+            Dimension::Review => list(
+                ReviewState::ALL,
+                ReviewState::code,
+                ReviewState::label_zh,
+                ReviewState::label_en,
+            ),
             Dimension::Month => (1..=12)
                 .map(|m| (format!("{m:02}"), format!("{m}月"), month_en(m).to_string()))
                 .collect(),
@@ -106,10 +145,12 @@ impl Dimension {
 }
 
 fn month_en(m: u32) -> &'static str {
-    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        .get(m as usize - 1)
-        .copied()
-        .unwrap_or("")
+    [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .get(m as usize - 1)
+    .copied()
+    .unwrap_or("")
 }
 
 /// Totals of one group.
@@ -148,12 +189,19 @@ pub struct YearFigures {
 impl YearFigures {
     /// The figures of one key of a dimension.
     pub fn get(&self, dimension: Dimension, key: &str) -> Figures {
-        self.by.get(&(dimension.code(), key.to_string())).copied().unwrap_or_default()
+        self.by
+            .get(&(dimension.code(), key.to_string()))
+            .copied()
+            .unwrap_or_default()
     }
 }
 
 /// Reads the figures of `year` — now, or as they stood at the end of `as_of` (Asia/Shanghai).
-pub fn year_figures(conn: &mut DbConn, year: i32, as_of: Option<NaiveDate>) -> Result<YearFigures, DbError> {
+pub fn year_figures(
+    conn: &mut DbConn,
+    year: i32,
+    as_of: Option<NaiveDate>,
+) -> Result<YearFigures, DbError> {
     crate::db::read_snapshot(conn, |conn| match as_of {
         None => current(conn, year),
         Some(day) => past(conn, year, day),
@@ -173,7 +221,8 @@ fn current(conn: &mut DbConn, year: i32) -> Result<YearFigures, DbError> {
     for r in rows {
         let dimension: &'static str = match r.dimension.as_str() {
             "total" => {
-                out.total.add(r.turnover_fen, r.technical_fen, r.contracts, r.introduced);
+                out.total
+                    .add(r.turnover_fen, r.technical_fen, r.contracts, r.introduced);
                 out.by
                     .entry(("month", format!("{:02}", r.month)))
                     .or_default()
@@ -189,10 +238,12 @@ fn current(conn: &mut DbConn, year: i32) -> Result<YearFigures, DbError> {
             "review" => "review",
             _ => continue,
         };
-        out.by
-            .entry((dimension, r.key))
-            .or_default()
-            .add(r.turnover_fen, r.technical_fen, r.contracts, r.introduced);
+        out.by.entry((dimension, r.key)).or_default().add(
+            r.turnover_fen,
+            r.technical_fen,
+            r.contracts,
+            r.introduced,
+        );
     }
     Ok(out)
 }
@@ -209,7 +260,11 @@ fn past(conn: &mut DbConn, year: i32, day: NaiveDate) -> Result<YearFigures, DbE
         ..YearFigures::default()
     };
     for l in lines {
-        let introduced = if l.introduced { i64::from(l.contracts) } else { 0 };
+        let introduced = if l.introduced {
+            i64::from(l.contracts)
+        } else {
+            0
+        };
         let (t, te, c) = (l.contract_fen, l.technical_fen, i64::from(l.contracts));
         out.total.add(t, te, c, introduced);
         for (dimension, key) in [
@@ -222,7 +277,10 @@ fn past(conn: &mut DbConn, year: i32, day: NaiveDate) -> Result<YearFigures, DbE
             ("flow", l.flow),
             ("review", l.review),
         ] {
-            out.by.entry((dimension, key)).or_default().add(t, te, c, introduced);
+            out.by
+                .entry((dimension, key))
+                .or_default()
+                .add(t, te, c, introduced);
         }
     }
     Ok(out)
@@ -231,7 +289,9 @@ fn past(conn: &mut DbConn, year: i32, day: NaiveDate) -> Result<YearFigures, DbE
 /// An amount as the API shows it: yuan with two decimals (sums may exceed one contract's
 /// maximum, hence `Total`).
 fn yuan(fen: i64) -> String {
-    Total::from_fen(fen.max(0)).map(|t| t.to_string()).unwrap_or_else(|_| format!("{}.{:02}", fen / 100, (fen % 100).abs()))
+    Total::from_fen(fen.max(0))
+        .map(|t| t.to_string())
+        .unwrap_or_else(|_| format!("{}.{:02}", fen / 100, (fen % 100).abs()))
 }
 
 /// A ratio as a number with four decimals, computed exactly in integers.
@@ -240,7 +300,8 @@ fn ratio(part: i64, whole: i64) -> serde_json::Value {
         return serde_json::Value::Null;
     }
     let basis = (i128::from(part) * 10_000 + i128::from(whole) / 2) / i128::from(whole);
-    serde_json::Number::from_f64(basis as f64 / 10_000.0).map_or(serde_json::Value::Null, serde_json::Value::Number)
+    serde_json::Number::from_f64(basis as f64 / 10_000.0)
+        .map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
 
 /// Targets as the summary shows them.
@@ -304,7 +365,12 @@ pub struct Summary {
 
 /// Builds the summary of `year` for `as_of` (today when absent), with the previous year's
 /// figures for the forecast.
-pub fn summary(conn: &mut DbConn, year: i32, as_of: Option<NaiveDate>, targets: &YearTargets) -> Result<Summary, DbError> {
+pub fn summary(
+    conn: &mut DbConn,
+    year: i32,
+    as_of: Option<NaiveDate>,
+    targets: &YearTargets,
+) -> Result<Summary, DbError> {
     let today = crate::time::shanghai_date(crate::time::now());
     let day = as_of.unwrap_or(today);
     let figures = year_figures(conn, year, as_of)?;
@@ -334,8 +400,14 @@ pub fn summary(conn: &mut DbConn, year: i32, as_of: Option<NaiveDate>, targets: 
         },
         progress: Progress {
             turnover: ratio(measured, target_fen),
-            contracts: ratio(figures.total.contracts, i64::try_from(targets.contracts).unwrap_or(i64::MAX)),
-            introduced: ratio(figures.total.introduced, i64::try_from(targets.introduced).unwrap_or(i64::MAX)),
+            contracts: ratio(
+                figures.total.contracts,
+                i64::try_from(targets.contracts).unwrap_or(i64::MAX),
+            ),
+            introduced: ratio(
+                figures.total.introduced,
+                i64::try_from(targets.introduced).unwrap_or(i64::MAX),
+            ),
             year_elapsed: ratio(elapsed.0, elapsed.1),
         },
         forecast_turnover: yuan(forecast.fen),
@@ -405,7 +477,13 @@ pub fn breakdown(
 }
 
 /// The breakdown from figures already read (the report reads once for every sheet).
-pub fn breakdown_of(figures: &YearFigures, year: i32, by: Dimension, as_of: Option<NaiveDate>, targets: &YearTargets) -> Breakdown {
+pub fn breakdown_of(
+    figures: &YearFigures,
+    year: i32,
+    by: Dimension,
+    as_of: Option<NaiveDate>,
+    targets: &YearTargets,
+) -> Breakdown {
     let day = as_of.unwrap_or_else(|| crate::time::shanghai_date(crate::time::now()));
     let rows = by
         .keys()
@@ -457,7 +535,12 @@ pub struct TopParty {
 }
 
 /// The `limit` largest parties on `side` (seller | buyer) in `year`.
-pub fn top_parties(conn: &mut DbConn, year: i32, side: &str, limit: i64) -> Result<Vec<TopParty>, DbError> {
+pub fn top_parties(
+    conn: &mut DbConn,
+    year: i32,
+    side: &str,
+    limit: i64,
+) -> Result<Vec<TopParty>, DbError> {
     let rows = rollup_rows::top_parties(conn, year, side, limit)?;
     let ids: Vec<String> = rows.iter().map(|r| r.party_id.clone()).collect();
     let names: BTreeMap<String, (String, String)> = parties::table

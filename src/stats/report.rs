@@ -11,7 +11,9 @@ use super::{Breakdown, Dimension, Summary, TopParty};
 fn wan(yuan: &str) -> f64 {
     yuan.parse::<rust_decimal::Decimal>()
         .ok()
-        .and_then(|d| rust_decimal::prelude::ToPrimitive::to_f64(&(d / rust_decimal::Decimal::from(10_000))))
+        .and_then(|d| {
+            rust_decimal::prelude::ToPrimitive::to_f64(&(d / rust_decimal::Decimal::from(10_000)))
+        })
         .unwrap_or(0.0)
 }
 
@@ -25,7 +27,11 @@ pub fn workbook(
 ) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let title = Format::new().set_bold().set_font_size(14);
-    let header = Format::new().set_bold().set_background_color("#E8EEF7").set_align(FormatAlign::Center).set_text_wrap();
+    let header = Format::new()
+        .set_bold()
+        .set_background_color("#E8EEF7")
+        .set_align(FormatAlign::Center)
+        .set_text_wrap();
     let wan_format = Format::new().set_num_format("#,##0.00");
     let percent = Format::new().set_num_format("0.00%");
 
@@ -33,10 +39,26 @@ pub fn workbook(
     sheet.set_column_width(0, 28)?;
     sheet.set_column_width(1, 22)?;
     sheet.set_column_width(2, 24)?;
-    sheet.write_with_format(0, 0, format!("临沂市技术合同成交情况 {}年", summary.year), &title)?;
-    sheet.write(1, 0, format!("数据截至 {}（审计序号 {}）", summary.as_of, summary.audit_seq))?;
+    sheet.write_with_format(
+        0,
+        0,
+        format!("临沂市技术合同成交情况 {}年", summary.year),
+        &title,
+    )?;
+    sheet.write(
+        1,
+        0,
+        format!(
+            "数据截至 {}（审计序号 {}）",
+            summary.as_of, summary.audit_seq
+        ),
+    )?;
     if as_of.is_some() {
-        sheet.write(2, 0, "按当日账本状态重现 · reproduced as the ledger stood that day")?;
+        sheet.write(
+            2,
+            0,
+            "按当日账本状态重现 · reproduced as the ledger stood that day",
+        )?;
     }
     sheet.write_with_format(4, 0, "指标", &header)?;
     sheet.write_with_format(4, 1, "数值（万元/项）", &header)?;
@@ -47,7 +69,11 @@ pub fn workbook(
         ("成交额目标", Some(&summary.targets.turnover), None),
         ("年末预测成交额", Some(&summary.forecast_turnover), None),
         ("登记合同数（项）", None, Some(summary.contracts)),
-        ("引进长三角及济青科技成果（项）", None, Some(summary.introduced)),
+        (
+            "引进长三角及济青科技成果（项）",
+            None,
+            Some(summary.introduced),
+        ),
     ];
     for (i, (label, amount, count)) in rows.iter().enumerate() {
         let r = 5 + i as u32;
@@ -79,9 +105,18 @@ pub fn workbook(
         let name = Dimension::parse(&b.by).map_or(b.by.clone(), |d| format!("按{}", d.label_zh()));
         let sheet = book.add_worksheet().set_name(&name)?;
         sheet.set_column_width(0, 30)?;
-        for (c, h) in ["类别", "类别（英文）", "成交额（万元）", "技术交易额（万元）", "合同数（项）", "引进成果（项）", "成交额（元）", "技术交易额（元）"]
-            .iter()
-            .enumerate()
+        for (c, h) in [
+            "类别",
+            "类别（英文）",
+            "成交额（万元）",
+            "技术交易额（万元）",
+            "合同数（项）",
+            "引进成果（项）",
+            "成交额（元）",
+            "技术交易额（元）",
+        ]
+        .iter()
+        .enumerate()
         {
             sheet.write_with_format(0, c as u16, *h, &header)?;
             if c > 0 {
@@ -112,7 +147,16 @@ pub fn workbook(
     for (name, parties) in [("前十卖方", sellers), ("前十买方", buyers)] {
         let sheet = book.add_worksheet().set_name(name)?;
         sheet.set_column_width(0, 40)?;
-        for (c, h) in ["名称", "地区代码", "成交额（万元）", "合同数（项）", "成交额（元）"].iter().enumerate() {
+        for (c, h) in [
+            "名称",
+            "地区代码",
+            "成交额（万元）",
+            "合同数（项）",
+            "成交额（元）",
+        ]
+        .iter()
+        .enumerate()
+        {
             sheet.write_with_format(0, c as u16, *h, &header)?;
         }
         for (i, p) in parties.iter().enumerate() {

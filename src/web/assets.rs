@@ -9,17 +9,49 @@ use rocket::response::{self, Responder, Response};
 
 /// (path under /static, media type, bytes).
 const ASSETS: &[(&str, &str, &[u8])] = &[
-    ("vendor/echarts/echarts.min.js", "js", include_bytes!("../../static/vendor/echarts/echarts.min.js")),
-    ("vendor/rapidoc/rapidoc-min.js", "js", include_bytes!("../../static/vendor/rapidoc/rapidoc-min.js")),
+    (
+        "vendor/echarts/echarts.min.js",
+        "js",
+        include_bytes!("../../static/vendor/echarts/echarts.min.js"),
+    ),
+    (
+        "vendor/rapidoc/rapidoc-min.js",
+        "js",
+        include_bytes!("../../static/vendor/rapidoc/rapidoc-min.js"),
+    ),
     ("app.css", "css", include_bytes!("../../static/app.css")),
-    ("favicon.svg", "svg", include_bytes!("../../static/favicon.svg")),
+    (
+        "favicon.svg",
+        "svg",
+        include_bytes!("../../static/favicon.svg"),
+    ),
     ("app.js", "js", include_bytes!("../../static/app.js")),
-    ("dashboard.js", "js", include_bytes!("../../static/dashboard.js")),
+    (
+        "dashboard.js",
+        "js",
+        include_bytes!("../../static/dashboard.js"),
+    ),
     ("pages.js", "js", include_bytes!("../../static/pages.js")),
-    ("contract-form.js", "js", include_bytes!("../../static/contract-form.js")),
-    ("contracts.js", "js", include_bytes!("../../static/contracts.js")),
-    ("contract.js", "js", include_bytes!("../../static/contract.js")),
-    ("approvals.js", "js", include_bytes!("../../static/approvals.js")),
+    (
+        "contract-form.js",
+        "js",
+        include_bytes!("../../static/contract-form.js"),
+    ),
+    (
+        "contracts.js",
+        "js",
+        include_bytes!("../../static/contracts.js"),
+    ),
+    (
+        "contract.js",
+        "js",
+        include_bytes!("../../static/contract.js"),
+    ),
+    (
+        "approvals.js",
+        "js",
+        include_bytes!("../../static/approvals.js"),
+    ),
     ("import.js", "js", include_bytes!("../../static/import.js")),
     ("audit.js", "js", include_bytes!("../../static/audit.js")),
     ("admin.js", "js", include_bytes!("../../static/admin.js")),

@@ -22,7 +22,9 @@ pub struct Dashboard {
 #[get("/?<year>")]
 pub fn page(ctx: PageCtx, user: StatsReader, year: Option<i32>) -> Page<Dashboard> {
     let this_year = crate::stats::this_year();
-    let year = year.filter(|y| (2000..=this_year).contains(y)).unwrap_or(this_year);
+    let year = year
+        .filter(|y| (2000..=this_year).contains(y))
+        .unwrap_or(this_year);
     let layout = Layout::new(&ctx, Some(&user), "dash.title");
     let i18n = layout.t.json("");
     Page::ok(Dashboard {

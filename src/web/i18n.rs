@@ -23,11 +23,18 @@ impl Lang {
             "zh" => Some(Lang::Zh),
             _ => None,
         };
-        if let Some(lang) = req.query_value::<&str>("lang").and_then(|r| r.ok()).and_then(from) {
+        if let Some(lang) = req
+            .query_value::<&str>("lang")
+            .and_then(|r| r.ok())
+            .and_then(from)
+        {
             remember(req.cookies(), lang);
             return lang;
         }
-        req.cookies().get(LANG_COOKIE).and_then(|c| from(c.value())).unwrap_or(Lang::Zh)
+        req.cookies()
+            .get(LANG_COOKIE)
+            .and_then(|c| from(c.value()))
+            .unwrap_or(Lang::Zh)
     }
 
     /// `zh` or `en`.
@@ -104,7 +111,9 @@ impl T {
             })
             .collect();
         // Safe inside <script type="application/json">: no "</script>" can appear.
-        serde_json::Value::Object(map).to_string().replace('<', "\\u003c")
+        serde_json::Value::Object(map)
+            .to_string()
+            .replace('<', "\\u003c")
     }
 }
 
@@ -113,22 +122,38 @@ pub type Entry = (&'static str, &'static str, &'static str);
 
 /// Every table of translations; each is sorted by key, and keys are unique across tables
 /// (tests check both). Each page area keeps its own table beside its pages.
-static TABLES: &[&[Entry]] = &[STRINGS, super::registrar::STRINGS, super::audit_pages::STRINGS, super::admin::STRINGS];
+static TABLES: &[&[Entry]] = &[
+    STRINGS,
+    super::registrar::STRINGS,
+    super::audit_pages::STRINGS,
+    super::admin::STRINGS,
+];
 
 fn find(key: &str) -> Option<&'static Entry> {
-    TABLES
-        .iter()
-        .find_map(|table| table.binary_search_by(|(k, _, _)| (*k).cmp(key)).ok().map(|i| &table[i]))
+    TABLES.iter().find_map(|table| {
+        table
+            .binary_search_by(|(k, _, _)| (*k).cmp(key))
+            .ok()
+            .map(|i| &table[i])
+    })
 }
 
 /// The shared strings: (key, 中文, English), sorted by key.
 pub static STRINGS: &[Entry] = &[
-    ("app.name", "临沂市技术成果交易中心 · 技术合同登记", "Linyi Technology Achievement Trading Centre · Contract Ledger"),
+    (
+        "app.name",
+        "临沂市技术成果交易中心 · 技术合同登记",
+        "Linyi Technology Achievement Trading Centre · Contract Ledger",
+    ),
     ("app.short", "技术合同账本", "techledger"),
     ("chart.by_field", "技术领域分布", "By technical field"),
     ("chart.by_office", "各登记点成交额", "Turnover by office"),
     ("chart.by_type", "合同类型构成", "By contract type"),
-    ("chart.cumulative", "累计成交额与目标进度", "Cumulative turnover vs target path"),
+    (
+        "chart.cumulative",
+        "累计成交额与目标进度",
+        "Cumulative turnover vs target path",
+    ),
     ("chart.flow", "技术流向", "Technology flow"),
     ("chart.review", "审核状态", "Review status"),
     ("chart.target_path", "目标进度线", "Target path"),
@@ -144,17 +169,37 @@ pub static STRINGS: &[Entry] = &[
     ("dash.audit_seq", "审计序号", "Audit seq"),
     ("dash.contracts", "登记合同数", "Contracts registered"),
     ("dash.forecast", "年末预测", "Year-end forecast"),
-    ("dash.introduced", "引进长三角、济青科技成果", "Achievements introduced from the Yangtze Delta, Jinan and Qingdao"),
+    (
+        "dash.introduced",
+        "引进长三角、济青科技成果",
+        "Achievements introduced from the Yangtze Delta, Jinan and Qingdao",
+    ),
     ("dash.of_target", "目标", "target"),
     ("dash.technical", "技术交易额", "Technical amount"),
-    ("dash.title", "技术合同成交额看板", "Technology contract turnover"),
-    ("dash.turnover", "技术合同成交额", "Technology contract turnover"),
+    (
+        "dash.title",
+        "技术合同成交额看板",
+        "Technology contract turnover",
+    ),
+    (
+        "dash.turnover",
+        "技术合同成交额",
+        "Technology contract turnover",
+    ),
     ("dash.year", "年度", "Year"),
     ("dash.year_elapsed", "时间进度", "Year elapsed"),
-    ("login.failed", "用户名或密码错误", "Wrong username or password"),
+    (
+        "login.failed",
+        "用户名或密码错误",
+        "Wrong username or password",
+    ),
     ("login.password", "密码", "Password"),
     ("login.submit", "登录", "Sign in"),
-    ("login.throttled", "失败次数过多，请稍后再试", "Too many failed attempts; try again shortly"),
+    (
+        "login.throttled",
+        "失败次数过多，请稍后再试",
+        "Too many failed attempts; try again shortly",
+    ),
     ("login.title", "登录", "Sign in"),
     ("login.username", "用户名", "Username"),
     ("nav.anomalies", "异常线索", "Anomalies"),
@@ -181,7 +226,12 @@ mod tests {
         let mut all = std::collections::HashSet::new();
         for table in TABLES {
             for pair in table.windows(2) {
-                assert!(pair[0].0 < pair[1].0, "{} must come before {}", pair[0].0, pair[1].0);
+                assert!(
+                    pair[0].0 < pair[1].0,
+                    "{} must come before {}",
+                    pair[0].0,
+                    pair[1].0
+                );
             }
             for (k, _, _) in table.iter() {
                 assert!(all.insert(*k), "{k} is defined twice");
@@ -191,7 +241,10 @@ mod tests {
 
     #[test]
     fn every_key_used_in_templates_and_scripts_is_translated() {
-        let dirs = [concat!(env!("CARGO_MANIFEST_DIR"), "/templates"), concat!(env!("CARGO_MANIFEST_DIR"), "/static")];
+        let dirs = [
+            concat!(env!("CARGO_MANIFEST_DIR"), "/templates"),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/static"),
+        ];
         for dir in dirs {
             for entry in std::fs::read_dir(dir).unwrap() {
                 let path = entry.unwrap().path();
@@ -202,7 +255,11 @@ mod tests {
                 for (i, _) in text.match_indices("t.s(\"") {
                     let rest = &text[i + 5..];
                     let key = &rest[..rest.find('"').unwrap()];
-                    assert!(T::has(key), "{} uses untranslated key {key}", path.display());
+                    assert!(
+                        T::has(key),
+                        "{} uses untranslated key {key}",
+                        path.display()
+                    );
                 }
             }
         }

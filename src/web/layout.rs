@@ -77,7 +77,10 @@ impl Layout {
             user_name: user.map(|u| u.display_name.clone()).unwrap_or_default(),
             role_label: user.map_or("", |u| t.s(&format!("role.{}", u.role().code()))),
             role: user.map_or("", |u| u.role().code()),
-            office: user.and_then(|u| u.office()).map(|o| o.code().to_string()).unwrap_or_default(),
+            office: user
+                .and_then(|u| u.office())
+                .map(|o| o.code().to_string())
+                .unwrap_or_default(),
             csrf: user.map(|u| u.csrf.clone()).unwrap_or_default(),
             nav,
             switch_lang_href: format!("{path}?lang={}", other.code()),
@@ -110,14 +113,21 @@ fn nav(t: T, role: Role, path: &str) -> Vec<NavItem> {
             ("/anomalies", "nav.anomalies"),
         ],
         Role::Official => &[("/", "nav.dashboard"), ("/contracts", "nav.contracts")],
-        Role::Admin => &[("/", "nav.dashboard"), ("/audit", "nav.audit"), ("/admin/users", "nav.users")],
+        Role::Admin => &[
+            ("/", "nav.dashboard"),
+            ("/audit", "nav.audit"),
+            ("/admin/users", "nav.users"),
+        ],
     };
     items
         .iter()
         .map(|(href, key)| NavItem {
             href,
             label: t.s(key),
-            active: *href == path || (*href != "/" && path.starts_with(href) && !(href == &"/contracts" && path == "/contracts/new")),
+            active: *href == path
+                || (*href != "/"
+                    && path.starts_with(href)
+                    && !(href == &"/contracts" && path == "/contracts/new")),
         })
         .collect()
 }

@@ -21,7 +21,12 @@ use rocket::{Route, routes};
 
 /// Every page route.
 pub fn routes() -> Vec<Route> {
-    let mut all = routes![session::form, session::submit, session::logout, dashboard::page];
+    let mut all = routes![
+        session::form,
+        session::submit,
+        session::logout,
+        dashboard::page
+    ];
     all.extend(registrar::routes());
     all.extend(audit_pages::routes());
     all.extend(admin::routes());
@@ -68,10 +73,19 @@ impl<'r, T: Template> Responder<'r, 'static> for Page<T> {
 /// Whether a request comes from a browser page rather than an API client.
 pub fn wants_html(req: &Request<'_>) -> bool {
     let path = req.uri().path().as_str();
-    let api = ["/api/", "/.well-known/", "/health", "/metrics", "/openapi.json", "/static/"]
-        .iter()
-        .any(|p| path.starts_with(p));
-    !api && req.accept().is_some_and(|a| a.preferred().media_type().is_html())
+    let api = [
+        "/api/",
+        "/.well-known/",
+        "/health",
+        "/metrics",
+        "/openapi.json",
+        "/static/",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p));
+    !api && req
+        .accept()
+        .is_some_and(|a| a.preferred().media_type().is_html())
 }
 
 /// A plain error page for browsers.
@@ -81,7 +95,10 @@ pub fn error_page(req: &Request<'_>, status: Status) -> response::Result<'static
         403 => ("您没有权限访问此页面", "You may not open this page"),
         404 => ("页面不存在", "Page not found"),
         405 => ("不支持的请求方式", "Method not allowed"),
-        _ if status.code >= 500 => ("服务器出错，请稍后再试", "The server failed; please try again"),
+        _ if status.code >= 500 => (
+            "服务器出错，请稍后再试",
+            "The server failed; please try again",
+        ),
         _ => ("请求有误", "Bad request"),
     };
     let id = crate::http::request_id(req);
@@ -112,7 +129,9 @@ pub fn login_redirect(req: &Request<'_>) -> response::Result<'static> {
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

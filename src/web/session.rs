@@ -36,14 +36,25 @@ pub struct LoginPage {
 /// Only local paths are followed after signing in (no open redirects).
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.starts_with("/login") => {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.starts_with("/login") =>
+        {
             n.to_string()
         }
         _ => "/".to_string(),
     }
 }
 
-fn login_page(ctx: &PageCtx, jar: &CookieJar<'_>, next: String, error: &'static str, username: String) -> LoginPage {
+fn login_page(
+    ctx: &PageCtx,
+    jar: &CookieJar<'_>,
+    next: String,
+    error: &'static str,
+    username: String,
+) -> LoginPage {
     let csrf = uuid::Uuid::new_v4().simple().to_string();
     jar.add(
         Cookie::build((LOGIN_CSRF_COOKIE, csrf.clone()))
@@ -104,7 +115,17 @@ pub async fn submit(
         let page = login_page(&ctx, jar, next, "common.error", form.username.to_string());
         return LoginAnswer::Form(Page::with_status(Status::Forbidden, page));
     }
-    match sign_in(db, passwords, tokens, limiter, client.0, form.username, form.password).await {
+    match sign_in(
+        db,
+        passwords,
+        tokens,
+        limiter,
+        client.0,
+        form.username,
+        form.password,
+    )
+    .await
+    {
         Ok(answer) => {
             jar.remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login"));
             jar.add(
@@ -113,7 +134,9 @@ pub async fn submit(
                     .http_only(true)
                     .secure(config.auth.secure_cookie)
                     .same_site(SameSite::Strict)
-                    .max_age(rocket::time::Duration::minutes(i64::from(config.auth.token_lifetime_minutes))),
+                    .max_age(rocket::time::Duration::minutes(i64::from(
+                        config.auth.token_lifetime_minutes,
+                    ))),
             );
             LoginAnswer::Redirect(Redirect::to(next))
         }
@@ -137,7 +160,11 @@ pub struct LogoutForm<'r> {
 
 /// Signs out. The form carries the session's CSRF token; a post without it changes nothing.
 #[post("/logout", data = "<form>")]
-pub fn logout(jar: &CookieJar<'_>, tokens: &State<TokenIssuer>, form: Form<LogoutForm<'_>>) -> Result<Redirect, Status> {
+pub fn logout(
+    jar: &CookieJar<'_>,
+    tokens: &State<TokenIssuer>,
+    form: Form<LogoutForm<'_>>,
+) -> Result<Redirect, Status> {
     let session = jar.get(SESSION_COOKIE).map(|c| c.value().to_string());
     if let Some(claims) = session.as_deref().and_then(|t| tokens.verify(t).ok())
         && claims.csrf != form.csrf

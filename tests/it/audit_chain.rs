@@ -9,64 +9,95 @@ use techledger::ledger::{Command, LedgerError, Principal, Request};
 use crate::both;
 use crate::support::*;
 
-both!(sixty_four_concurrent_writers_make_one_unbroken_chain, |app| {
-    let registrar = app.registrar("reg1").await;
-    let start = verify(&app).entries;
-    let writers = (0..64u32).map(|w| {
-        let app = &app;
-        let principal = registrar.principal();
-        async move {
-            for i in 0..50u32 {
-                let party = enterprise(w * 50 + i + 1000, "371302");
-                app.ledger
-                    .execute(Request::new(principal.clone(), Command::CreateParty(party)))
-                    .await
-                    .expect("create party");
+both!(
+    sixty_four_concurrent_writers_make_one_unbroken_chain,
+    |app| {
+        let registrar = app.registrar("reg1").await;
+        let start = verify(&app).entries;
+        let writers = (0..64u32).map(|w| {
+            let app = &app;
+            let principal = registrar.principal();
+            async move {
+                for i in 0..50u32 {
+                    let party = enterprise(w * 50 + i + 1000, "371302");
+                    app.ledger
+                        .execute(Request::new(principal.clone(), Command::CreateParty(party)))
+                        .await
+                        .expect("create party");
+                }
             }
-        }
-    });
-    join_all(writers).await;
-    let result = verify(&app);
-    assert!(result.ok, "{result:?}");
-    assert_eq!(result.entries, start + 3200);
-    let mut conn = app.connect();
-    use diesel::prelude::*;
-    use techledger::db::schema::audit_entries::dsl::*;
-    let (count, max): (i64, Option<i64>) = audit_entries.select((diesel::dsl::count_star(), diesel::dsl::max(seq))).first(&mut conn).unwrap();
-    assert_eq!(Some(count), max, "seq runs from 1 without gaps");
-});
+        });
+        join_all(writers).await;
+        let result = verify(&app);
+        assert!(result.ok, "{result:?}");
+        assert_eq!(result.entries, start + 3200);
+        let mut conn = app.connect();
+        use diesel::prelude::*;
+        use techledger::db::schema::audit_entries::dsl::*;
+        let (count, max): (i64, Option<i64>) = audit_entries
+            .select((diesel::dsl::count_star(), diesel::dsl::max(seq)))
+            .first(&mut conn)
+            .unwrap();
+        assert_eq!(Some(count), max, "seq runs from 1 without gaps");
+    }
+);
 
-both!(a_failure_after_the_audit_insert_rolls_the_whole_command_back, |app| {
-    let registrar = app.registrar("reg1").await;
-    let before = verify(&app);
-    app.ledger.inject_fault_after_audit_insert();
-    let failed = app
-        .ledger
-        .execute(Request::new(registrar.principal(), Command::CreateParty(enterprise(1, "371302"))))
+both!(
+    a_failure_after_the_audit_insert_rolls_the_whole_command_back,
+    |app| {
+        let registrar = app.registrar("reg1").await;
+        let before = verify(&app);
+        app.ledger.inject_fault_after_audit_insert();
+        let failed = app
+            .ledger
+            .execute(Request::new(
+                registrar.principal(),
+                Command::CreateParty(enterprise(1, "371302")),
+            ))
+            .await;
+        assert!(matches!(failed, Err(LedgerError::Storage(_))), "{failed:?}");
+        let after = verify(&app);
+        assert!(after.ok);
+        assert_eq!(after.entries, before.entries, "no audit entry survived");
+        let (status, body) = app
+            .get(
+                &format!("/api/v1/audit/entries?after_seq={}", before.entries),
+                Some(&registrar.token),
+            )
+            .await;
+        assert_eq!(
+            status.code, 403,
+            "registrars do not read the audit trail: {body}"
+        );
+        let mut conn = app.connect();
+        use diesel::prelude::*;
+        let parties: i64 = techledger::db::schema::parties::table
+            .count()
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(parties, 0, "no party row survived");
+        // The ledger goes on normally.
+        run(
+            &app,
+            &registrar,
+            Command::CreateParty(enterprise(1, "371302")),
+        )
         .await;
-    assert!(matches!(failed, Err(LedgerError::Storage(_))), "{failed:?}");
-    let after = verify(&app);
-    assert!(after.ok);
-    assert_eq!(after.entries, before.entries, "no audit entry survived");
-    let (status, body) = app
-        .get(&format!("/api/v1/audit/entries?after_seq={}", before.entries), Some(&registrar.token))
-        .await;
-    assert_eq!(status.code, 403, "registrars do not read the audit trail: {body}");
-    let mut conn = app.connect();
-    use diesel::prelude::*;
-    let parties: i64 = techledger::db::schema::parties::table.count().get_result(&mut conn).unwrap();
-    assert_eq!(parties, 0, "no party row survived");
-    // The ledger goes on normally.
-    run(&app, &registrar, Command::CreateParty(enterprise(1, "371302"))).await;
-    assert!(verify(&app).ok);
-});
+        assert!(verify(&app).ok);
+    }
+);
 
 /// Registers two contracts (four parties) and returns the contract ids.
 async fn some_history(app: &TestApp) -> (TestUser, Vec<String>) {
     let registrar = app.registrar("reg1").await;
     let mut ids = Vec::new();
     for (s, b) in [(1, 2), (3, 4)] {
-        let outcome = run(app, &registrar, Command::RegisterContract(contract(s, b, "1250000.00", "1000000.00"))).await;
+        let outcome = run(
+            app,
+            &registrar,
+            Command::RegisterContract(contract(s, b, "1250000.00", "1000000.00")),
+        )
+        .await;
         ids.push(outcome.body["id"].as_str().unwrap().to_string());
     }
     (registrar, ids)
@@ -95,7 +126,9 @@ both!(a_changed_payload_byte_is_named_by_seq, |app| {
     let seq = seq_of(&app, "contract.register");
     tamper(
         &app,
-        &format!("UPDATE audit_entries SET payload = replace(payload, '1250000.00', '1250000.01') WHERE seq = {seq}"),
+        &format!(
+            "UPDATE audit_entries SET payload = replace(payload, '1250000.00', '1250000.01') WHERE seq = {seq}"
+        ),
     );
     let result = verify(&app);
     assert!(!result.ok);
@@ -127,7 +160,10 @@ both!(an_edited_contract_amount_is_named_with_its_entry, |app| {
     let (_, ids) = some_history(&app).await;
     tamper(
         &app,
-        &format!("UPDATE contracts SET contract_amount_fen = contract_amount_fen + 100 WHERE id = '{}'", ids[1]),
+        &format!(
+            "UPDATE contracts SET contract_amount_fen = contract_amount_fen + 100 WHERE id = '{}'",
+            ids[1]
+        ),
     );
     let result = verify(&app);
     assert!(!result.ok, "{result:?}");
@@ -136,33 +172,51 @@ both!(an_edited_contract_amount_is_named_with_its_entry, |app| {
     assert!(detail.contains(&ids[1]), "{detail}");
     assert!(detail.contains("contract_amount_fen"), "{detail}");
     let registered = seq_of(&app, "contract.register");
-    assert!(result.first_bad_seq.unwrap() > registered, "the second contract's entry is named");
+    assert!(
+        result.first_bad_seq.unwrap() > registered,
+        "the second contract's entry is named"
+    );
 });
 
 both!(an_edited_rollup_is_named, |app| {
     some_history(&app).await;
-    tamper(&app, "UPDATE rollups SET turnover_fen = turnover_fen - 1 WHERE dimension = 'office'");
+    tamper(
+        &app,
+        "UPDATE rollups SET turnover_fen = turnover_fen - 1 WHERE dimension = 'office'",
+    );
     let result = verify(&app);
     assert!(!result.ok);
     let detail = result.detail.unwrap();
-    assert!(detail.starts_with("rollups") && detail.contains("office/371302"), "{detail}");
+    assert!(
+        detail.starts_with("rollups") && detail.contains("office/371302"),
+        "{detail}"
+    );
     assert!(result.first_bad_seq.is_some());
 });
 
 both!(an_edited_party_name_is_named_with_its_entry, |app| {
     some_history(&app).await;
-    tamper(&app, "UPDATE parties SET name = '影子公司' WHERE credit_code IS NOT NULL AND name LIKE '%3有限公司'");
+    tamper(
+        &app,
+        "UPDATE parties SET name = '影子公司' WHERE credit_code IS NOT NULL AND name LIKE '%3有限公司'",
+    );
     let result = verify(&app);
     assert!(!result.ok);
     let detail = result.detail.unwrap();
-    assert!(detail.starts_with("parties") && detail.contains("影子公司"), "{detail}");
+    assert!(
+        detail.starts_with("parties") && detail.contains("影子公司"),
+        "{detail}"
+    );
     assert!(result.first_bad_seq.is_some());
 });
 
 both!(a_removed_head_entry_contradicts_the_head_row, |app| {
     some_history(&app).await;
     let last = verify(&app).entries;
-    tamper(&app, &format!("DELETE FROM audit_entries WHERE seq = {last}"));
+    tamper(
+        &app,
+        &format!("DELETE FROM audit_entries WHERE seq = {last}"),
+    );
     let result = verify(&app);
     assert!(!result.ok);
     assert_eq!(result.first_bad_seq, Some(last as i64));
@@ -171,22 +225,41 @@ both!(a_removed_head_entry_contradicts_the_head_row, |app| {
 both!(rotated_keys_leave_old_entries_verifiable, |app| {
     let (registrar, _) = some_history(&app).await;
     let admin = app.user("root", Role::Admin, None).await;
-    let (status, rotated) = app.post("/api/v1/audit/keys/rotate", &admin.token, &serde_json::json!({})).await;
+    let (status, rotated) = app
+        .post(
+            "/api/v1/audit/keys/rotate",
+            &admin.token,
+            &serde_json::json!({}),
+        )
+        .await;
     assert_eq!(status.code, 201, "{rotated}");
-    run(&app, &registrar, Command::RegisterContract(contract(5, 6, "10.00", "10.00"))).await;
+    run(
+        &app,
+        &registrar,
+        Command::RegisterContract(contract(5, 6, "10.00", "10.00")),
+    )
+    .await;
     let result = verify(&app);
     assert!(result.ok, "{result:?}");
     let (_, jwks) = app.get("/.well-known/jwks.json", None).await;
     let keys = jwks["keys"].as_array().unwrap();
     assert_eq!(keys.len(), 2);
-    assert!(keys.iter().any(|k| k["kid"] == rotated["previous"] && k["valid_until"].is_string()));
-    assert!(keys.iter().any(|k| k["kid"] == rotated["kid"] && k.get("valid_until").is_none()));
+    assert!(
+        keys.iter()
+            .any(|k| k["kid"] == rotated["previous"] && k["valid_until"].is_string())
+    );
+    assert!(
+        keys.iter()
+            .any(|k| k["kid"] == rotated["kid"] && k.get("valid_until").is_none())
+    );
 });
 
 both!(the_checkpoint_covers_the_head_and_verifies, |app| {
     some_history(&app).await;
     let auditor = app.user("aud", Role::Auditor, None).await;
-    let (status, cp) = app.get("/api/v1/audit/checkpoint", Some(&auditor.token)).await;
+    let (status, cp) = app
+        .get("/api/v1/audit/checkpoint", Some(&auditor.token))
+        .await;
     assert_eq!(status.code, 200, "{cp}");
     let (_, verify_body) = app.get("/api/v1/audit/verify", Some(&auditor.token)).await;
     assert_eq!(verify_body["ok"], true, "{verify_body}");
@@ -196,65 +269,104 @@ both!(the_checkpoint_covers_the_head_and_verifies, |app| {
     let jwks: techledger::audit::verify::Jwks = serde_json::from_value(jwks).unwrap();
     let keys = techledger::audit::verify::KeySet::from_jwks(&jwks).unwrap();
     let claims: techledger::audit::checkpoint::CheckpointClaims =
-        techledger::audit::cli::verify_jws(cp["signature"].as_str().unwrap(), cp["kid"].as_str().unwrap(), &keys).unwrap();
+        techledger::audit::cli::verify_jws(
+            cp["signature"].as_str().unwrap(),
+            cp["kid"].as_str().unwrap(),
+            &keys,
+        )
+        .unwrap();
     assert_eq!(serde_json::json!(claims.tree_size), cp["tree_size"]);
-    let (_, again) = app.get("/api/v1/audit/checkpoint", Some(&auditor.token)).await;
-    assert_eq!(again, cp, "the stored checkpoint is reused while it covers the head");
+    let (_, again) = app
+        .get("/api/v1/audit/checkpoint", Some(&auditor.token))
+        .await;
+    assert_eq!(
+        again, cp,
+        "the stored checkpoint is reused while it covers the head"
+    );
 });
 
-both!(the_export_verifies_offline_and_a_tampered_line_fails, |app| {
-    some_history(&app).await;
-    let auditor = app.user("aud", Role::Auditor, None).await;
-    let res = app
-        .client
-        .get("/api/v1/audit/export")
-        .header(rocket::http::Header::new("Authorization", format!("Bearer {}", auditor.token)))
-        .dispatch()
-        .await;
-    assert_eq!(res.status().code, 200);
-    assert_eq!(res.content_type().unwrap().to_string(), "application/x-ndjson");
-    let export = res.into_string().await.unwrap();
-    let (_, jwks) = app.get("/.well-known/jwks.json", None).await;
-    let dir = temp_dir();
-    std::fs::write(dir.join("audit.jsonl"), &export).unwrap();
-    std::fs::write(dir.join("jwks.json"), jwks.to_string()).unwrap();
-    let bin = env!("CARGO_BIN_EXE_techledger");
-    let out = std::process::Command::new(bin)
-        .args(["verify", "audit.jsonl", "--jwks", "jwks.json"])
-        .current_dir(&dir)
-        .env("TECHLEDGER_DATABASE_URL", "sqlite://unused.db")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.starts_with(&format!("OK {} entries", export.lines().count())), "{stdout}");
-    let tampered = export.replacen("测试企业3有限公司", "测试企业9有限公司", 1);
-    std::fs::write(dir.join("audit.jsonl"), tampered).unwrap();
-    let out = std::process::Command::new(bin)
-        .args(["verify", "audit.jsonl", "--jwks", "jwks.json"])
-        .current_dir(&dir)
-        .env("TECHLEDGER_DATABASE_URL", "sqlite://unused.db")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.starts_with("FAIL seq "), "{stdout}");
-    std::fs::remove_dir_all(dir).ok();
-});
+both!(
+    the_export_verifies_offline_and_a_tampered_line_fails,
+    |app| {
+        some_history(&app).await;
+        let auditor = app.user("aud", Role::Auditor, None).await;
+        let res = app
+            .client
+            .get("/api/v1/audit/export")
+            .header(rocket::http::Header::new(
+                "Authorization",
+                format!("Bearer {}", auditor.token),
+            ))
+            .dispatch()
+            .await;
+        assert_eq!(res.status().code, 200);
+        assert_eq!(
+            res.content_type().unwrap().to_string(),
+            "application/x-ndjson"
+        );
+        let export = res.into_string().await.unwrap();
+        let (_, jwks) = app.get("/.well-known/jwks.json", None).await;
+        let dir = temp_dir();
+        std::fs::write(dir.join("audit.jsonl"), &export).unwrap();
+        std::fs::write(dir.join("jwks.json"), jwks.to_string()).unwrap();
+        let bin = env!("CARGO_BIN_EXE_techledger");
+        let out = std::process::Command::new(bin)
+            .args(["verify", "audit.jsonl", "--jwks", "jwks.json"])
+            .current_dir(&dir)
+            .env("TECHLEDGER_DATABASE_URL", "sqlite://unused.db")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.starts_with(&format!("OK {} entries", export.lines().count())),
+            "{stdout}"
+        );
+        let tampered = export.replacen("测试企业3有限公司", "测试企业9有限公司", 1);
+        std::fs::write(dir.join("audit.jsonl"), tampered).unwrap();
+        let out = std::process::Command::new(bin)
+            .args(["verify", "audit.jsonl", "--jwks", "jwks.json"])
+            .current_dir(&dir)
+            .env("TECHLEDGER_DATABASE_URL", "sqlite://unused.db")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{stdout}");
+        assert!(stdout.starts_with("FAIL seq "), "{stdout}");
+        std::fs::remove_dir_all(dir).ok();
+    }
+);
 
 both!(the_system_and_users_are_named_in_entries, |app| {
     let registrar = app.registrar("reg1").await;
-    run(&app, &registrar, Command::CreateParty(enterprise(7, "371302"))).await;
+    run(
+        &app,
+        &registrar,
+        Command::CreateParty(enterprise(7, "371302")),
+    )
+    .await;
     let auditor = app.user("aud", Role::Auditor, None).await;
-    let (_, page) = app.get("/api/v1/audit/entries?limit=500", Some(&auditor.token)).await;
+    let (_, page) = app
+        .get("/api/v1/audit/entries?limit=500", Some(&auditor.token))
+        .await;
     let items = page["items"].as_array().unwrap();
     assert_eq!(items[0]["action"], "key.rotate");
     assert!(items[0]["actor"].is_null());
-    let party = items.iter().find(|e| e["action"] == "party.create").unwrap();
+    let party = items
+        .iter()
+        .find(|e| e["action"] == "party.create")
+        .unwrap();
     assert_eq!(party["actor"]["username"], "reg1");
     assert_eq!(party["actor"]["role"], "registrar");
     for e in items {
-        assert!(!e.to_string().contains("argon2"), "no password hash in any entry");
+        assert!(
+            !e.to_string().contains("argon2"),
+            "no password hash in any entry"
+        );
     }
     let _ = Principal::System;
 });
@@ -264,66 +376,129 @@ async fn checkpoints_are_stored_every_n_entries() {
     let app = TestApp::sqlite_with(|c| c.audit.checkpoint_every_entries = 5).await;
     let registrar = app.registrar("reg1").await;
     for i in 0..12 {
-        run(&app, &registrar, Command::CreateParty(enterprise(100 + i, "371302"))).await;
+        run(
+            &app,
+            &registrar,
+            Command::CreateParty(enterprise(100 + i, "371302")),
+        )
+        .await;
     }
     let auditor = app.user("aud", Role::Auditor, None).await;
-    let (_, list) = app.get("/api/v1/audit/checkpoints", Some(&auditor.token)).await;
-    let sizes: Vec<i64> = list["items"].as_array().unwrap().iter().map(|c| c["tree_size"].as_i64().unwrap()).collect();
+    let (_, list) = app
+        .get("/api/v1/audit/checkpoints", Some(&auditor.token))
+        .await;
+    let sizes: Vec<i64> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["tree_size"].as_i64().unwrap())
+        .collect();
     assert!(sizes.len() >= 2, "{sizes:?}");
     for pair in sizes.windows(2) {
-        assert!(pair[0] - pair[1] >= 5, "at least 5 entries apart: {sizes:?}");
+        assert!(
+            pair[0] - pair[1] >= 5,
+            "at least 5 entries apart: {sizes:?}"
+        );
     }
 }
 
-both!(the_database_verifies_from_the_command_line_and_exports_a_bundle, |app| {
-    some_history(&app).await;
-    let bin = env!("CARGO_BIN_EXE_techledger");
-    let dir = temp_dir();
-    let url = match &app.config.database_url {
-        techledger::db::DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
-        techledger::db::DatabaseUrl::Postgres(u) => u.clone(),
-    };
-    let cli = |args: &[&str]| {
-        std::process::Command::new(bin)
-            .args(args)
-            .current_dir(&dir)
-            .env("TECHLEDGER_DATABASE_URL", &url)
-            .env("TECHLEDGER_DATA_DIR", &app.config.data_dir)
-            .output()
-            .unwrap()
-    };
-    let out = cli(&["verify"]);
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("reconcile"), "{stdout}");
-    let out = cli(&["export", "bundle", "bundle"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    for file in ["audit.jsonl", "jwks.json", "checkpoint.json", "README.md", "verify_audit_export.py"] {
-        assert!(dir.join("bundle").join(file).is_file(), "{file}");
+both!(
+    the_database_verifies_from_the_command_line_and_exports_a_bundle,
+    |app| {
+        some_history(&app).await;
+        let bin = env!("CARGO_BIN_EXE_techledger");
+        let dir = temp_dir();
+        let url = match &app.config.database_url {
+            techledger::db::DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
+            techledger::db::DatabaseUrl::Postgres(u) => u.clone(),
+        };
+        let cli = |args: &[&str]| {
+            std::process::Command::new(bin)
+                .args(args)
+                .current_dir(&dir)
+                .env("TECHLEDGER_DATABASE_URL", &url)
+                .env("TECHLEDGER_DATA_DIR", &app.config.data_dir)
+                .output()
+                .unwrap()
+        };
+        let out = cli(&["verify"]);
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("reconcile"), "{stdout}");
+        let out = cli(&["export", "bundle", "bundle"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for file in [
+            "audit.jsonl",
+            "jwks.json",
+            "checkpoint.json",
+            "README.md",
+            "verify_audit_export.py",
+        ] {
+            assert!(dir.join("bundle").join(file).is_file(), "{file}");
+        }
+        let out = cli(&[
+            "verify",
+            "bundle/audit.jsonl",
+            "--jwks",
+            "bundle/jwks.json",
+            "--checkpoint",
+            "bundle/checkpoint.json",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        tamper(&app, "UPDATE contracts SET title = 'x' WHERE version = 1");
+        let out = cli(&["verify"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stdout).starts_with("FAIL seq "));
+        std::fs::remove_dir_all(dir).ok();
     }
-    let out = cli(&["verify", "bundle/audit.jsonl", "--jwks", "bundle/jwks.json", "--checkpoint", "bundle/checkpoint.json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
-    tamper(&app, "UPDATE contracts SET title = 'x' WHERE version = 1");
-    let out = cli(&["verify"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("FAIL seq "));
-    std::fs::remove_dir_all(dir).ok();
-});
+);
 
 #[rocket::async_test]
 async fn a_grown_chain_gets_a_timed_checkpoint_and_an_idle_one_does_not() {
     let app = TestApp::sqlite_with(|c| c.audit.checkpoint_every_seconds = 1).await;
     let registrar = app.registrar("reg1").await;
-    run(&app, &registrar, Command::CreateParty(enterprise(1, "371302"))).await;
+    run(
+        &app,
+        &registrar,
+        Command::CreateParty(enterprise(1, "371302")),
+    )
+    .await;
     rocket::tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     let auditor = app.user("aud", Role::Auditor, None).await;
     let head = verify(&app).entries as i64;
-    let (_, list) = app.get("/api/v1/audit/checkpoints", Some(&auditor.token)).await;
+    let (_, list) = app
+        .get("/api/v1/audit/checkpoints", Some(&auditor.token))
+        .await;
     let newest = list["items"][0]["tree_size"].as_i64().unwrap();
-    assert!(newest >= head - 2, "a checkpoint within seconds of the growth: {newest} vs head {head}");
+    assert!(
+        newest >= head - 2,
+        "a checkpoint within seconds of the growth: {newest} vs head {head}"
+    );
     // Idle: the writer stays idle (no new checkpoints without growth).
     rocket::tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let (_, again) = app.get("/api/v1/audit/checkpoints", Some(&auditor.token)).await;
-    assert!(again["items"].as_array().unwrap().len() <= list["items"].as_array().unwrap().len() + 1);
-    assert_eq!(app.ledger.metrics().failed_batches.load(std::sync::atomic::Ordering::Relaxed), 0);
+    let (_, again) = app
+        .get("/api/v1/audit/checkpoints", Some(&auditor.token))
+        .await;
+    assert!(
+        again["items"].as_array().unwrap().len() <= list["items"].as_array().unwrap().len() + 1
+    );
+    assert_eq!(
+        app.ledger
+            .metrics()
+            .failed_batches
+            .load(std::sync::atomic::Ordering::Relaxed),
+        0
+    );
 }

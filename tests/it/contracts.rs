@@ -30,30 +30,57 @@ fn body(seller: u32, buyer: u32, amount: &str, technical: &str) -> Value {
 }
 
 fn fields(problem: &Value) -> Vec<String> {
-    problem["errors"].as_array().map_or(vec![], |e| e.iter().map(|e| e["field"].as_str().unwrap_or("").to_string()).collect())
+    problem["errors"].as_array().map_or(vec![], |e| {
+        e.iter()
+            .map(|e| e["field"].as_str().unwrap_or("").to_string())
+            .collect()
+    })
 }
 
-both!(a_registration_gets_its_number_and_counts_its_parties, |app| {
-    let reg = app.registrar("reg1").await;
-    let (s, c) = app.post("/api/v1/contracts", &reg.token, &body(1, 2, "1250000.00", "1000000.00")).await;
-    assert_eq!(s, Status::Created, "{c}");
-    assert_eq!(c["status"], "registered");
-    let year = chrono::Utc::now().format("%Y").to_string();
-    assert_eq!(c["registration_no"], format!("{year}371302000001"));
-    assert_eq!(c["contract_amount"], "1250000.00");
-    assert_eq!(c["flow"], "inflow");
-    assert_eq!(c["introduced"], true, "a Jiangsu seller and a Linyi buyer, development: introduced");
-    assert!(c["audit_seq"].as_i64().unwrap() > 0);
-    // The inline seller now exists and is matched by its credit code next time.
-    let (s, c2) = app.post("/api/v1/contracts", &reg.token, &body(1, 3, "10.00", "10.00")).await;
-    assert_eq!(s, Status::Created);
-    assert_eq!(c2["seller_id"], c["seller_id"]);
-    assert_eq!(c2["registration_no"], format!("{year}371302000002"));
-    let (s, by_no) = app.get(&format!("/api/v1/contracts/by-number/{year}371302000001"), Some(&reg.token)).await;
-    assert_eq!(s, Status::Ok);
-    assert_eq!(by_no["id"], c["id"]);
-    assert_eq!(by_no["seller_name"], "合同主体1有限公司");
-});
+both!(
+    a_registration_gets_its_number_and_counts_its_parties,
+    |app| {
+        let reg = app.registrar("reg1").await;
+        let (s, c) = app
+            .post(
+                "/api/v1/contracts",
+                &reg.token,
+                &body(1, 2, "1250000.00", "1000000.00"),
+            )
+            .await;
+        assert_eq!(s, Status::Created, "{c}");
+        assert_eq!(c["status"], "registered");
+        let year = chrono::Utc::now().format("%Y").to_string();
+        assert_eq!(c["registration_no"], format!("{year}371302000001"));
+        assert_eq!(c["contract_amount"], "1250000.00");
+        assert_eq!(c["flow"], "inflow");
+        assert_eq!(
+            c["introduced"], true,
+            "a Jiangsu seller and a Linyi buyer, development: introduced"
+        );
+        assert!(c["audit_seq"].as_i64().unwrap() > 0);
+        // The inline seller now exists and is matched by its credit code next time.
+        let (s, c2) = app
+            .post(
+                "/api/v1/contracts",
+                &reg.token,
+                &body(1, 3, "10.00", "10.00"),
+            )
+            .await;
+        assert_eq!(s, Status::Created);
+        assert_eq!(c2["seller_id"], c["seller_id"]);
+        assert_eq!(c2["registration_no"], format!("{year}371302000002"));
+        let (s, by_no) = app
+            .get(
+                &format!("/api/v1/contracts/by-number/{year}371302000001"),
+                Some(&reg.token),
+            )
+            .await;
+        assert_eq!(s, Status::Ok);
+        assert_eq!(by_no["id"], c["id"]);
+        assert_eq!(by_no["seller_name"], "合同主体1有限公司");
+    }
+);
 
 both!(every_bad_field_is_named_at_once, |app| {
     let reg = app.registrar("reg1").await;
@@ -68,14 +95,28 @@ both!(every_bad_field_is_named_at_once, |app| {
     assert_eq!(s, Status::UnprocessableEntity);
     let f = fields(&p);
     for want in [
-        "contract_amount", "technical_amount", "seller.credit_code", "buyer.region", "signed_on", "contract_type",
-        "tech_field", "ip_type",
+        "contract_amount",
+        "technical_amount",
+        "seller.credit_code",
+        "buyer.region",
+        "signed_on",
+        "contract_type",
+        "tech_field",
+        "ip_type",
     ] {
         assert!(f.iter().any(|x| x == want), "{want} not named in {p}");
     }
-    assert!(p["errors"][0]["message_zh"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(
+        p["errors"][0]["message_zh"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
     let (_, list) = app.get("/api/v1/contracts", Some(&reg.token)).await;
-    assert_eq!(list["items"].as_array().unwrap().len(), 0, "nothing was written");
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        0,
+        "nothing was written"
+    );
 });
 
 both!(amount_rules_are_enforced, |app| {
@@ -87,22 +128,47 @@ both!(amount_rules_are_enforced, |app| {
         ("12.345", "1", "contract_amount"),
         ("abc", "1", "contract_amount"),
     ] {
-        let (s, p) = app.post("/api/v1/contracts", &reg.token, &body(1, 2, amount, technical)).await;
+        let (s, p) = app
+            .post(
+                "/api/v1/contracts",
+                &reg.token,
+                &body(1, 2, amount, technical),
+            )
+            .await;
         assert_eq!(s, Status::UnprocessableEntity, "{amount}/{technical}");
-        assert!(fields(&p).contains(&field.to_string()), "{amount}/{technical}: {p}");
+        assert!(
+            fields(&p).contains(&field.to_string()),
+            "{amount}/{technical}: {p}"
+        );
     }
     let mut b = body(1, 2, "1.00", "1.00");
     b["contract_amount"] = json!(1.5);
     let (s, p) = app.post("/api/v1/contracts", &reg.token, &b).await;
-    assert_eq!(s, Status::UnprocessableEntity, "a JSON number is refused: {p}");
+    assert_eq!(
+        s,
+        Status::UnprocessableEntity,
+        "a JSON number is refused: {p}"
+    );
     assert_eq!(fields(&p), vec!["contract_amount"]);
-    let (s, c) = app.post("/api/v1/contracts", &reg.token, &body(1, 2, "1000000000000.00", "0")).await;
+    let (s, c) = app
+        .post(
+            "/api/v1/contracts",
+            &reg.token,
+            &body(1, 2, "1000000000000.00", "0"),
+        )
+        .await;
     assert_eq!(s, Status::Created, "the maximum itself is fine: {c}");
 });
 
 both!(the_same_party_cannot_be_seller_and_buyer, |app| {
     let reg = app.registrar("reg1").await;
-    let (_, c) = app.post("/api/v1/contracts", &reg.token, &body(1, 2, "10.00", "10.00")).await;
+    let (_, c) = app
+        .post(
+            "/api/v1/contracts",
+            &reg.token,
+            &body(1, 2, "10.00", "10.00"),
+        )
+        .await;
     let mut b = body(1, 2, "10.00", "10.00");
     b.as_object_mut().unwrap().remove("seller");
     b.as_object_mut().unwrap().remove("buyer");
@@ -114,128 +180,258 @@ both!(the_same_party_cannot_be_seller_and_buyer, |app| {
     let mut b = body(1, 1, "10.00", "10.00");
     b["buyer"]["region"] = json!("371302");
     let (s, _) = app.post("/api/v1/contracts", &reg.token, &b).await;
-    assert_eq!(s, Status::UnprocessableEntity, "two inline parties with one credit code");
+    assert_eq!(
+        s,
+        Status::UnprocessableEntity,
+        "two inline parties with one credit code"
+    );
 });
 
-both!(thirty_two_concurrent_registrations_get_consecutive_numbers, |app| {
-    let reg = app.registrar("reg1").await;
-    let calls = (0..32u32).map(|i| {
-        let app = &app;
-        let token = reg.token.clone();
-        async move { app.post("/api/v1/contracts", &token, &body(100 + i * 2, 101 + i * 2, "10.00", "10.00")).await }
-    });
-    let mut numbers: Vec<String> = join_all(calls)
-        .await
-        .into_iter()
-        .map(|(s, c)| {
-            assert_eq!(s, Status::Created, "{c}");
-            c["registration_no"].as_str().unwrap().to_string()
-        })
-        .collect();
-    numbers.sort();
-    let year = chrono::Utc::now().format("%Y").to_string();
-    let want: Vec<String> = (1..=32).map(|n| format!("{year}371302{n:06}")).collect();
-    assert_eq!(numbers, want);
-});
+both!(
+    thirty_two_concurrent_registrations_get_consecutive_numbers,
+    |app| {
+        let reg = app.registrar("reg1").await;
+        let calls = (0..32u32).map(|i| {
+            let app = &app;
+            let token = reg.token.clone();
+            async move {
+                app.post(
+                    "/api/v1/contracts",
+                    &token,
+                    &body(100 + i * 2, 101 + i * 2, "10.00", "10.00"),
+                )
+                .await
+            }
+        });
+        let mut numbers: Vec<String> = join_all(calls)
+            .await
+            .into_iter()
+            .map(|(s, c)| {
+                assert_eq!(s, Status::Created, "{c}");
+                c["registration_no"].as_str().unwrap().to_string()
+            })
+            .collect();
+        numbers.sort();
+        let year = chrono::Utc::now().format("%Y").to_string();
+        let want: Vec<String> = (1..=32).map(|n| format!("{year}371302{n:06}")).collect();
+        assert_eq!(numbers, want);
+    }
+);
 
 both!(a_large_contract_waits_for_a_second_registrar, |app| {
     let author = app.registrar("reg1").await;
     let second = app.registrar("reg2").await;
-    let other_office = app.user("reg3", Role::Registrar, Some(OfficeCode::parse("371311").unwrap())).await;
-    let (s, c) = app.post("/api/v1/contracts", &author.token, &body(1, 2, "6000000.00", "5000000.00")).await;
+    let other_office = app
+        .user(
+            "reg3",
+            Role::Registrar,
+            Some(OfficeCode::parse("371311").unwrap()),
+        )
+        .await;
+    let (s, c) = app
+        .post(
+            "/api/v1/contracts",
+            &author.token,
+            &body(1, 2, "6000000.00", "5000000.00"),
+        )
+        .await;
     assert_eq!(s, Status::Created);
     assert_eq!(c["status"], "pending");
     assert!(c["registration_no"].is_null());
     let id = c["id"].as_str().unwrap();
-    let (s, p) = app.post(&format!("/api/v1/contracts/{id}/approve"), &author.token, &json!({})).await;
+    let (s, p) = app
+        .post(
+            &format!("/api/v1/contracts/{id}/approve"),
+            &author.token,
+            &json!({}),
+        )
+        .await;
     assert_eq!(s, Status::Forbidden, "the author cannot approve: {p}");
-    let (s, _) = app.post(&format!("/api/v1/contracts/{id}/approve"), &other_office.token, &json!({})).await;
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/contracts/{id}/approve"),
+            &other_office.token,
+            &json!({}),
+        )
+        .await;
     assert_eq!(s, Status::Forbidden, "another office cannot approve");
-    let (s, a) = app.post(&format!("/api/v1/contracts/{id}/approve"), &second.token, &json!({})).await;
+    let (s, a) = app
+        .post(
+            &format!("/api/v1/contracts/{id}/approve"),
+            &second.token,
+            &json!({}),
+        )
+        .await;
     assert_eq!(s, Status::Ok, "{a}");
     assert_eq!(a["status"], "registered");
     assert!(a["registration_no"].as_str().unwrap().ends_with("000001"));
     assert_eq!(a["approved_by"].as_str(), Some(second.actor.id.as_str()));
-    let (s, _) = app.post(&format!("/api/v1/contracts/{id}/approve"), &second.token, &json!({})).await;
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/contracts/{id}/approve"),
+            &second.token,
+            &json!({}),
+        )
+        .await;
     assert_eq!(s, Status::Conflict, "no longer pending");
     // Refusal needs a reason.
-    let (_, c) = app.post("/api/v1/contracts", &author.token, &body(3, 4, "9000000.00", "8000000.00")).await;
+    let (_, c) = app
+        .post(
+            "/api/v1/contracts",
+            &author.token,
+            &body(3, 4, "9000000.00", "8000000.00"),
+        )
+        .await;
     let id = c["id"].as_str().unwrap();
-    let (s, p) = app.post(&format!("/api/v1/contracts/{id}/refuse"), &second.token, &json!({})).await;
+    let (s, p) = app
+        .post(
+            &format!("/api/v1/contracts/{id}/refuse"),
+            &second.token,
+            &json!({}),
+        )
+        .await;
     assert_eq!(s, Status::UnprocessableEntity);
     assert_eq!(fields(&p), vec!["reason"]);
-    let (s, r) = app.post(&format!("/api/v1/contracts/{id}/refuse"), &second.token, &json!({"reason": "材料不全"})).await;
+    let (s, r) = app
+        .post(
+            &format!("/api/v1/contracts/{id}/refuse"),
+            &second.token,
+            &json!({"reason": "材料不全"}),
+        )
+        .await;
     assert_eq!(s, Status::Ok);
     assert_eq!(r["status"], "refused");
     assert!(r["registration_no"].is_null());
 });
 
-both!(amend_and_void_keep_history_and_refuse_changes_after_a_void, |app| {
-    let reg = app.registrar("reg1").await;
-    let other = app.user("reg3", Role::Registrar, Some(OfficeCode::parse("371311").unwrap())).await;
-    let (_, c) = app.post("/api/v1/contracts", &reg.token, &body(1, 2, "1250000.00", "1000000.00")).await;
-    let id = c["id"].as_str().unwrap().to_string();
-    let (s, p) = app
-        .post(&format!("/api/v1/contracts/{id}/amendments"), &reg.token, &json!({"contract_amount": "1300000.00"}))
-        .await;
-    assert_eq!(s, Status::UnprocessableEntity, "a reason is required");
-    assert_eq!(fields(&p), vec!["reason"]);
-    let (s, p) = app
-        .post(&format!("/api/v1/contracts/{id}/amendments"), &reg.token, &json!({"technical_amount": "2000000.00", "reason": "更正"}))
-        .await;
-    assert_eq!(s, Status::UnprocessableEntity, "technical above contract: {p}");
-    let (s, p) = app
-        .post(&format!("/api/v1/contracts/{id}/amendments"), &other.token, &json!({"contract_amount": "1300000.00", "reason": "更正"}))
-        .await;
-    assert_eq!(s, Status::Forbidden, "another office: {p}");
-    let (s, a) = app
-        .post(&format!("/api/v1/contracts/{id}/amendments"), &reg.token, &json!({"contract_amount": "1100000.00", "reason": "合同金额更正"}))
-        .await;
-    assert_eq!(s, Status::Ok, "{a}");
-    assert_eq!(a["version"], 2);
-    assert_eq!(a["contract_amount"], "1100000.00");
-    let (s, p) = app
+both!(
+    amend_and_void_keep_history_and_refuse_changes_after_a_void,
+    |app| {
+        let reg = app.registrar("reg1").await;
+        let other = app
+            .user(
+                "reg3",
+                Role::Registrar,
+                Some(OfficeCode::parse("371311").unwrap()),
+            )
+            .await;
+        let (_, c) = app
+            .post(
+                "/api/v1/contracts",
+                &reg.token,
+                &body(1, 2, "1250000.00", "1000000.00"),
+            )
+            .await;
+        let id = c["id"].as_str().unwrap().to_string();
+        let (s, p) = app
+            .post(
+                &format!("/api/v1/contracts/{id}/amendments"),
+                &reg.token,
+                &json!({"contract_amount": "1300000.00"}),
+            )
+            .await;
+        assert_eq!(s, Status::UnprocessableEntity, "a reason is required");
+        assert_eq!(fields(&p), vec!["reason"]);
+        let (s, p) = app
+            .post(
+                &format!("/api/v1/contracts/{id}/amendments"),
+                &reg.token,
+                &json!({"technical_amount": "2000000.00", "reason": "更正"}),
+            )
+            .await;
+        assert_eq!(
+            s,
+            Status::UnprocessableEntity,
+            "technical above contract: {p}"
+        );
+        let (s, p) = app
+            .post(
+                &format!("/api/v1/contracts/{id}/amendments"),
+                &other.token,
+                &json!({"contract_amount": "1300000.00", "reason": "更正"}),
+            )
+            .await;
+        assert_eq!(s, Status::Forbidden, "another office: {p}");
+        let (s, a) = app
+            .post(
+                &format!("/api/v1/contracts/{id}/amendments"),
+                &reg.token,
+                &json!({"contract_amount": "1100000.00", "reason": "合同金额更正"}),
+            )
+            .await;
+        assert_eq!(s, Status::Ok, "{a}");
+        assert_eq!(a["version"], 2);
+        assert_eq!(a["contract_amount"], "1100000.00");
+        let (s, p) = app
         .post(&format!("/api/v1/contracts/{id}/amendments"), &reg.token, &json!({"technical_amount": "5000000.00", "contract_amount": "6000000.00", "reason": "增加"}))
         .await;
-    assert_eq!(s, Status::UnprocessableEntity, "raising a registered contract over the threshold: {p}");
-    let (s, v) = app.post(&format!("/api/v1/contracts/{id}/void"), &reg.token, &json!({"reason": "双方解除合同"})).await;
-    assert_eq!(s, Status::Ok);
-    assert_eq!(v["status"], "voided");
-    let (s, p) = app
-        .post(&format!("/api/v1/contracts/{id}/amendments"), &reg.token, &json!({"contract_amount": "1.00", "reason": "x"}))
-        .await;
-    assert_eq!(s, Status::Conflict);
-    assert_eq!(p["type"], "urn:techledger:problem:contract_voided");
-    let (s, _) = app.post(&format!("/api/v1/contracts/{id}/void"), &reg.token, &json!({"reason": "again"})).await;
-    assert_eq!(s, Status::Conflict);
-    let (s, h) = app.get(&format!("/api/v1/contracts/{id}/history"), Some(&reg.token)).await;
-    assert_eq!(s, Status::Ok);
-    let versions = h["versions"].as_array().unwrap();
-    assert_eq!(versions.len(), 3);
-    assert_eq!(versions[1]["change"], "amend");
-    assert_eq!(versions[1]["reason"], "合同金额更正");
-    assert_eq!(versions[1]["actor"]["username"], "reg1");
-    let diff = versions[1]["diff"].as_array().unwrap();
-    assert_eq!(diff.len(), 1, "{diff:?}");
-    assert_eq!(diff[0]["field"], "contract_amount");
-    assert_eq!(diff[0]["from"], "1250000.00");
-    assert_eq!(diff[0]["to"], "1100000.00");
-    assert_eq!(versions[2]["change"], "void");
-    assert!(verify(&app).ok);
-});
+        assert_eq!(
+            s,
+            Status::UnprocessableEntity,
+            "raising a registered contract over the threshold: {p}"
+        );
+        let (s, v) = app
+            .post(
+                &format!("/api/v1/contracts/{id}/void"),
+                &reg.token,
+                &json!({"reason": "双方解除合同"}),
+            )
+            .await;
+        assert_eq!(s, Status::Ok);
+        assert_eq!(v["status"], "voided");
+        let (s, p) = app
+            .post(
+                &format!("/api/v1/contracts/{id}/amendments"),
+                &reg.token,
+                &json!({"contract_amount": "1.00", "reason": "x"}),
+            )
+            .await;
+        assert_eq!(s, Status::Conflict);
+        assert_eq!(p["type"], "urn:techledger:problem:contract_voided");
+        let (s, _) = app
+            .post(
+                &format!("/api/v1/contracts/{id}/void"),
+                &reg.token,
+                &json!({"reason": "again"}),
+            )
+            .await;
+        assert_eq!(s, Status::Conflict);
+        let (s, h) = app
+            .get(&format!("/api/v1/contracts/{id}/history"), Some(&reg.token))
+            .await;
+        assert_eq!(s, Status::Ok);
+        let versions = h["versions"].as_array().unwrap();
+        assert_eq!(versions.len(), 3);
+        assert_eq!(versions[1]["change"], "amend");
+        assert_eq!(versions[1]["reason"], "合同金额更正");
+        assert_eq!(versions[1]["actor"]["username"], "reg1");
+        let diff = versions[1]["diff"].as_array().unwrap();
+        assert_eq!(diff.len(), 1, "{diff:?}");
+        assert_eq!(diff[0]["field"], "contract_amount");
+        assert_eq!(diff[0]["from"], "1250000.00");
+        assert_eq!(diff[0]["to"], "1100000.00");
+        assert_eq!(versions[2]["change"], "void");
+        assert!(verify(&app).ok);
+    }
+);
 
 both!(idempotency_keys_replay_the_first_answer, |app| {
     let reg = app.registrar("reg1").await;
     let b = body(1, 2, "10.00", "10.00");
     let key = [("Idempotency-Key", "order-7f3a")];
-    let (s1, first) = app.send_with("POST", "/api/v1/contracts", Some(&reg.token), &b, &key).await;
+    let (s1, first) = app
+        .send_with("POST", "/api/v1/contracts", Some(&reg.token), &b, &key)
+        .await;
     assert_eq!(s1, Status::Created);
     let entries = verify(&app).entries;
     let res = app
         .client
         .post("/api/v1/contracts")
         .header(rocket::http::ContentType::JSON)
-        .header(Header::new("Authorization", format!("Bearer {}", reg.token)))
+        .header(Header::new(
+            "Authorization",
+            format!("Bearer {}", reg.token),
+        ))
         .header(Header::new("Idempotency-Key", "order-7f3a"))
         .body(b.to_string())
         .dispatch()
@@ -246,7 +442,13 @@ both!(idempotency_keys_replay_the_first_answer, |app| {
     assert_eq!(first, second);
     assert_eq!(verify(&app).entries, entries, "the retry wrote nothing");
     let (s, p) = app
-        .send_with("POST", "/api/v1/contracts", Some(&reg.token), &body(1, 2, "11.00", "11.00"), &key)
+        .send_with(
+            "POST",
+            "/api/v1/contracts",
+            Some(&reg.token),
+            &body(1, 2, "11.00", "11.00"),
+            &key,
+        )
         .await;
     assert_eq!(s, Status::Conflict);
     assert_eq!(p["type"], "urn:techledger:problem:idempotency_key_reused");
@@ -255,7 +457,12 @@ both!(idempotency_keys_replay_the_first_answer, |app| {
 both!(lists_filter_page_and_export_csv, |app| {
     let reg = app.registrar("reg1").await;
     for i in 0..5 {
-        app.post("/api/v1/contracts", &reg.token, &body(10 + i * 2, 11 + i * 2, "100.00", "50.00")).await;
+        app.post(
+            "/api/v1/contracts",
+            &reg.token,
+            &body(10 + i * 2, 11 + i * 2, "100.00", "50.00"),
+        )
+        .await;
     }
     let mut b = body(90, 91, "200.00", "100.00");
     b["contract_type"] = json!("service");
@@ -265,69 +472,166 @@ both!(lists_filter_page_and_export_csv, |app| {
     let (_, page) = app.get("/api/v1/contracts?limit=4", Some(&reg.token)).await;
     assert_eq!(page["items"].as_array().unwrap().len(), 4);
     let next = page["next"].as_str().unwrap();
-    let (_, rest) = app.get(&format!("/api/v1/contracts?limit=4&after={next}"), Some(&reg.token)).await;
+    let (_, rest) = app
+        .get(
+            &format!("/api/v1/contracts?limit=4&after={next}"),
+            Some(&reg.token),
+        )
+        .await;
     assert_eq!(rest["items"].as_array().unwrap().len(), 2);
     assert!(rest["next"].is_null());
-    let (_, service) = app.get("/api/v1/contracts?contract_type=service", Some(&reg.token)).await;
+    let (_, service) = app
+        .get("/api/v1/contracts?contract_type=service", Some(&reg.token))
+        .await;
     assert_eq!(service["items"].as_array().unwrap().len(), 1);
-    let (_, q) = app.get("/api/v1/contracts?q=%E5%9F%B9%E8%AE%AD", Some(&reg.token)).await;
+    let (_, q) = app
+        .get("/api/v1/contracts?q=%E5%9F%B9%E8%AE%AD", Some(&reg.token))
+        .await;
     assert_eq!(q["items"][0]["title"], "农业技术培训");
     let year = chrono::Utc::now().format("%Y").to_string();
-    let (_, by_year) = app.get(&format!("/api/v1/contracts?year={year}&office=371302&status=registered"), Some(&reg.token)).await;
+    let (_, by_year) = app
+        .get(
+            &format!("/api/v1/contracts?year={year}&office=371302&status=registered"),
+            Some(&reg.token),
+        )
+        .await;
     assert_eq!(by_year["items"].as_array().unwrap().len(), 6);
-    let (s, p) = app.get("/api/v1/contracts?year=abc&office=999&signed_from=2026-13-01", Some(&reg.token)).await;
+    let (s, p) = app
+        .get(
+            "/api/v1/contracts?year=abc&office=999&signed_from=2026-13-01",
+            Some(&reg.token),
+        )
+        .await;
     assert_eq!(s, Status::UnprocessableEntity);
     assert!(!fields(&p).is_empty());
     let res = app
         .client
         .get("/api/v1/contracts.csv?contract_type=service")
-        .header(Header::new("Authorization", format!("Bearer {}", reg.token)))
+        .header(Header::new(
+            "Authorization",
+            format!("Bearer {}", reg.token),
+        ))
         .dispatch()
         .await;
     assert_eq!(res.status(), Status::Ok);
-    assert!(res.headers().get_one("Content-Disposition").unwrap().contains("contracts.csv"));
+    assert!(
+        res.headers()
+            .get_one("Content-Disposition")
+            .unwrap()
+            .contains("contracts.csv")
+    );
     let bytes = res.into_bytes().await.unwrap();
     assert_eq!(&bytes[..3], &[0xEF, 0xBB, 0xBF], "UTF-8 BOM for Excel");
     let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].starts_with("登记号,合同名称"));
     assert_eq!(lines.len(), 2);
-    assert!(lines[1].contains("农业技术培训") && lines[1].contains("200.00") && lines[1].contains("技术培训"));
+    assert!(
+        lines[1].contains("农业技术培训")
+            && lines[1].contains("200.00")
+            && lines[1].contains("技术培训")
+    );
 });
 
-both!(registrars_read_everything_but_write_only_their_office, |app| {
-    let reg = app.registrar("reg1").await;
-    let other = app.user("reg3", Role::Registrar, Some(OfficeCode::parse("371311").unwrap())).await;
-    let (_, c) = app.post("/api/v1/contracts", &reg.token, &body(1, 2, "10.00", "10.00")).await;
-    let id = c["id"].as_str().unwrap();
-    let (s, _) = app.get(&format!("/api/v1/contracts/{id}"), Some(&other.token)).await;
-    assert_eq!(s, Status::Ok);
-    let (s, _) = app.post(&format!("/api/v1/contracts/{id}/void"), &other.token, &json!({"reason": "x"})).await;
-    assert_eq!(s, Status::Forbidden);
-    let (s, _) = app.get("/api/v1/contracts/00000000-0000-7000-8000-000000000000", Some(&other.token)).await;
-    assert_eq!(s, Status::NotFound);
-});
+both!(
+    registrars_read_everything_but_write_only_their_office,
+    |app| {
+        let reg = app.registrar("reg1").await;
+        let other = app
+            .user(
+                "reg3",
+                Role::Registrar,
+                Some(OfficeCode::parse("371311").unwrap()),
+            )
+            .await;
+        let (_, c) = app
+            .post(
+                "/api/v1/contracts",
+                &reg.token,
+                &body(1, 2, "10.00", "10.00"),
+            )
+            .await;
+        let id = c["id"].as_str().unwrap();
+        let (s, _) = app
+            .get(&format!("/api/v1/contracts/{id}"), Some(&other.token))
+            .await;
+        assert_eq!(s, Status::Ok);
+        let (s, _) = app
+            .post(
+                &format!("/api/v1/contracts/{id}/void"),
+                &other.token,
+                &json!({"reason": "x"}),
+            )
+            .await;
+        assert_eq!(s, Status::Forbidden);
+        let (s, _) = app
+            .get(
+                "/api/v1/contracts/00000000-0000-7000-8000-000000000000",
+                Some(&other.token),
+            )
+            .await;
+        assert_eq!(s, Status::NotFound);
+    }
+);
 
 both!(only_auditors_review_and_reviews_are_audited, |app| {
     let reg = app.registrar("reg1").await;
     let aud = app.user("aud1", Role::Auditor, None).await;
-    let (_, c) = app.post("/api/v1/contracts", &reg.token, &body(1, 2, "10.00", "10.00")).await;
+    let (_, c) = app
+        .post(
+            "/api/v1/contracts",
+            &reg.token,
+            &body(1, 2, "10.00", "10.00"),
+        )
+        .await;
     let id = c["id"].as_str().unwrap();
-    let (s, _) = app.post(&format!("/api/v1/contracts/{id}/reviews"), &reg.token, &json!({"verdict": "confirmed"})).await;
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/contracts/{id}/reviews"),
+            &reg.token,
+            &json!({"verdict": "confirmed"}),
+        )
+        .await;
     assert_eq!(s, Status::Forbidden);
-    let (s, p) = app.post(&format!("/api/v1/contracts/{id}/reviews"), &aud.token, &json!({"verdict": "disputed"})).await;
-    assert_eq!(s, Status::UnprocessableEntity, "a dispute needs a note: {p}");
+    let (s, p) = app
+        .post(
+            &format!("/api/v1/contracts/{id}/reviews"),
+            &aud.token,
+            &json!({"verdict": "disputed"}),
+        )
+        .await;
+    assert_eq!(
+        s,
+        Status::UnprocessableEntity,
+        "a dispute needs a note: {p}"
+    );
     let (s, r) = app
-        .post(&format!("/api/v1/contracts/{id}/reviews"), &aud.token, &json!({"verdict": "disputed", "note": "金额与发票不符"}))
+        .post(
+            &format!("/api/v1/contracts/{id}/reviews"),
+            &aud.token,
+            &json!({"verdict": "disputed", "note": "金额与发票不符"}),
+        )
         .await;
     assert_eq!(s, Status::Created, "{r}");
-    let (_, after) = app.get(&format!("/api/v1/contracts/{id}"), Some(&reg.token)).await;
+    let (_, after) = app
+        .get(&format!("/api/v1/contracts/{id}"), Some(&reg.token))
+        .await;
     assert_eq!(after["review"], "disputed");
-    assert_eq!(after["status"], "registered", "a disputed contract stays counted");
-    let (_, h) = app.get(&format!("/api/v1/contracts/{id}/history"), Some(&aud.token)).await;
+    assert_eq!(
+        after["status"], "registered",
+        "a disputed contract stays counted"
+    );
+    let (_, h) = app
+        .get(&format!("/api/v1/contracts/{id}/history"), Some(&aud.token))
+        .await;
     assert_eq!(h["reviews"][0]["note"], "金额与发票不符");
     assert_eq!(h["reviews"][0]["reviewer"]["username"], "aud1");
-    let (_, entry) = app.get(&format!("/api/v1/audit/entries/{}", r["audit_seq"]), Some(&aud.token)).await;
+    let (_, entry) = app
+        .get(
+            &format!("/api/v1/audit/entries/{}", r["audit_seq"]),
+            Some(&aud.token),
+        )
+        .await;
     assert_eq!(entry["action"], "contract.review");
     assert!(verify(&app).ok);
 });

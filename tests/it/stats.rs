@@ -29,8 +29,16 @@ fn brute_force(app: &TestApp, year: i32) -> BTreeMap<(String, String), [i64; 4]>
         .load(&mut app.connect())
         .unwrap();
     let mut out: BTreeMap<(String, String), [i64; 4]> = BTreeMap::new();
-    for r in rows.into_iter().filter(|r| r.status == "registered" && r.registered_year == Some(year)) {
-        let add = [r.contract_amount_fen, r.technical_amount_fen, 1, i64::from(r.introduced)];
+    for r in rows
+        .into_iter()
+        .filter(|r| r.status == "registered" && r.registered_year == Some(year))
+    {
+        let add = [
+            r.contract_amount_fen,
+            r.technical_amount_fen,
+            1,
+            i64::from(r.introduced),
+        ];
         for (d, k) in [
             ("total", String::new()),
             ("office", r.office.clone()),
@@ -57,11 +65,19 @@ async fn random_history(app: &TestApp, seed: u64, operations: usize) -> i32 {
     let mut registrars = Vec::new();
     for (i, o) in offices.iter().enumerate() {
         let office = OfficeCode::parse(o).unwrap();
-        registrars.push(app.user(&format!("reg{i}a"), Role::Registrar, Some(office)).await);
-        registrars.push(app.user(&format!("reg{i}b"), Role::Registrar, Some(office)).await);
+        registrars.push(
+            app.user(&format!("reg{i}a"), Role::Registrar, Some(office))
+                .await,
+        );
+        registrars.push(
+            app.user(&format!("reg{i}b"), Role::Registrar, Some(office))
+                .await,
+        );
     }
     let auditor = app.user("aud", Role::Auditor, None).await;
-    let regions = ["371302", "371321", "310115", "320102", "370102", "370203", "110108", "440305"];
+    let regions = [
+        "371302", "371321", "310115", "320102", "370102", "370203", "110108", "440305",
+    ];
     let year = techledger::stats::this_year();
     let mut contracts: Vec<(String, usize)> = Vec::new();
     let mut party_n = 0u32;
@@ -103,7 +119,10 @@ async fn random_history(app: &TestApp, seed: u64, operations: usize) -> i32 {
                 .ledger
                 .execute(Request {
                     historical: true,
-                    ..Request::new(registrars[who].principal(), Command::RegisterContract(contract))
+                    ..Request::new(
+                        registrars[who].principal(),
+                        Command::RegisterContract(contract),
+                    )
                 })
                 .await
                 .expect("register");
@@ -115,10 +134,17 @@ async fn random_history(app: &TestApp, seed: u64, operations: usize) -> i32 {
             let second = &registrars[who ^ 1];
             let command = match rng.gen_range(0..5) {
                 0 => Command::ApproveContract { id },
-                1 => Command::VoidContract { id, reason: "解除".into() },
+                1 => Command::VoidContract {
+                    id,
+                    reason: "解除".into(),
+                },
                 2 => Command::ReviewContract {
                     id,
-                    verdict: if rng.gen_bool(0.5) { ReviewState::Confirmed } else { ReviewState::Disputed },
+                    verdict: if rng.gen_bool(0.5) {
+                        ReviewState::Confirmed
+                    } else {
+                        ReviewState::Disputed
+                    },
                     note: "核查".into(),
                 },
                 _ => {
@@ -154,22 +180,48 @@ async fn random_history(app: &TestApp, seed: u64, operations: usize) -> i32 {
 
 async fn check_against_brute_force(app: &TestApp, token: &str, year: i32) {
     let expected = brute_force(app, year);
-    let get = |d: &str, k: &str| expected.get(&(d.to_string(), k.to_string())).copied().unwrap_or_default();
-    let (s, summary) = app.get(&format!("/api/v1/stats/summary?year={year}"), Some(token)).await;
+    let get = |d: &str, k: &str| {
+        expected
+            .get(&(d.to_string(), k.to_string()))
+            .copied()
+            .unwrap_or_default()
+    };
+    let (s, summary) = app
+        .get(&format!("/api/v1/stats/summary?year={year}"), Some(token))
+        .await;
     assert_eq!(s, Status::Ok, "{summary}");
     let total = get("total", "");
     assert_eq!(fen(&summary["turnover"]), total[0]);
     assert_eq!(fen(&summary["technical_amount"]), total[1]);
     assert_eq!(summary["contracts"], total[2]);
     assert_eq!(summary["introduced"], total[3]);
-    for by in ["office", "contract_type", "tech_field", "ip_type", "seller_kind", "flow", "month", "review"] {
-        let (s, b) = app.get(&format!("/api/v1/stats/breakdown?year={year}&by={by}"), Some(token)).await;
+    for by in [
+        "office",
+        "contract_type",
+        "tech_field",
+        "ip_type",
+        "seller_kind",
+        "flow",
+        "month",
+        "review",
+    ] {
+        let (s, b) = app
+            .get(
+                &format!("/api/v1/stats/breakdown?year={year}&by={by}"),
+                Some(token),
+            )
+            .await;
         assert_eq!(s, Status::Ok, "{b}");
         let mut sum = [0i64; 4];
         for row in b["rows"].as_array().unwrap() {
             let key = row["key"].as_str().unwrap();
             let want = get(by, key);
-            let have = [fen(&row["turnover"]), fen(&row["technical_amount"]), row["contracts"].as_i64().unwrap(), row["introduced"].as_i64().unwrap()];
+            let have = [
+                fen(&row["turnover"]),
+                fen(&row["technical_amount"]),
+                row["contracts"].as_i64().unwrap(),
+                row["introduced"].as_i64().unwrap(),
+            ];
             assert_eq!(have, want, "{by} {key}");
             for (a, b) in sum.iter_mut().zip(have) {
                 *a += b;
@@ -179,63 +231,125 @@ async fn check_against_brute_force(app: &TestApp, token: &str, year: i32) {
     }
 }
 
-both!(summary_and_breakdowns_equal_a_brute_force_recomputation, |app| {
-    let year = random_history(&app, 20261125, 160).await;
-    let official = app.user("off", Role::Official, None).await;
-    check_against_brute_force(&app, &official.token, year).await;
-    assert!(verify(&app).ok, "rollups reconcile with the chain");
-});
+both!(
+    summary_and_breakdowns_equal_a_brute_force_recomputation,
+    |app| {
+        let year = random_history(&app, 20261125, 160).await;
+        let official = app.user("off", Role::Official, None).await;
+        check_against_brute_force(&app, &official.token, year).await;
+        assert!(verify(&app).ok, "rollups reconcile with the chain");
+    }
+);
 
-both!(as_of_yesterday_does_not_change_when_today_writes_arrive, |app| {
-    let year = random_history(&app, 7, 40).await;
-    let official = app.user("off", Role::Official, None).await;
-    let yesterday = techledger::time::shanghai_date(techledger::time::now()).pred_opt().unwrap();
-    let url = format!("/api/v1/stats/summary?year={year}&as_of={yesterday}");
-    let (_, before) = app.get(&url, Some(&official.token)).await;
-    assert_eq!(before["turnover"], "0.00", "everything was written today");
-    let (_, today_before) = app.get(&format!("/api/v1/stats/summary?year={year}"), Some(&official.token)).await;
-    random_history_more(&app).await;
-    let (_, after) = app.get(&url, Some(&official.token)).await;
-    assert_eq!(before, after);
-    let today = techledger::time::shanghai_date(techledger::time::now());
-    let (_, as_of_today) = app.get(&format!("/api/v1/stats/summary?year={year}&as_of={today}"), Some(&official.token)).await;
-    let (_, now) = app.get(&format!("/api/v1/stats/summary?year={year}"), Some(&official.token)).await;
-    assert_eq!(as_of_today["turnover"], now["turnover"], "as of today equals the current figures");
-    assert_ne!(now["turnover"], today_before["turnover"]);
-    let (s, p) = app.get("/api/v1/stats/summary?as_of=2999-01-01", Some(&official.token)).await;
-    assert_eq!(s, Status::UnprocessableEntity, "{p}");
-});
+both!(
+    as_of_yesterday_does_not_change_when_today_writes_arrive,
+    |app| {
+        let year = random_history(&app, 7, 40).await;
+        let official = app.user("off", Role::Official, None).await;
+        let yesterday = techledger::time::shanghai_date(techledger::time::now())
+            .pred_opt()
+            .unwrap();
+        let url = format!("/api/v1/stats/summary?year={year}&as_of={yesterday}");
+        let (_, before) = app.get(&url, Some(&official.token)).await;
+        assert_eq!(before["turnover"], "0.00", "everything was written today");
+        let (_, today_before) = app
+            .get(
+                &format!("/api/v1/stats/summary?year={year}"),
+                Some(&official.token),
+            )
+            .await;
+        random_history_more(&app).await;
+        let (_, after) = app.get(&url, Some(&official.token)).await;
+        assert_eq!(before, after);
+        let today = techledger::time::shanghai_date(techledger::time::now());
+        let (_, as_of_today) = app
+            .get(
+                &format!("/api/v1/stats/summary?year={year}&as_of={today}"),
+                Some(&official.token),
+            )
+            .await;
+        let (_, now) = app
+            .get(
+                &format!("/api/v1/stats/summary?year={year}"),
+                Some(&official.token),
+            )
+            .await;
+        assert_eq!(
+            as_of_today["turnover"], now["turnover"],
+            "as of today equals the current figures"
+        );
+        assert_ne!(now["turnover"], today_before["turnover"]);
+        let (s, p) = app
+            .get(
+                "/api/v1/stats/summary?as_of=2999-01-01",
+                Some(&official.token),
+            )
+            .await;
+        assert_eq!(s, Status::UnprocessableEntity, "{p}");
+    }
+);
 
 async fn random_history_more(app: &TestApp) {
-    let reg = app.user("late", Role::Registrar, Some(OfficeCode::parse("371302").unwrap())).await;
-    run(app, &reg, Command::RegisterContract(contract(9001, 9002, "777.77", "700.00"))).await;
+    let reg = app
+        .user(
+            "late",
+            Role::Registrar,
+            Some(OfficeCode::parse("371302").unwrap()),
+        )
+        .await;
+    run(
+        app,
+        &reg,
+        Command::RegisterContract(contract(9001, 9002, "777.77", "700.00")),
+    )
+    .await;
 }
 
 both!(targets_progress_and_the_report, |app| {
     let reg = app.registrar("reg1").await;
-    run(&app, &reg, Command::RegisterContract(contract(1, 2, "2000000.00", "1000000.00"))).await;
+    run(
+        &app,
+        &reg,
+        Command::RegisterContract(contract(1, 2, "2000000.00", "1000000.00")),
+    )
+    .await;
     let official = app.user("off", Role::Official, None).await;
-    let (_, s) = app.get("/api/v1/stats/summary", Some(&official.token)).await;
+    let (_, s) = app
+        .get("/api/v1/stats/summary", Some(&official.token))
+        .await;
     assert_eq!(s["targets"]["turnover"], "20000000000.00");
     assert_eq!(s["targets"]["contracts"], 1000);
     assert_eq!(s["targets"]["introduced"], 50);
     assert_eq!(s["progress"]["turnover"], 0.0001);
     assert_eq!(s["progress"]["contracts"], 0.001);
-    assert_eq!(s["introduced"], 1, "Shanghai seller, Linyi buyer, development");
+    assert_eq!(
+        s["introduced"], 1,
+        "Shanghai seller, Linyi buyer, development"
+    );
     assert!(s["audit_seq"].as_i64().unwrap() > 0);
     assert!(["seasonal", "run_rate", "complete"].contains(&s["forecast_method"].as_str().unwrap()));
-    let (_, top) = app.get("/api/v1/stats/top-parties?side=seller", Some(&official.token)).await;
+    let (_, top) = app
+        .get(
+            "/api/v1/stats/top-parties?side=seller",
+            Some(&official.token),
+        )
+        .await;
     assert_eq!(top[0]["name"], "测试企业1有限公司");
     let res = app
         .client
         .get("/api/v1/stats/report.xlsx")
-        .header(rocket::http::Header::new("Authorization", format!("Bearer {}", official.token)))
+        .header(rocket::http::Header::new(
+            "Authorization",
+            format!("Bearer {}", official.token),
+        ))
         .dispatch()
         .await;
     assert_eq!(res.status(), Status::Ok);
     let bytes = res.into_bytes().await.unwrap();
     assert_eq!(&bytes[..2], b"PK", "an XLSX (zip) file");
-    let (s, p) = app.get("/api/v1/stats/breakdown?by=color", Some(&official.token)).await;
+    let (s, p) = app
+        .get("/api/v1/stats/breakdown?by=color", Some(&official.token))
+        .await;
     assert_eq!(s, Status::UnprocessableEntity);
     assert_eq!(p["errors"][0]["field"], "by");
 });

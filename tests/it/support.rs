@@ -29,9 +29,12 @@ pub struct PgDatabase {
 impl PgDatabase {
     fn create(admin_url: &str) -> PgDatabase {
         let name = format!("tl_test_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = PgConnection::establish(admin_url)
-            .unwrap_or_else(|e| panic!("TECHLEDGER_TEST_PG_URL is set but PostgreSQL is unreachable: {e}"));
-        admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+        let mut admin = PgConnection::establish(admin_url).unwrap_or_else(|e| {
+            panic!("TECHLEDGER_TEST_PG_URL is set but PostgreSQL is unreachable: {e}")
+        });
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create test database");
         let base = admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b);
         PgDatabase {
             admin_url: admin_url.to_string(),
@@ -44,7 +47,10 @@ impl PgDatabase {
 impl Drop for PgDatabase {
     fn drop(&mut self) {
         if let Ok(mut admin) = PgConnection::establish(&self.admin_url) {
-            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
         }
     }
 }
@@ -67,7 +73,9 @@ impl Drop for TestApp {
 
 /// The PostgreSQL server for tests, if configured.
 pub fn pg_admin_url() -> Option<String> {
-    std::env::var("TECHLEDGER_TEST_PG_URL").ok().filter(|u| !u.is_empty())
+    std::env::var("TECHLEDGER_TEST_PG_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
 }
 
 /// A configuration on a fresh temporary directory, cheap to hash passwords with.
@@ -85,7 +93,8 @@ pub fn test_config(database_url: DatabaseUrl, dir: &std::path::Path) -> Config {
 
 /// A fresh temporary directory.
 pub fn temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("techledger-test-{}", uuid::Uuid::new_v4().simple()));
+    let dir =
+        std::env::temp_dir().join(format!("techledger-test-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
 }
@@ -111,7 +120,9 @@ impl TestApp {
     /// The same, with a configuration tweak.
     pub async fn postgres_with(tweak: impl FnOnce(&mut Config)) -> Option<TestApp> {
         let Some(admin) = pg_admin_url() else {
-            eprintln!("skipped: TECHLEDGER_TEST_PG_URL is not set, so the PostgreSQL half of this test did not run");
+            eprintln!(
+                "skipped: TECHLEDGER_TEST_PG_URL is not set, so the PostgreSQL half of this test did not run"
+            );
             return None;
         };
         let db = PgDatabase::create(&admin);
@@ -119,7 +130,12 @@ impl TestApp {
         Some(Self::start(url, temp_dir(), Some(db), tweak).await)
     }
 
-    async fn start(url: DatabaseUrl, dir: PathBuf, pg: Option<PgDatabase>, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    async fn start(
+        url: DatabaseUrl,
+        dir: PathBuf,
+        pg: Option<PgDatabase>,
+        tweak: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let mut config = test_config(url, &dir);
         tweak(&mut config);
         let backend = config.database_url.backend();
@@ -129,7 +145,9 @@ impl TestApp {
             .expect("open task")
             .expect("service opens");
         let ledger = services.ledger.clone();
-        let client = Client::tracked(techledger::app::rocket(services)).await.expect("rocket");
+        let client = Client::tracked(techledger::app::rocket(services))
+            .await
+            .expect("rocket");
         TestApp {
             client,
             backend,
@@ -175,7 +193,12 @@ impl TestApp {
 
     /// A registrar of Lanshan (371302).
     pub async fn registrar(&self, username: &str) -> TestUser {
-        self.user(username, Role::Registrar, Some(OfficeCode::parse("371302").expect("office"))).await
+        self.user(
+            username,
+            Role::Registrar,
+            Some(OfficeCode::parse("371302").expect("office")),
+        )
+        .await
     }
 
     /// Signs in; panics unless it works.
@@ -202,7 +225,13 @@ impl TestApp {
     }
 
     /// A JSON request with a token.
-    pub async fn send(&self, method: &str, path: &str, token: Option<&str>, body: &Value) -> (Status, Value) {
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> (Status, Value) {
         self.send_with(method, path, token, body, &[]).await
     }
 
@@ -282,7 +311,9 @@ macro_rules! both {
 
             #[rocket::async_test]
             async fn postgres() {
-                let Some($app) = $crate::support::TestApp::postgres().await else { return };
+                let Some($app) = $crate::support::TestApp::postgres().await else {
+                    return;
+                };
                 $body
             }
         }
@@ -307,7 +338,12 @@ pub fn enterprise(n: u32, region: &str) -> techledger::ledger::NewParty {
 }
 
 /// A contract between two inline parties with amounts in yuan.
-pub fn contract(seller: u32, buyer: u32, amount: &str, technical: &str) -> techledger::ledger::NewContract {
+pub fn contract(
+    seller: u32,
+    buyer: u32,
+    amount: &str,
+    technical: &str,
+) -> techledger::ledger::NewContract {
     use techledger::domain::*;
     techledger::ledger::NewContract {
         title: format!("技术开发合同 {seller}-{buyer}"),

@@ -36,5 +36,9 @@ pub fn all(conn: &mut DbConn) -> QueryResult<Vec<SigningKeyRow>> {
 
 /// The key `kid`.
 pub fn by_kid(conn: &mut DbConn, kid: &str) -> QueryResult<Option<SigningKeyRow>> {
-    signing_keys::table.find(kid).select(SigningKeyRow::as_select()).first(conn).optional()
+    signing_keys::table
+        .find(kid)
+        .select(SigningKeyRow::as_select())
+        .first(conn)
+        .optional()
 }

@@ -3,7 +3,9 @@
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{contract_subtypes, contract_types, ip_types, offices, party_kinds, regions, tech_fields};
+use crate::db::schema::{
+    contract_subtypes, contract_types, ip_types, offices, party_kinds, regions, tech_fields,
+};
 
 /// A row of a simple code table: (code, Chinese label, English label, sort order).
 pub type CodeRow = (String, String, String, i32);
@@ -13,19 +15,39 @@ pub fn simple_table(conn: &mut DbConn, table: &str) -> QueryResult<Vec<CodeRow>>
     match table {
         "contract_types" => contract_types::table
             .order(contract_types::sort_order)
-            .select((contract_types::code, contract_types::name_zh, contract_types::name_en, contract_types::sort_order))
+            .select((
+                contract_types::code,
+                contract_types::name_zh,
+                contract_types::name_en,
+                contract_types::sort_order,
+            ))
             .load(conn),
         "tech_fields" => tech_fields::table
             .order(tech_fields::sort_order)
-            .select((tech_fields::code, tech_fields::name_zh, tech_fields::name_en, tech_fields::sort_order))
+            .select((
+                tech_fields::code,
+                tech_fields::name_zh,
+                tech_fields::name_en,
+                tech_fields::sort_order,
+            ))
             .load(conn),
         "ip_types" => ip_types::table
             .order(ip_types::sort_order)
-            .select((ip_types::code, ip_types::name_zh, ip_types::name_en, ip_types::sort_order))
+            .select((
+                ip_types::code,
+                ip_types::name_zh,
+                ip_types::name_en,
+                ip_types::sort_order,
+            ))
             .load(conn),
         "party_kinds" => party_kinds::table
             .order(party_kinds::sort_order)
-            .select((party_kinds::code, party_kinds::name_zh, party_kinds::name_en, party_kinds::sort_order))
+            .select((
+                party_kinds::code,
+                party_kinds::name_zh,
+                party_kinds::name_en,
+                party_kinds::sort_order,
+            ))
             .load(conn),
         _ => Err(diesel::result::Error::NotFound),
     }
@@ -41,7 +63,10 @@ pub type RegionRow = (String, String, String, i32, Option<String>);
 /// Every sub-type.
 pub fn subtypes(conn: &mut DbConn) -> QueryResult<Vec<SubtypeRow>> {
     contract_subtypes::table
-        .order((contract_subtypes::contract_type, contract_subtypes::sort_order))
+        .order((
+            contract_subtypes::contract_type,
+            contract_subtypes::sort_order,
+        ))
         .select((
             contract_subtypes::contract_type,
             contract_subtypes::code,
@@ -72,6 +97,12 @@ pub fn offices(conn: &mut DbConn) -> QueryResult<Vec<OfficeRow>> {
 pub fn regions(conn: &mut DbConn) -> QueryResult<Vec<RegionRow>> {
     regions::table
         .order(regions::code)
-        .select((regions::code, regions::name_zh, regions::name_en, regions::level, regions::parent))
+        .select((
+            regions::code,
+            regions::name_zh,
+            regions::name_en,
+            regions::level,
+            regions::parent,
+        ))
         .load(conn)
 }

@@ -145,7 +145,11 @@ pub struct ReviewRow {
 
 /// The contract `id`.
 pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<ContractRow>> {
-    contracts::table.find(id).select(ContractRow::as_select()).first(conn).optional()
+    contracts::table
+        .find(id)
+        .select(ContractRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// The contract with registration number `no`.
@@ -255,7 +259,9 @@ pub fn list_ordered(
             query = query.filter(
                 contracts::contract_amount_fen
                     .lt(*fen)
-                    .or(contracts::contract_amount_fen.eq(*fen).and(contracts::id.lt(id.clone()))),
+                    .or(contracts::contract_amount_fen
+                        .eq(*fen)
+                        .and(contracts::id.lt(id.clone()))),
             )
         }
         None => {}
@@ -280,10 +286,16 @@ pub fn list(
     list_ordered(conn, filter, ContractOrder::Newest, cursor.as_ref(), limit)
 }
 
-type Boxed<'a> = contracts::BoxedQuery<'a, crate::db::MultiBackend, diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<ContractRow, crate::db::MultiBackend>>>;
+type Boxed<'a> = contracts::BoxedQuery<
+    'a,
+    crate::db::MultiBackend,
+    diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<ContractRow, crate::db::MultiBackend>>,
+>;
 
 fn filtered(filter: &ContractFilter) -> Boxed<'static> {
-    let mut query = contracts::table.select(ContractRow::as_select()).into_boxed();
+    let mut query = contracts::table
+        .select(ContractRow::as_select())
+        .into_boxed();
     if let Some(year) = filter.year {
         query = query.filter(contracts::registered_year.eq(year));
     }
@@ -303,7 +315,11 @@ fn filtered(filter: &ContractFilter) -> Boxed<'static> {
         query = query.filter(contracts::review.eq(r.clone()));
     }
     if let Some(p) = &filter.party {
-        query = query.filter(contracts::seller_id.eq(p.clone()).or(contracts::buyer_id.eq(p.clone())));
+        query = query.filter(
+            contracts::seller_id
+                .eq(p.clone())
+                .or(contracts::buyer_id.eq(p.clone())),
+        );
     }
     if let Some(q) = &filter.q {
         let pattern = format!("%{}%", escape_like(q));

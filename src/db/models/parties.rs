@@ -68,7 +68,11 @@ pub struct PartyVersionRow {
 
 /// The party `id`.
 pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<PartyRow>> {
-    parties::table.find(id).select(PartyRow::as_select()).first(conn).optional()
+    parties::table
+        .find(id)
+        .select(PartyRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// The party with credit code `code`.
@@ -99,7 +103,11 @@ pub fn search(
 ) -> QueryResult<Vec<PartyRow>> {
     let mut query = parties::table.select(PartyRow::as_select()).into_boxed();
     if let Some(q) = q {
-        query = query.filter(parties::name.like(format!("%{}%", escape_like(q))).escape('\\'));
+        query = query.filter(
+            parties::name
+                .like(format!("%{}%", escape_like(q)))
+                .escape('\\'),
+        );
     }
     if let Some(code) = credit_code {
         query = query.filter(parties::credit_code.eq(code.to_uppercase()));

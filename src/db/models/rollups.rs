@@ -108,11 +108,18 @@ pub fn all(conn: &mut DbConn) -> QueryResult<Vec<RollupRow>> {
 
 /// Every party rollup row.
 pub fn all_party(conn: &mut DbConn) -> QueryResult<Vec<PartyRollupRow>> {
-    party_rollups::table.select(PartyRollupRow::as_select()).load(conn)
+    party_rollups::table
+        .select(PartyRollupRow::as_select())
+        .load(conn)
 }
 
 /// The `limit` parties with the largest turnover on `side` in `year`.
-pub fn top_parties(conn: &mut DbConn, year: i32, side: &str, limit: i64) -> QueryResult<Vec<PartyRollupRow>> {
+pub fn top_parties(
+    conn: &mut DbConn,
+    year: i32,
+    side: &str,
+    limit: i64,
+) -> QueryResult<Vec<PartyRollupRow>> {
     party_rollups::table
         .filter(party_rollups::year.eq(year))
         .filter(party_rollups::side.eq(side))
@@ -123,7 +130,11 @@ pub fn top_parties(conn: &mut DbConn, year: i32, side: &str, limit: i64) -> Quer
 }
 
 /// Amount entries of `year` recorded on or before `day` (the ledger as it stood that day).
-pub fn entries_until(conn: &mut DbConn, year: i32, day: NaiveDate) -> QueryResult<Vec<AmountEntryRow>> {
+pub fn entries_until(
+    conn: &mut DbConn,
+    year: i32,
+    day: NaiveDate,
+) -> QueryResult<Vec<AmountEntryRow>> {
     amount_entries::table
         .filter(amount_entries::year.eq(year))
         .filter(amount_entries::recorded_on.le(day))

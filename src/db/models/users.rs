@@ -36,7 +36,11 @@ pub struct UserRow {
 
 /// The user `id`.
 pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<UserRow>> {
-    users::table.find(id).select(UserRow::as_select()).first(conn).optional()
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// The user called `username`.
@@ -50,7 +54,10 @@ pub fn by_username(conn: &mut DbConn, username: &str) -> QueryResult<Option<User
 
 /// All users, by username.
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<UserRow>> {
-    users::table.order(users::username.asc()).select(UserRow::as_select()).load(conn)
+    users::table
+        .order(users::username.asc())
+        .select(UserRow::as_select())
+        .load(conn)
 }
 
 /// Number of active admins.
