@@ -93,7 +93,7 @@ fn sheet_row(i: usize) -> usize {
 }
 
 /// Parses a file and wraps it in an import command.
-fn command(bytes: &[u8], partial: bool, dry_run: bool) -> (ParsedFile, Command) {
+fn command(bytes: &[u8], partial: bool) -> (ParsedFile, Command) {
     let kind = FileKind::detect(Some("text/csv"), bytes).expect("csv");
     let parsed = import::parse(bytes, kind).expect("the file parses");
     let command = Command::Import(ImportCommand {
@@ -116,7 +116,7 @@ async fn run_import(
     partial: bool,
     dry_run: bool,
 ) -> Result<Outcome, LedgerError> {
-    let (_, command) = command(bytes, partial, dry_run);
+    let (_, command) = command(bytes, partial);
     app.ledger
         .execute(Request {
             principal: user.principal(),
@@ -187,7 +187,7 @@ both!(
     |app| {
         let registrar = app.registrar("reg1").await;
         let bytes = file(ROWS, &[]);
-        let (parsed, _) = command(&bytes, false, true);
+        let (parsed, _) = command(&bytes, false);
         assert_eq!(parsed.rows_total, ROWS);
         assert_eq!(parsed.rejected, vec![]);
         assert_eq!(parsed.rows.first().map(|r| r.row), Some(2));
@@ -239,7 +239,7 @@ both!(
         let mut bad_date = split_csv_line(&row(4321));
         bad_date[11] = "2025-02-31".into();
         let bytes = file(ROWS, &[(4321, bad_date.join(","))]);
-        let (parsed, _) = command(&bytes, false, false);
+        let (parsed, _) = command(&bytes, false);
         assert_eq!(parsed.rows_total, ROWS);
         assert_eq!(parsed.rejected.len(), 1, "{:?}", parsed.rejected);
         assert_eq!(parsed.rejected[0].row, sheet_row(4321));
@@ -314,7 +314,7 @@ both!(
         bytes.extend_from_slice(row(8).as_bytes());
         bytes.extend_from_slice(b"\r\n");
 
-        let (parsed, _) = command(&bytes, true, false);
+        let (parsed, _) = command(&bytes, true);
         assert_eq!(parsed.rows_total, 9);
         assert_eq!(
             parsed.rejected,
