@@ -1,9 +1,11 @@
 // Runs every spec in ./specs against a running techledger (TL_BASE_URL) in Debian's headless
 // Chromium, driven by playwright-core. Exits non-zero when any check fails.
 // Environment: TL_BASE_URL, TL_DEMO_PASSWORD (password of the demo users), TL_SCREENSHOTS
-// (directory for screenshots, default ../../docs), TL_CHROMIUM (default /usr/bin/chromium).
+// (directory for screenshots, default ../../target/browser-screenshots so that a CI run leaves
+// the tree clean; `TL_SCREENSHOTS=$PWD/docs .ci/browser.sh` refreshes the committed ones),
+// TL_CHROMIUM (default /usr/bin/chromium).
 import { chromium } from "playwright-core";
-import { readdir } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import path from "node:path";
 import assert from "node:assert/strict";
@@ -11,7 +13,9 @@ import assert from "node:assert/strict";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const base = process.env.TL_BASE_URL || "http://127.0.0.1:18080";
 const password = process.env.TL_DEMO_PASSWORD;
-const shots = process.env.TL_SCREENSHOTS || path.join(here, "..", "..", "docs");
+const shots =
+  process.env.TL_SCREENSHOTS || path.join(here, "..", "..", "target", "browser-screenshots");
+await mkdir(shots, { recursive: true });
 if (!password) {
   console.error("TL_DEMO_PASSWORD is not set");
   process.exit(2);
@@ -47,7 +51,7 @@ const ctx = {
     await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
     assert.ok(!page.url().includes("/login"), `login of ${username} failed: ${page.url()}`);
   },
-  /** Saves a screenshot under docs/. */
+  /** Saves a screenshot under the screenshot directory. */
   async screenshot(page, name, fullPage = false) {
     await page.screenshot({ path: path.join(shots, name), fullPage });
   },
