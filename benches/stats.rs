@@ -8,7 +8,8 @@
 //! fill rate is reported too.
 //!
 //! Run: `cargo bench --bench stats` — `TECHLEDGER_BENCH_SIZES` (default "10000,100000,1000000"),
-//! `TECHLEDGER_BENCH_CALLS` (per figure, default 200).
+//! `TECHLEDGER_BENCH_CALLS` (per figure, default 200), `TECHLEDGER_BENCH_SKIP_SQLITE` (set: PostgreSQL
+//! alone).
 
 use std::error::Error;
 use std::time::Instant;
@@ -33,7 +34,7 @@ const YEAR: i32 = 2025;
 
 struct Fixture {
     services: techledger::app::Services,
-    principal: Principal,
+    principals: Vec<Principal>,
     parties: Vec<String>,
     rng: rand_chacha::ChaCha8Rng,
     count: usize,
@@ -47,22 +48,29 @@ impl Fixture {
             ..Config::default()
         };
         let services = techledger::app::open_without_bootstrap(config)?;
-        let user = services.ledger.execute_blocking(Request::new(
-            Principal::System,
-            Command::CreateUser(techledger::ledger::NewUser {
-                username: "bench-registrar".into(),
-                display_name: "bench".into(),
+        // Two registering offices: a registration number has six digits per office and year,
+        // so one office cannot hold a million contracts in a year.
+        let mut principals = Vec::new();
+        for office in ["371302", "371311"] {
+            let username = format!("bench-registrar-{office}");
+            let user = services.ledger.execute_blocking(Request::new(
+                Principal::System,
+                Command::CreateUser(techledger::ledger::NewUser {
+                    username: username.clone(),
+                    display_name: "bench".into(),
+                    role: Role::Registrar,
+                    office: OfficeCode::parse(office).ok(),
+                    password_hash: "x".into(),
+                }),
+            ))?;
+            principals.push(Principal::User(Actor {
+                id: user.body["id"].as_str().unwrap_or_default().to_string(),
+                username,
                 role: Role::Registrar,
-                office: OfficeCode::parse("371302").ok(),
-                password_hash: "x".into(),
-            }),
-        ))?;
-        let principal = Principal::User(Actor {
-            id: user.body["id"].as_str().unwrap_or_default().to_string(),
-            username: "bench-registrar".into(),
-            role: Role::Registrar,
-            office: OfficeCode::parse("371302").ok(),
-        });
+                office: OfficeCode::parse(office).ok(),
+            }));
+        }
+        let principal = principals[0].clone();
         let regions = [
             "371302", "371311", "371321", "310115", "320102", "330106", "370102", "370203",
             "110108", "440305",
@@ -95,7 +103,7 @@ impl Fixture {
         }
         Ok(Fixture {
             services,
-            principal,
+            principals,
             parties,
             rng: rand_chacha::ChaCha8Rng::seed_from_u64(2026),
             count: 0,
@@ -131,10 +139,11 @@ impl Fixture {
             .collect();
         let started = Instant::now();
         let ledger = &self.services.ledger;
-        let principal = &self.principal;
+        let principals = &self.principals;
         let chunks: Vec<&[NewContract]> = plan.chunks(plan.len().div_ceil(8).max(1)).collect();
         std::thread::scope(|s| {
-            for chunk in chunks {
+            for (i, chunk) in chunks.into_iter().enumerate() {
+                let principal = &principals[i % principals.len()];
                 s.spawn(move || {
                     for c in chunk {
                         let request = Request {
@@ -226,12 +235,15 @@ fn main() -> Result<()> {
         uuid::Uuid::new_v4().simple()
     ));
     std::fs::create_dir_all(&dir)?;
-    run(
-        "sqlite",
-        DatabaseUrl::Sqlite(dir.join("stats.db")),
-        &sizes,
-        calls,
-    )?;
+    // TECHLEDGER_BENCH_SKIP_SQLITE=1 measures PostgreSQL alone.
+    if std::env::var_os("TECHLEDGER_BENCH_SKIP_SQLITE").is_none() {
+        run(
+            "sqlite",
+            DatabaseUrl::Sqlite(dir.join("stats.db")),
+            &sizes,
+            calls,
+        )?;
+    }
     if let Ok(admin) = std::env::var("TECHLEDGER_BENCH_PG_URL") {
         let name = format!("tl_bench_{}", uuid::Uuid::new_v4().simple());
         let mut a = diesel::PgConnection::establish(&admin)?;

@@ -89,13 +89,13 @@ pub struct EntryDraft {
     pub payload: Value,
 }
 
-/// Appends one entry after `head`: hashes, signs, inserts, and advances `head`.
-pub(crate) fn append(
-    conn: &mut DbConn,
+/// Makes the entry after `head` (hashed and signed) and advances `head`; the caller inserts
+/// the row in the same transaction.
+pub(crate) fn seal(
     head: &mut ChainHead,
     signer: &KeyPair,
     draft: EntryDraft,
-) -> Result<AuditEntry, AuditError> {
+) -> Result<AuditRow, AuditError> {
     let seq = head.seq + 1;
     let id = uuid::Uuid::now_v7().to_string();
     let at = crate::time::rfc3339(draft.at);
@@ -133,15 +133,14 @@ pub(crate) fn append(
         kid: signer.kid().to_string(),
         signature,
     };
-    crate::on_backend!(conn, c => diesel::insert_into(audit_entries::table).values(&row).execute(c))?;
     head.seq = seq;
     head.hash = hash;
-    row.into_entry()
+    Ok(row)
 }
 
 /// An audit entry as stored.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = audit_entries)]
+#[diesel(table_name = audit_entries, treat_none_as_null = true)]
 pub struct AuditRow {
     /// seq.
     pub seq: i64,

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::db::DbConn;
 use crate::db::models::{contracts as contract_rows, parties as party_rows};
-use crate::db::schema::{contract_versions, contracts};
+use crate::db::schema::contracts;
 use crate::domain::{
     ContractStatus, ContractType, Flow, Money, OfficeCode, RegistrationNo, ReviewState, Role,
     Subtype, is_introduced,
@@ -114,7 +114,11 @@ pub(super) fn register_one(
             tech_field: cmd.tech_field,
             ip_type: cmd.ip_type,
             office,
-            status: if large { ContractStatus::Pending } else { ContractStatus::Registered },
+            status: if large {
+                ContractStatus::Pending
+            } else {
+                ContractStatus::Registered
+            },
             review: ReviewState::Unreviewed,
             version: 1,
             seller_region: seller.region,
@@ -131,7 +135,7 @@ pub(super) fn register_one(
             audit_seq: stamp.seq,
         };
         let row = state.to_row();
-        crate::on_backend!(w.conn, c => diesel::insert_into(contracts::table).values(&row).execute(c))?;
+        w.pending.defer_contract(row);
         record_version(w, None, &state, "register", None, actor_id.clone(), stamp)?;
         let payload = json!({"command": command, "state": state});
         Ok((state.id.clone(), payload, state))
@@ -409,7 +413,7 @@ fn record_version(
     stamp: Stamp,
 ) -> Result<(), LedgerError> {
     let row = projection::contract_version_row(after, change, reason, actor_id);
-    crate::on_backend!(w.conn, c => diesel::insert_into(contract_versions::table).values(&row).execute(c))?;
+    w.pending.defer_version(row);
     projection::apply(
         w,
         &projection::amount_lines(before, after, stamp.seq, stamp.at),

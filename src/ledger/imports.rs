@@ -9,6 +9,9 @@ use super::{FieldError, ImportCommand, LedgerError, Outcome, RowReport, contract
 use crate::db::schema::imports;
 use crate::domain::Role;
 
+/// Rows an import keeps in memory before inserting them.
+const ROWS_IN_MEMORY: usize = 4000;
+
 pub(super) fn import(tx: &mut Tx<'_>, cmd: &ImportCommand) -> Result<Outcome, LedgerError> {
     let actor = tx.require(&[Role::Registrar], "import contracts", "导入合同")?;
     if cmd.rows_total == 0 {
@@ -29,7 +32,10 @@ pub(super) fn import(tx: &mut Tx<'_>, cmd: &ImportCommand) -> Result<Outcome, Le
         // failure after writing began is not the row's fault, and fails the whole import.
         tx.wrote = false;
         match contracts::register_one(tx, &row.contract) {
-            Ok(state) => accepted.push(state.id),
+            Ok(state) => {
+                accepted.push(state.id);
+                tx.write_rows_beyond(ROWS_IN_MEMORY)?;
+            }
             Err(e) if tx.wrote => return Err(e),
             Err(LedgerError::Invalid(errors)) => rejected.push(RowReport {
                 row: row.row,

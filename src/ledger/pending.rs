@@ -1,16 +1,23 @@
 //! Writes a transaction keeps in memory until just before it commits: the rollup deltas
-//! (summed, so a batch of commands touches each rollup row once) and the registration
-//! counters (read once per office and year). Every change is logged so that a command or an
-//! import row that fails inside its savepoint can take its own part back out.
+//! (summed, so a batch of commands touches each rollup row once), the registration counters
+//! (read once per office and year), and the append-only rows of the changes — audit entries,
+//! contracts, contract versions, amount entries — inserted many to a statement, because on
+//! PostgreSQL a write transaction costs one network round trip per statement. Every change is
+//! logged so that a command that fails inside its savepoint can take its own part back out.
 
 use std::collections::{BTreeMap, HashMap};
 
 use diesel::prelude::*;
 
 use super::projection::{Delta, PartyKey, RollupKey};
+use crate::audit::chain::AuditRow;
 use crate::db::DbConn;
-use crate::db::models::rollups::{PartyRollupRow, RollupRow};
-use crate::db::schema::{party_rollups, registration_counters, rollups};
+use crate::db::models::contracts::{ContractRow, ContractVersionRow};
+use crate::db::models::rollups::{AmountEntryRow, PartyRollupRow, RollupRow};
+use crate::db::schema::{
+    amount_entries, audit_entries, contract_versions, contracts, party_rollups,
+    registration_counters, rollups,
+};
 use crate::records::PartyState;
 
 /// A counter's key: (office code, year).
@@ -29,21 +36,99 @@ pub(super) struct Pending {
     /// and again), with the order they were remembered in, to forget them on rollback.
     parties: HashMap<String, PartyState>,
     party_log: Vec<String>,
+    rows: Rows,
+}
+
+/// Append-only rows not inserted yet. Nothing in a transaction reads them back before they are
+/// written: the writer writes them before every command other than a registration, and a
+/// registration reads none of these tables.
+#[derive(Debug, Default)]
+struct Rows {
+    audit: Vec<AuditRow>,
+    contracts: Vec<ContractRow>,
+    versions: Vec<ContractVersionRow>,
+    amounts: Vec<AmountEntryRow>,
+}
+
+impl Rows {
+    fn len(&self) -> usize {
+        self.audit.len() + self.contracts.len() + self.versions.len() + self.amounts.len()
+    }
 }
 
 /// A point to roll the pending writes back to.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Mark(usize, usize, usize, usize);
+pub(super) struct Mark {
+    rollups: usize,
+    party: usize,
+    counter_log: usize,
+    party_log: usize,
+    audit: usize,
+    contracts: usize,
+    versions: usize,
+    amounts: usize,
+}
+
+/// Rows per INSERT statement: well under PostgreSQL's 65,535 bind parameters and SQLite's
+/// 32,766 for the widest row (contracts, 29 columns).
+const ROWS_PER_STATEMENT: usize = 500;
 
 impl Pending {
     /// The current point.
     pub fn mark(&self) -> Mark {
-        Mark(
-            self.rollups.len(),
-            self.party.len(),
-            self.counter_log.len(),
-            self.party_log.len(),
-        )
+        Mark {
+            rollups: self.rollups.len(),
+            party: self.party.len(),
+            counter_log: self.counter_log.len(),
+            party_log: self.party_log.len(),
+            audit: self.rows.audit.len(),
+            contracts: self.rows.contracts.len(),
+            versions: self.rows.versions.len(),
+            amounts: self.rows.amounts.len(),
+        }
+    }
+
+    /// Keeps an audit entry to insert.
+    pub fn defer_audit(&mut self, row: AuditRow) {
+        self.rows.audit.push(row);
+    }
+
+    /// Keeps a new contract to insert.
+    pub fn defer_contract(&mut self, row: ContractRow) {
+        self.rows.contracts.push(row);
+    }
+
+    /// Keeps a contract version to insert.
+    pub fn defer_version(&mut self, row: ContractVersionRow) {
+        self.rows.versions.push(row);
+    }
+
+    /// Keeps amount entries to insert.
+    pub fn defer_amounts(&mut self, rows: &[AmountEntryRow]) {
+        self.rows.amounts.extend_from_slice(rows);
+    }
+
+    /// How many rows wait to be inserted.
+    pub fn rows_waiting(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Inserts the waiting rows, in the order their foreign keys need.
+    pub fn flush_rows(&mut self, conn: &mut DbConn) -> QueryResult<()> {
+        let rows = std::mem::take(&mut self.rows);
+        for chunk in rows.audit.chunks(ROWS_PER_STATEMENT) {
+            crate::on_backend!(conn, c => diesel::insert_into(audit_entries::table).values(chunk).execute(c))?;
+        }
+        for chunk in rows.contracts.chunks(ROWS_PER_STATEMENT) {
+            crate::on_backend!(conn, c => diesel::insert_into(contracts::table).values(chunk).execute(c))?;
+        }
+        for chunk in rows.versions.chunks(ROWS_PER_STATEMENT) {
+            crate::on_backend!(conn, c => diesel::insert_into(contract_versions::table).values(chunk).execute(c))?;
+        }
+        for chunk in rows.amounts.chunks(ROWS_PER_STATEMENT) {
+            crate::on_backend!(conn, c => diesel::insert_into(amount_entries::table).values(chunk).execute(c))?;
+        }
+        Ok(())
     }
 
     /// A party already read by its credit code in this transaction.
@@ -64,13 +149,19 @@ impl Pending {
 
     /// Forgets everything recorded after `mark`.
     pub fn rollback(&mut self, mark: Mark) {
-        self.rollups.truncate(mark.0);
-        self.party.truncate(mark.1);
+        self.rollups.truncate(mark.rollups);
+        self.party.truncate(mark.party);
+        // Rows flushed since the mark (an import writes its own rows as it goes) are undone by
+        // the command's savepoint; truncating to a longer length is a no-op.
+        self.rows.audit.truncate(mark.audit);
+        self.rows.contracts.truncate(mark.contracts);
+        self.rows.versions.truncate(mark.versions);
+        self.rows.amounts.truncate(mark.amounts);
         // A party read after the mark may have been created after it, and is gone now.
-        for code in self.party_log.drain(mark.3..) {
+        for code in self.party_log.drain(mark.party_log..) {
             self.parties.remove(&code);
         }
-        while self.counter_log.len() > mark.2 {
+        while self.counter_log.len() > mark.counter_log {
             if let Some((key, before)) = self.counter_log.pop() {
                 match before {
                     Some(v) => {
@@ -114,6 +205,7 @@ impl Pending {
 
     /// Writes everything to the database and starts over.
     pub fn flush(&mut self, conn: &mut DbConn) -> QueryResult<()> {
+        self.flush_rows(conn)?;
         let mut rollup_sums: BTreeMap<RollupKey, Delta> = BTreeMap::new();
         for (key, d) in self.rollups.drain(..) {
             add(rollup_sums.entry(key).or_default(), &d);

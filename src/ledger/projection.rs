@@ -10,7 +10,6 @@ use diesel::prelude::*;
 use crate::db::models::contracts::ContractVersionRow;
 use crate::db::models::parties::PartyVersionRow;
 use crate::db::models::rollups::AmountEntryRow;
-use crate::db::schema::amount_entries;
 use crate::records::{ContractState, PartyState};
 
 /// The dimensions the rollups are kept along (`total` has the single key `""`).
@@ -210,10 +209,7 @@ pub(super) fn apply(w: &mut super::tx::Writes<'_>, lines: &[AmountEntryRow]) -> 
     if lines.is_empty() {
         return Ok(());
     }
-    // A change makes at most two lines.
-    for line in lines {
-        crate::on_backend!(w.conn, c => diesel::insert_into(amount_entries::table).values(line).execute(c))?;
-    }
+    w.pending.defer_amounts(lines);
     let (rollup, party) = rollup_deltas(lines);
     w.pending.add(rollup, party);
     Ok(())

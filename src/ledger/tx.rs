@@ -3,6 +3,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::NaiveDateTime;
+use diesel::RunQueryDsl;
 use serde_json::Value;
 
 use super::pending::Pending;
@@ -11,6 +12,7 @@ use crate::audit::chain::{self, ChainHead, EntryDraft};
 use crate::audit::entry::{ActorRef, EntityRef};
 use crate::audit::keys::KeyPair;
 use crate::db::DbConn;
+use crate::db::schema::audit_entries;
 use crate::domain::Role;
 use crate::records::PartyState;
 
@@ -102,8 +104,7 @@ impl<'a> Tx<'a> {
             username: a.username.clone(),
             role: a.role.code().to_string(),
         });
-        chain::append(
-            self.conn,
+        let row = chain::seal(
             self.head,
             self.signer,
             EntryDraft {
@@ -118,10 +119,14 @@ impl<'a> Tx<'a> {
             },
         )?;
         if self.fault.swap(false, Ordering::SeqCst) {
+            // Stands for a failure after the entry reached the database: insert it, then fail;
+            // the command's savepoint must take it back out.
+            crate::on_backend!(self.conn, c => diesel::insert_into(audit_entries::table).values(&row).execute(c))?;
             return Err(LedgerError::Storage(
                 "injected fault after the audit insert".into(),
             ));
         }
+        self.pending.defer_audit(row);
         Ok((result, stamp))
     }
 
@@ -154,6 +159,16 @@ impl<'a> Tx<'a> {
             }
             None => Ok(None),
         }
+    }
+
+    /// Inserts the rows kept so far once there are at least `limit` of them. Only for a
+    /// command that started with none waiting (the writer sees to that for imports), so that
+    /// its savepoint holds exactly the rows it wrote.
+    pub fn write_rows_beyond(&mut self, limit: usize) -> Result<(), LedgerError> {
+        if self.pending.rows_waiting() >= limit {
+            self.pending.flush_rows(self.conn)?;
+        }
+        Ok(())
     }
 
     /// The user id for audit columns (None for the system).

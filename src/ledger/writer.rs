@@ -240,6 +240,9 @@ enum Done {
     Checkpoint(Result<Checkpoint, LedgerError>),
 }
 
+/// Rows a transaction keeps waiting before it inserts them between two commands.
+const ROWS_WAITING_MAX: usize = 2000;
+
 /// Makes a savepoint roll back while keeping what it computed.
 enum JobError {
     Failed(LedgerError),
@@ -318,12 +321,16 @@ impl Writer {
                 }
             }
         }
-        let result = std::panic::catch_unwind(AssertUnwindSafe(|| self.transaction(&work)))
-            .unwrap_or_else(|_| {
-                Err(LedgerError::Storage(
-                    "the writer panicked; the transaction was rolled back".into(),
-                ))
-            });
+        let mut reached_commit = false;
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            self.transaction(&work, &mut reached_commit)
+        }))
+        .unwrap_or_else(|_| {
+            reached_commit = true;
+            Err(LedgerError::Storage(
+                "the writer panicked; the transaction was rolled back".into(),
+            ))
+        });
         let metrics = &self.shared.metrics;
         match result {
             Ok(done) => {
@@ -346,6 +353,25 @@ impl Writer {
                     }
                 }
             }
+            Err(e) if waiting.len() > 1 && !reached_commit => {
+                // One job may have made the shared transaction fail (a row refused when the
+                // waiting rows were inserted, say): run each alone, so only that one fails.
+                // Never after the commit was tried: it may have gone through.
+                tracing::warn!(error = %e, jobs = waiting.len(), "a shared write transaction failed; running its jobs one by one");
+                metrics.failed_batches.fetch_add(1, Ordering::Relaxed);
+                self.recover_connection();
+                for (waiter, request) in waiting.into_iter().zip(work) {
+                    let job = match (waiter, request) {
+                        (Waiting::Run(reply), Some(request)) => Job::Run(request, reply),
+                        (Waiting::Checkpoint(reply), _) => Job::Checkpoint(reply),
+                        (Waiting::Run(reply), None) => {
+                            let _ = reply.send(Err(e.clone()));
+                            continue;
+                        }
+                    };
+                    self.round(vec![job]);
+                }
+            }
             Err(e) => {
                 tracing::error!(error = %e, jobs = waiting.len(), "a write transaction failed as a whole");
                 metrics.failed_batches.fetch_add(1, Ordering::Relaxed);
@@ -365,7 +391,13 @@ impl Writer {
         }
     }
 
-    fn transaction(&mut self, work: &[Option<Box<Request>>]) -> Result<Vec<Done>, LedgerError> {
+    /// Runs `work` in one transaction; `reached_commit` tells a failed commit (whose outcome
+    /// is unknown) from a failure before it.
+    fn transaction(
+        &mut self,
+        work: &[Option<Box<Request>>],
+        reached_commit: &mut bool,
+    ) -> Result<Vec<Done>, LedgerError> {
         let Writer {
             conn,
             keystore,
@@ -397,6 +429,14 @@ impl Writer {
             for request in work {
                 match request {
                     Some(request) => {
+                        // Registrations read none of the rows waiting; anything else might
+                        // (an amendment reads its contract), and an import starts with none
+                        // waiting so that it may write its own rows as it goes.
+                        if !matches!(request.command, Command::RegisterContract(_))
+                            || round.pending.rows_waiting() >= ROWS_WAITING_MAX
+                        {
+                            round.pending.flush_rows(conn)?;
+                        }
                         let saved = head.clone();
                         let mark = round.pending.mark();
                         let result = round.run_request(conn, &mut head, request);
@@ -406,11 +446,14 @@ impl Writer {
                         }
                         done.push(Done::Outcome(result));
                     }
-                    None => done.push(Done::Checkpoint(
-                        checkpoint::store(conn, &head, round.signer, crate::time::now())
-                            .map_err(LedgerError::from)
-                            .inspect(|c| *last_checkpoint = (c.tree_size, Instant::now())),
-                    )),
+                    None => {
+                        round.pending.flush_rows(conn)?;
+                        done.push(Done::Checkpoint(
+                            checkpoint::store(conn, &head, round.signer, crate::time::now())
+                                .map_err(LedgerError::from)
+                                .inspect(|c| *last_checkpoint = (c.tree_size, Instant::now())),
+                        ));
+                    }
                 }
             }
             round.pending.flush(conn)?;
@@ -429,6 +472,7 @@ impl Writer {
                 *last_purge = Instant::now();
             }
             entries_after = head.seq;
+            *reached_commit = true;
             Ok(done)
         })?;
         let appended = u64::try_from(entries_after - entries_before).unwrap_or(0);

@@ -502,3 +502,48 @@ async fn a_grown_chain_gets_a_timed_checkpoint_and_an_idle_one_does_not() {
         0
     );
 }
+
+both!(
+    a_row_refused_when_a_shared_transaction_writes_fails_only_its_own_command,
+    |app| {
+        let registrar = app.registrar("reg1").await;
+        // The database refuses one contract row when the waiting rows are inserted, as a
+        // constraint nobody checked beforehand would.
+        let mut conn = app.connect();
+        let trigger = match conn {
+            techledger::db::DbConn::Sqlite(_) => {
+                "CREATE TRIGGER refuse_boom BEFORE INSERT ON contracts WHEN NEW.title = 'BOOM' \
+                 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;"
+            }
+            techledger::db::DbConn::Postgres(_) => {
+                "CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                 IF NEW.title = 'BOOM' THEN RAISE EXCEPTION 'refused by the test'; END IF; \
+                 RETURN NEW; END $$; CREATE TRIGGER refuse_boom BEFORE INSERT ON contracts \
+                 FOR EACH ROW EXECUTE FUNCTION refuse_boom();"
+            }
+        };
+        conn.batch_execute(trigger).expect("trigger");
+        let before = verify(&app);
+        let jobs = (0..24u32).map(|i| {
+            let app = &app;
+            let principal = registrar.principal();
+            async move {
+                let mut c = contract(2000 + i * 2, 2001 + i * 2, "100000.00", "50000.00");
+                if i == 11 {
+                    c.title = "BOOM".into();
+                }
+                app.ledger
+                    .execute(Request::new(principal, Command::RegisterContract(c)))
+                    .await
+            }
+        });
+        let results = join_all(jobs).await;
+        for (i, r) in results.iter().enumerate() {
+            assert_eq!(r.is_err(), i == 11, "job {i}: {r:?}");
+        }
+        let after = verify(&app);
+        assert!(after.ok, "{after:?}");
+        // 23 contracts, each with its two new parties: three entries apiece.
+        assert_eq!(after.entries, before.entries + 23 * 3);
+    }
+);

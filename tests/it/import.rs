@@ -261,17 +261,18 @@ both!(
         );
         assert_eq!(counts(&app), before, "nothing was written");
 
-        // …and one row the ledger refuses (technical amount above the contract amount): the other
-        // 999 rows were registered, then everything rolled back.
-        let mut cells = split_csv_line(&row(900));
+        // …and one row the ledger refuses (technical amount above the contract amount): the 1,400
+        // rows before it were registered (and, past the rows an import keeps in memory, already
+        // inserted), then everything rolled back.
+        let mut cells = split_csv_line(&row(1400));
         cells[14] = "99999999.00".into();
-        let bytes = file(1000, &[(900, cells.join(","))]);
+        let bytes = file(1500, &[(1400, cells.join(","))]);
         let refused = run_import(&app, &registrar, &bytes, false, false).await;
         let Err(LedgerError::ImportRejected(reports)) = refused else {
             panic!("expected the file to be refused: {refused:?}");
         };
         assert_eq!(reports.len(), 1);
-        assert_eq!(reports[0].row, sheet_row(900));
+        assert_eq!(reports[0].row, sheet_row(1400));
         assert_eq!(reports[0].errors[0].field, "technical_amount");
         assert_eq!(counts(&app), before, "nothing was written");
         assert!(verify(&app).ok);

@@ -77,7 +77,7 @@ pub struct ContractRow {
 
 /// A contract version row.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = contract_versions)]
+#[diesel(table_name = contract_versions, treat_none_as_null = true)]
 pub struct ContractVersionRow {
     /// Contract.
     pub contract_id: String,

@@ -48,7 +48,7 @@ pub struct PartyRollupRow {
 
 /// One signed delta to the totals.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = amount_entries)]
+#[diesel(table_name = amount_entries, treat_none_as_null = true)]
 pub struct AmountEntryRow {
     /// The audit entry that made it.
     pub audit_seq: i64,
