@@ -48,10 +48,21 @@ pub struct ChainHead {
 
 /// Locks the head row for the rest of the transaction and reads it.
 pub(crate) fn lock_head(conn: &mut DbConn) -> QueryResult<ChainHead> {
-    diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
-        .set(audit_head::seq.eq(audit_head::seq))
-        .execute(conn)?;
-    read_head(conn)
+    let lock = diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
+        .set(audit_head::seq.eq(audit_head::seq));
+    match conn {
+        // One round trip instead of two.
+        DbConn::Postgres(c) => {
+            let (seq, hash) = lock
+                .returning((audit_head::seq, audit_head::hash))
+                .get_result::<(i64, String)>(c)?;
+            Ok(ChainHead { seq, hash })
+        }
+        DbConn::Sqlite(c) => {
+            lock.execute(c)?;
+            read_head(conn)
+        }
+    }
 }
 
 /// Reads the head without locking it.

@@ -214,66 +214,105 @@ impl Pending {
         for (key, d) in self.party.drain(..) {
             add(party_sums.entry(key).or_default(), &d);
         }
-        for ((year, month, dimension, key), d) in rollup_sums {
-            if d == [0; 4] {
-                continue;
-            }
-            let updated = diesel::update(
-                rollups::table
-                    .filter(rollups::year.eq(year))
-                    .filter(rollups::month.eq(month))
-                    .filter(rollups::dimension.eq(dimension))
-                    .filter(rollups::key.eq(&key)),
-            )
-            .set((
-                rollups::turnover_fen.eq(rollups::turnover_fen + d[0]),
-                rollups::technical_fen.eq(rollups::technical_fen + d[1]),
-                rollups::contracts.eq(rollups::contracts + d[2]),
-                rollups::introduced.eq(rollups::introduced + d[3]),
-            ))
-            .execute(conn)?;
-            if updated == 0 {
+        // One upsert per table (on PostgreSQL each statement is a round trip): a new row
+        // takes the delta, an existing one adds it.
+        let rollup_rows: Vec<RollupRow> = rollup_sums
+            .into_iter()
+            .filter(|(_, d)| *d != [0; 4])
+            .map(|((year, month, dimension, key), d)| RollupRow {
+                year,
+                month,
+                dimension: dimension.to_string(),
+                key,
+                turnover_fen: d[0],
+                technical_fen: d[1],
+                contracts: d[2],
+                introduced: d[3],
+            })
+            .collect();
+        // SQLite has no multi-row upsert in diesel, and needs none: it has no round trips.
+        macro_rules! upsert_rollups {
+            ($c:expr, $values:expr) => {{
+                use diesel::upsert::excluded;
                 diesel::insert_into(rollups::table)
-                    .values(RollupRow {
-                        year,
-                        month,
-                        dimension: dimension.to_string(),
-                        key,
-                        turnover_fen: d[0],
-                        technical_fen: d[1],
-                        contracts: d[2],
-                        introduced: d[3],
-                    })
-                    .execute(conn)?;
+                    .values($values)
+                    .on_conflict((
+                        rollups::year,
+                        rollups::month,
+                        rollups::dimension,
+                        rollups::key,
+                    ))
+                    .do_update()
+                    .set((
+                        rollups::turnover_fen
+                            .eq(rollups::turnover_fen + excluded(rollups::turnover_fen)),
+                        rollups::technical_fen
+                            .eq(rollups::technical_fen + excluded(rollups::technical_fen)),
+                        rollups::contracts.eq(rollups::contracts + excluded(rollups::contracts)),
+                        rollups::introduced.eq(rollups::introduced + excluded(rollups::introduced)),
+                    ))
+                    .execute($c)
+            }};
+        }
+        match conn {
+            DbConn::Postgres(c) => {
+                for chunk in rollup_rows.chunks(ROWS_PER_STATEMENT) {
+                    upsert_rollups!(c, chunk)?;
+                }
+            }
+            DbConn::Sqlite(c) => {
+                for row in &rollup_rows {
+                    upsert_rollups!(c, row)?;
+                }
             }
         }
-        for ((year, side, party_id), d) in party_sums {
-            if d == [0; 4] {
-                continue;
-            }
-            let updated = diesel::update(
-                party_rollups::table
-                    .filter(party_rollups::year.eq(year))
-                    .filter(party_rollups::side.eq(side))
-                    .filter(party_rollups::party_id.eq(&party_id)),
-            )
-            .set((
-                party_rollups::turnover_fen.eq(party_rollups::turnover_fen + d[0]),
-                party_rollups::technical_fen.eq(party_rollups::technical_fen + d[1]),
-                party_rollups::contracts.eq(party_rollups::contracts + d[2]),
-            ))
-            .execute(conn)?;
-            if updated == 0 {
+        let party_rows: Vec<PartyRollupRow> = party_sums
+            .into_iter()
+            .filter(|(_, d)| *d != [0; 4])
+            .map(|((year, side, party_id), d)| PartyRollupRow {
+                year,
+                side: side.to_string(),
+                party_id,
+                turnover_fen: d[0],
+                technical_fen: d[1],
+                contracts: d[2],
+            })
+            .collect();
+        macro_rules! upsert_party_rollups {
+            ($c:expr, $values:expr) => {{
+                use diesel::upsert::excluded;
                 diesel::insert_into(party_rollups::table)
-                    .values(PartyRollupRow {
-                        year,
-                        side: side.to_string(),
-                        party_id,
-                        turnover_fen: d[0],
-                        technical_fen: d[1],
-                        contracts: d[2],
-                    })
-                    .execute(conn)?;
+                    .values($values)
+                    .on_conflict((
+                        party_rollups::year,
+                        party_rollups::side,
+                        party_rollups::party_id,
+                    ))
+                    .do_update()
+                    .set(
+                        (
+                            party_rollups::turnover_fen
+                                .eq(party_rollups::turnover_fen
+                                    + excluded(party_rollups::turnover_fen)),
+                            party_rollups::technical_fen.eq(party_rollups::technical_fen
+                                + excluded(party_rollups::technical_fen)),
+                            party_rollups::contracts
+                                .eq(party_rollups::contracts + excluded(party_rollups::contracts)),
+                        ),
+                    )
+                    .execute($c)
+            }};
+        }
+        match conn {
+            DbConn::Postgres(c) => {
+                for chunk in party_rows.chunks(ROWS_PER_STATEMENT) {
+                    upsert_party_rollups!(c, chunk)?;
+                }
+            }
+            DbConn::Sqlite(c) => {
+                for row in &party_rows {
+                    upsert_party_rollups!(c, row)?;
+                }
             }
         }
         for ((office, year), (value, exists)) in self.counters.drain() {

@@ -132,6 +132,7 @@ impl Ledger {
             keystore,
             signer,
             previous_kid: None,
+            registered_kid: None,
             settings,
             shared: Arc::clone(&shared),
             last_checkpoint: (0, Instant::now()),
@@ -221,6 +222,9 @@ struct Writer {
     signer: KeyPair,
     /// A key this writer signed with before rotating, to retire when the new one registers.
     previous_kid: Option<String>,
+    /// The signing key last found registered and current in the database (keys are never
+    /// deleted, and a rotation changes the signer), so rounds need not look it up again.
+    registered_kid: Option<String>,
     settings: LedgerSettings,
     shared: Arc<Shared>,
     /// (tree size, when) of the last checkpoint this writer stored.
@@ -404,6 +408,7 @@ impl Writer {
             pointer_stamp,
             signer,
             previous_kid,
+            registered_kid,
             settings,
             shared,
             last_checkpoint,
@@ -420,6 +425,7 @@ impl Writer {
                 keystore,
                 signer,
                 previous_kid,
+                registered_kid,
                 settings,
                 fault: &shared.fault,
                 pending: Pending::default(),
@@ -520,6 +526,7 @@ struct Round<'r> {
     keystore: &'r KeyStore,
     signer: &'r mut KeyPair,
     previous_kid: &'r mut Option<String>,
+    registered_kid: &'r mut Option<String>,
     settings: &'r LedgerSettings,
     fault: &'r AtomicBool,
     pending: Pending,
@@ -550,8 +557,14 @@ impl Round<'_> {
         conn: &mut DbConn,
         head: &mut ChainHead,
     ) -> Result<(), LedgerError> {
+        if self.registered_kid.as_deref() == Some(self.signer.kid()) {
+            return Ok(());
+        }
         match audit_keys::by_kid(conn, self.signer.kid())? {
-            Some(row) if row.retired_at.is_none() => Ok(()),
+            Some(row) if row.retired_at.is_none() => {
+                *self.registered_kid = Some(row.kid);
+                Ok(())
+            }
             Some(_) => Err(LedgerError::Storage(format!(
                 "signing key {} was retired; rotate to a new key (techledger keygen --rotate)",
                 self.signer.kid()
