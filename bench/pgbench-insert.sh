@@ -19,13 +19,13 @@ echo "pgbench baseline on $cores cores: transactions/s, median of 3 runs of 10 s
 for clients in 1 16 64; do
     rates=()
     for _ in 1 2 3; do
-        rates+=("$(pgbench -n -q -c "$clients" -j "$(( clients < cores ? clients : cores ))" -T 10 -f "$work/one.sql" "$url" 2>/dev/null | awk '/tps = / {print int($3)}' | tail -1)")
+        rates+=("$(pgbench -n -c "$clients" -j "$(( clients < cores ? clients : cores ))" -T 10 -f "$work/one.sql" "$url" 2>/dev/null | awk '/tps = / {print int($3)}' | tail -1)")
     done
     printf "  %2d clients, 1 row per transaction:   %s tx/s\n" "$clients" "$(printf '%s\n' "${rates[@]}" | sort -n | sed -n 2p)"
 done
 rates=()
 for _ in 1 2 3; do
-    rates+=("$(pgbench -n -q -c 16 -j "$cores" -T 10 -f "$work/hundred.sql" "$url" 2>/dev/null | awk '/tps = / {print int($3)}' | tail -1)")
+    rates+=("$(pgbench -n -c 16 -j "$cores" -T 10 -f "$work/hundred.sql" "$url" 2>/dev/null | awk '/tps = / {print int($3)}' | tail -1)")
 done
 tx=$(printf '%s\n' "${rates[@]}" | sort -n | sed -n 2p)
 printf "  16 clients, 100 rows per transaction: %s tx/s = %s rows/s\n" "$tx" "$(( tx * 100 ))"
