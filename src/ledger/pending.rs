@@ -113,21 +113,31 @@ impl Pending {
         self.rows.len()
     }
 
-    /// Inserts the waiting rows, in the order their foreign keys need.
+    /// Inserts the waiting rows, in the order their foreign keys need: on PostgreSQL many to a
+    /// statement (each statement is a round trip); on SQLite one to a statement, because a
+    /// single-row insert stays prepared and SQLite has no round trips to save.
     pub fn flush_rows(&mut self, conn: &mut DbConn) -> QueryResult<()> {
         let rows = std::mem::take(&mut self.rows);
-        for chunk in rows.audit.chunks(ROWS_PER_STATEMENT) {
-            crate::on_backend!(conn, c => diesel::insert_into(audit_entries::table).values(chunk).execute(c))?;
+        macro_rules! insert_all {
+            ($table:expr, $rows:expr) => {
+                match conn {
+                    DbConn::Postgres(c) => {
+                        for chunk in $rows.chunks(ROWS_PER_STATEMENT) {
+                            diesel::insert_into($table).values(chunk).execute(c)?;
+                        }
+                    }
+                    DbConn::Sqlite(c) => {
+                        for row in &$rows {
+                            diesel::insert_into($table).values(row).execute(c)?;
+                        }
+                    }
+                }
+            };
         }
-        for chunk in rows.contracts.chunks(ROWS_PER_STATEMENT) {
-            crate::on_backend!(conn, c => diesel::insert_into(contracts::table).values(chunk).execute(c))?;
-        }
-        for chunk in rows.versions.chunks(ROWS_PER_STATEMENT) {
-            crate::on_backend!(conn, c => diesel::insert_into(contract_versions::table).values(chunk).execute(c))?;
-        }
-        for chunk in rows.amounts.chunks(ROWS_PER_STATEMENT) {
-            crate::on_backend!(conn, c => diesel::insert_into(amount_entries::table).values(chunk).execute(c))?;
-        }
+        insert_all!(audit_entries::table, rows.audit);
+        insert_all!(contracts::table, rows.contracts);
+        insert_all!(contract_versions::table, rows.versions);
+        insert_all!(amount_entries::table, rows.amounts);
         Ok(())
     }
 
