@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use diesel::prelude::*;
+use diesel::upsert::excluded;
 
 use super::projection::{Delta, PartyKey, RollupKey};
 use crate::audit::chain::AuditRow;
@@ -69,9 +70,29 @@ pub(super) struct Mark {
     amounts: usize,
 }
 
-/// Rows per INSERT statement: well under PostgreSQL's 65,535 bind parameters and SQLite's
-/// 32,766 for the widest row (contracts, 29 columns).
+/// Rows per statement on PostgreSQL: well under its 65,535 bind parameters for the widest row
+/// (contracts, 29 columns).
 const ROWS_PER_STATEMENT: usize = 500;
+
+/// Runs `$statement` over `$rows`: on PostgreSQL with `$values` a chunk of many rows (each
+/// statement is a round trip); on SQLite with `$values` one row, because a single-row statement
+/// stays prepared, SQLite has no round trips to save, and diesel has no multi-row upsert there.
+macro_rules! in_statements {
+    ($conn:expr, $rows:expr, |$c:ident, $values:ident| $statement:expr) => {
+        match $conn {
+            DbConn::Postgres($c) => {
+                for $values in $rows.chunks(ROWS_PER_STATEMENT) {
+                    $statement?;
+                }
+            }
+            DbConn::Sqlite($c) => {
+                for $values in $rows.iter() {
+                    $statement?;
+                }
+            }
+        }
+    };
+}
 
 impl Pending {
     /// The current point.
@@ -113,31 +134,29 @@ impl Pending {
         self.rows.len()
     }
 
-    /// Inserts the waiting rows, in the order their foreign keys need: on PostgreSQL many to a
-    /// statement (each statement is a round trip); on SQLite one to a statement, because a
-    /// single-row insert stays prepared and SQLite has no round trips to save.
+    /// Inserts the waiting rows, in the order their foreign keys need.
     pub fn flush_rows(&mut self, conn: &mut DbConn) -> QueryResult<()> {
         let rows = std::mem::take(&mut self.rows);
-        macro_rules! insert_all {
-            ($table:expr, $rows:expr) => {
-                match conn {
-                    DbConn::Postgres(c) => {
-                        for chunk in $rows.chunks(ROWS_PER_STATEMENT) {
-                            diesel::insert_into($table).values(chunk).execute(c)?;
-                        }
-                    }
-                    DbConn::Sqlite(c) => {
-                        for row in &$rows {
-                            diesel::insert_into($table).values(row).execute(c)?;
-                        }
-                    }
-                }
-            };
-        }
-        insert_all!(audit_entries::table, rows.audit);
-        insert_all!(contracts::table, rows.contracts);
-        insert_all!(contract_versions::table, rows.versions);
-        insert_all!(amount_entries::table, rows.amounts);
+        in_statements!(conn, rows.audit, |c, v| diesel::insert_into(
+            audit_entries::table
+        )
+        .values(v)
+        .execute(c));
+        in_statements!(conn, rows.contracts, |c, v| diesel::insert_into(
+            contracts::table
+        )
+        .values(v)
+        .execute(c));
+        in_statements!(conn, rows.versions, |c, v| diesel::insert_into(
+            contract_versions::table
+        )
+        .values(v)
+        .execute(c));
+        in_statements!(conn, rows.amounts, |c, v| diesel::insert_into(
+            amount_entries::table
+        )
+        .values(v)
+        .execute(c));
         Ok(())
     }
 
@@ -240,42 +259,24 @@ impl Pending {
                 introduced: d[3],
             })
             .collect();
-        // SQLite has no multi-row upsert in diesel, and needs none: it has no round trips.
-        macro_rules! upsert_rollups {
-            ($c:expr, $values:expr) => {{
-                use diesel::upsert::excluded;
-                diesel::insert_into(rollups::table)
-                    .values($values)
-                    .on_conflict((
-                        rollups::year,
-                        rollups::month,
-                        rollups::dimension,
-                        rollups::key,
-                    ))
-                    .do_update()
-                    .set((
-                        rollups::turnover_fen
-                            .eq(rollups::turnover_fen + excluded(rollups::turnover_fen)),
-                        rollups::technical_fen
-                            .eq(rollups::technical_fen + excluded(rollups::technical_fen)),
-                        rollups::contracts.eq(rollups::contracts + excluded(rollups::contracts)),
-                        rollups::introduced.eq(rollups::introduced + excluded(rollups::introduced)),
-                    ))
-                    .execute($c)
-            }};
-        }
-        match conn {
-            DbConn::Postgres(c) => {
-                for chunk in rollup_rows.chunks(ROWS_PER_STATEMENT) {
-                    upsert_rollups!(c, chunk)?;
-                }
-            }
-            DbConn::Sqlite(c) => {
-                for row in &rollup_rows {
-                    upsert_rollups!(c, row)?;
-                }
-            }
-        }
+        in_statements!(conn, rollup_rows, |c, v| diesel::insert_into(
+            rollups::table
+        )
+        .values(v)
+        .on_conflict((
+            rollups::year,
+            rollups::month,
+            rollups::dimension,
+            rollups::key
+        ))
+        .do_update()
+        .set((
+            rollups::turnover_fen.eq(rollups::turnover_fen + excluded(rollups::turnover_fen)),
+            rollups::technical_fen.eq(rollups::technical_fen + excluded(rollups::technical_fen)),
+            rollups::contracts.eq(rollups::contracts + excluded(rollups::contracts)),
+            rollups::introduced.eq(rollups::introduced + excluded(rollups::introduced)),
+        ))
+        .execute(c));
         let party_rows: Vec<PartyRollupRow> = party_sums
             .into_iter()
             .filter(|(_, d)| *d != [0; 4])
@@ -288,43 +289,25 @@ impl Pending {
                 contracts: d[2],
             })
             .collect();
-        macro_rules! upsert_party_rollups {
-            ($c:expr, $values:expr) => {{
-                use diesel::upsert::excluded;
-                diesel::insert_into(party_rollups::table)
-                    .values($values)
-                    .on_conflict((
-                        party_rollups::year,
-                        party_rollups::side,
-                        party_rollups::party_id,
-                    ))
-                    .do_update()
-                    .set(
-                        (
-                            party_rollups::turnover_fen
-                                .eq(party_rollups::turnover_fen
-                                    + excluded(party_rollups::turnover_fen)),
-                            party_rollups::technical_fen.eq(party_rollups::technical_fen
-                                + excluded(party_rollups::technical_fen)),
-                            party_rollups::contracts
-                                .eq(party_rollups::contracts + excluded(party_rollups::contracts)),
-                        ),
-                    )
-                    .execute($c)
-            }};
-        }
-        match conn {
-            DbConn::Postgres(c) => {
-                for chunk in party_rows.chunks(ROWS_PER_STATEMENT) {
-                    upsert_party_rollups!(c, chunk)?;
-                }
-            }
-            DbConn::Sqlite(c) => {
-                for row in &party_rows {
-                    upsert_party_rollups!(c, row)?;
-                }
-            }
-        }
+        in_statements!(conn, party_rows, |c, v| diesel::insert_into(
+            party_rollups::table
+        )
+        .values(v)
+        .on_conflict((
+            party_rollups::year,
+            party_rollups::side,
+            party_rollups::party_id
+        ))
+        .do_update()
+        .set((
+            party_rollups::turnover_fen
+                .eq(party_rollups::turnover_fen + excluded(party_rollups::turnover_fen)),
+            party_rollups::technical_fen
+                .eq(party_rollups::technical_fen + excluded(party_rollups::technical_fen)),
+            party_rollups::contracts
+                .eq(party_rollups::contracts + excluded(party_rollups::contracts)),
+        ))
+        .execute(c));
         for ((office, year), (value, exists)) in self.counters.drain() {
             if exists {
                 diesel::update(
