@@ -70,6 +70,17 @@
         </tr>`));
     }
     document.getElementById("rejected").innerHTML = rows.join("");
+    const warnings = r.warnings || [];
+    const notes = [];
+    for (const row of warnings) {
+      row.errors.forEach((e, i) => notes.push(`<tr data-row="${esc(row.row)}">
+          ${i === 0 ? `<th scope="row" class="num" rowspan="${row.errors.length}">${esc(row.row)}</th>` : ""}
+          <td>${esc(fieldLabel(e.field))} <span class="muted mono">${esc(e.field)}</span></td>
+          <td>${esc(TLP.fieldMessage(e))}</td>
+        </tr>`));
+    }
+    document.getElementById("warnings").innerHTML = notes.join("");
+    document.getElementById("warnings-wrap").hidden = warnings.length === 0;
     document.getElementById("rejected-wrap").hidden = rejected.length === 0;
     document.getElementById("all-good").hidden = rejected.length !== 0;
     document.getElementById("commit-all-hint").hidden = rejected.length === 0;

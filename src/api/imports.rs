@@ -86,7 +86,7 @@ fn flag(name: &str, value: Option<&str>) -> ApiResult<bool> {
     request_body(content = String, description = "The file: text/csv or an XLSX workbook", content_type = "text/csv"),
     responses(
         (status = 200, description = "Dry run: the report, nothing written", body = Object),
-        (status = 201, description = "Imported: {accepted, rejected:[{row, errors}], contracts:[ids], import_id, audit_seq}", body = Object),
+        (status = 201, description = "Imported: {accepted, rejected:[{row, errors}], warnings:[{row, errors}] (an inline party matched on its credit code under another name: the recorded party is used), contracts:[ids], import_id, audit_seq}", body = Object),
         (status = 413, description = "Too large, or too many rows", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not a spreadsheet", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A file-level problem (field `file`), or rejected rows with partial=false (`rejected`)", body = Problem, content_type = "application/problem+json")))]

@@ -150,7 +150,7 @@ pub(crate) fn seal(
 }
 
 /// An audit entry as stored.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = audit_entries, treat_none_as_null = true)]
 pub struct AuditRow {
     /// seq.

@@ -11,7 +11,7 @@ use super::{
     projection,
 };
 use crate::db::DbConn;
-use crate::db::models::{contracts as contract_rows, parties as party_rows};
+use crate::db::models::contracts as contract_rows;
 use crate::db::schema::contracts;
 use crate::domain::{
     ContractStatus, ContractType, Flow, Money, OfficeCode, RegistrationNo, ReviewState, Role,
@@ -24,7 +24,13 @@ const REASON_MAX: usize = 1000;
 
 pub(super) fn register(tx: &mut Tx<'_>, cmd: &NewContract) -> Result<Outcome, LedgerError> {
     let state = register_one(tx, cmd)?;
-    outcome(state.audit_seq, true, &state)
+    let mut answer = outcome(state.audit_seq, true, &state)?;
+    if !tx.warnings.is_empty()
+        && let Some(body) = answer.body.as_object_mut()
+    {
+        body.insert("warnings".into(), json!(tx.warnings));
+    }
+    Ok(answer)
 }
 
 /// Registers one contract (creating its new inline parties first). Shared with imports.
@@ -457,8 +463,8 @@ fn resolve(
     errors: &mut Vec<FieldError>,
 ) -> Result<Resolved, LedgerError> {
     Ok(match party {
-        PartyRef::Id(id) => match party_rows::by_id(tx.conn, id)? {
-            Some(row) => Resolved::Existing(PartyState::from_row(row)?),
+        PartyRef::Id(id) => match tx.party_by_id(id)? {
+            Some(party) => Resolved::Existing(party),
             None => {
                 errors.push(FieldError::new(
                     format!("{side}_id"),
@@ -485,7 +491,12 @@ fn resolve(
                 None => None,
             };
             match existing {
-                Some(party) => Resolved::Existing(party),
+                Some(party) => {
+                    if new.name.trim() != party.name {
+                        tx.warnings.push(name_differs(side, &party));
+                    }
+                    Resolved::Existing(party)
+                }
                 None => {
                     let prefix = format!("{side}.");
                     let problems = new.check();
@@ -518,8 +529,8 @@ fn party_change(
     errors: &mut Vec<FieldError>,
 ) -> Result<Option<PartyState>, LedgerError> {
     let Some(id) = id else { return Ok(None) };
-    match party_rows::by_id(tx.conn, id)? {
-        Some(row) => Ok(Some(PartyState::from_row(row)?)),
+    match tx.party_by_id(id)? {
+        Some(party) => Ok(Some(party)),
         None => {
             errors.push(FieldError::new(
                 field,
@@ -529,6 +540,24 @@ fn party_change(
             Ok(None)
         }
     }
+}
+
+/// An inline party matched an existing one on its credit code under another name: the stored
+/// party is used as it is (a rename is a party update, with its own reason and audit entry),
+/// and the registrar is told so, since either the name or the code in the sheet may be wrong.
+fn name_differs(side: &str, stored: &PartyState) -> FieldError {
+    let code = stored.credit_code.as_ref().map_or("", |c| c.as_str());
+    FieldError::new(
+        format!("{side}.name"),
+        format!(
+            "the party with credit code {code} is recorded as \u{201c}{}\u{201d}; the recorded party was used and its name left unchanged",
+            stored.name
+        ),
+        format!(
+            "统一社会信用代码 {code} 已登记为「{}」：已使用已登记的主体，名称未更改",
+            stored.name
+        ),
+    )
 }
 
 fn same_party(field: &str) -> FieldError {

@@ -23,6 +23,7 @@ pub(super) fn import(tx: &mut Tx<'_>, cmd: &ImportCommand) -> Result<Outcome, Le
     }
     let mut rejected = cmd.rejected.clone();
     let mut accepted = Vec::with_capacity(cmd.rows.len());
+    let mut warnings = Vec::new();
     for row in &cmd.rows {
         if let Some(progress) = &cmd.progress {
             progress.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -31,9 +32,17 @@ pub(super) fn import(tx: &mut Tx<'_>, cmd: &ImportCommand) -> Result<Outcome, Le
         // a row is refused before anything of it is written, so a refusal leaves no trace. A
         // failure after writing began is not the row's fault, and fails the whole import.
         tx.wrote = false;
-        match contracts::register_one(tx, &row.contract) {
+        let result = contracts::register_one(tx, &row.contract);
+        let row_warnings = std::mem::take(&mut tx.warnings);
+        match result {
             Ok(state) => {
                 accepted.push(state.id);
+                if !row_warnings.is_empty() {
+                    warnings.push(RowReport {
+                        row: row.row,
+                        errors: row_warnings,
+                    });
+                }
                 tx.write_rows_beyond(ROWS_IN_MEMORY)?;
             }
             Err(e) if tx.wrote => return Err(e),
@@ -108,6 +117,7 @@ pub(super) fn import(tx: &mut Tx<'_>, cmd: &ImportCommand) -> Result<Outcome, Le
             "rows": cmd.rows_total,
             "accepted": accepted.len(),
             "rejected": rejected,
+            "warnings": warnings,
             "contracts": accepted,
             "audit_seq": stamp.seq,
         }),

@@ -15,6 +15,7 @@ mod error;
 mod idempotency;
 mod imports;
 mod keys;
+mod one_statement;
 mod parties;
 mod pending;
 pub mod projection;

@@ -79,6 +79,7 @@ pub(super) fn insert(tx: &mut Tx<'_>, cmd: &NewParty) -> Result<PartyState, Ledg
 
 pub(super) fn update(tx: &mut Tx<'_>, cmd: &PartyUpdate) -> Result<Outcome, LedgerError> {
     may_write_parties(tx)?;
+    tx.forget_party(&cmd.id);
     let row = party_rows::by_id(tx.conn, &cmd.id)?.ok_or_else(|| LedgerError::NotFound {
         entity: "party",
         id: cmd.id.clone(),

@@ -9,9 +9,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use diesel::prelude::*;
 use diesel::upsert::excluded;
+use serde::Serialize;
 
+use super::one_statement::{OnConflict, OneStatement};
 use super::projection::{Delta, PartyKey, RollupKey};
-use crate::audit::chain::AuditRow;
+use crate::audit::chain::{self, AuditRow, ChainHead};
 use crate::db::DbConn;
 use crate::db::models::contracts::{ContractRow, ContractVersionRow};
 use crate::db::models::rollups::{AmountEntryRow, PartyRollupRow, RollupRow};
@@ -33,9 +35,12 @@ pub(super) struct Pending {
     counters: HashMap<CounterKey, (i32, bool)>,
     /// Undo log of the counters: the value before each change (None: not loaded before).
     counter_log: Vec<(CounterKey, Option<(i32, bool)>)>,
-    /// Parties read by credit code in this transaction (imports name the same parties again
-    /// and again), with the order they were remembered in, to forget them on rollback.
+    /// Parties read in this transaction, by id (the writer reads every party its queued
+    /// registrations name in one statement; imports name the same parties again and again),
+    /// with the ids in the order they were remembered, to forget them on rollback.
     parties: HashMap<String, PartyState>,
+    /// Credit code → id of the parties above.
+    party_codes: HashMap<String, String>,
     party_log: Vec<String>,
     rows: Rows,
 }
@@ -70,28 +75,48 @@ pub(super) struct Mark {
     amounts: usize,
 }
 
-/// Rows per statement on PostgreSQL: well under its 65,535 bind parameters for the widest row
-/// (contracts, 29 columns).
-const ROWS_PER_STATEMENT: usize = 500;
+impl Rows {
+    /// PostgreSQL: adds them to the one statement of the flush.
+    fn add_to(&self, statement: &mut OneStatement) -> QueryResult<()> {
+        statement.insert("audit_entries", &self.audit, OnConflict::Refuse)?;
+        statement.insert("contracts", &self.contracts, OnConflict::Refuse)?;
+        statement.insert("contract_versions", &self.versions, OnConflict::Refuse)?;
+        statement.insert("amount_entries", &self.amounts, OnConflict::Refuse)
+    }
 
-/// Runs `$statement` over `$rows`: on PostgreSQL with `$values` a chunk of many rows (each
-/// statement is a round trip); on SQLite with `$values` one row, because a single-row statement
-/// stays prepared, SQLite has no round trips to save, and diesel has no multi-row upsert there.
-macro_rules! in_statements {
-    ($conn:expr, $rows:expr, |$c:ident, $values:ident| $statement:expr) => {
-        match $conn {
-            DbConn::Postgres($c) => {
-                for $values in $rows.chunks(ROWS_PER_STATEMENT) {
-                    $statement?;
-                }
-            }
-            DbConn::Sqlite($c) => {
-                for $values in $rows.iter() {
-                    $statement?;
-                }
-            }
+    /// SQLite: one prepared single-row insert each, in the order the foreign keys need (no
+    /// round trips to save there; a single-row statement stays prepared).
+    fn insert_each(&self, c: &mut SqliteConnection) -> QueryResult<()> {
+        for row in &self.audit {
+            diesel::insert_into(audit_entries::table)
+                .values(row)
+                .execute(c)?;
         }
-    };
+        for row in &self.contracts {
+            diesel::insert_into(contracts::table)
+                .values(row)
+                .execute(c)?;
+        }
+        for row in &self.versions {
+            diesel::insert_into(contract_versions::table)
+                .values(row)
+                .execute(c)?;
+        }
+        for row in &self.amounts {
+            diesel::insert_into(amount_entries::table)
+                .values(row)
+                .execute(c)?;
+        }
+        Ok(())
+    }
+}
+
+/// A registration counter as written.
+#[derive(Debug, Serialize)]
+struct CounterRow {
+    office: String,
+    year: i32,
+    last_seq: i32,
 }
 
 impl Pending {
@@ -134,45 +159,49 @@ impl Pending {
         self.rows.len()
     }
 
-    /// Inserts the waiting rows, in the order their foreign keys need.
+    /// Inserts the waiting rows: one statement on PostgreSQL.
     pub fn flush_rows(&mut self, conn: &mut DbConn) -> QueryResult<()> {
         let rows = std::mem::take(&mut self.rows);
-        in_statements!(conn, rows.audit, |c, v| diesel::insert_into(
-            audit_entries::table
-        )
-        .values(v)
-        .execute(c));
-        in_statements!(conn, rows.contracts, |c, v| diesel::insert_into(
-            contracts::table
-        )
-        .values(v)
-        .execute(c));
-        in_statements!(conn, rows.versions, |c, v| diesel::insert_into(
-            contract_versions::table
-        )
-        .values(v)
-        .execute(c));
-        in_statements!(conn, rows.amounts, |c, v| diesel::insert_into(
-            amount_entries::table
-        )
-        .values(v)
-        .execute(c));
-        Ok(())
+        match conn {
+            DbConn::Postgres(c) => {
+                let mut statement = OneStatement::default();
+                rows.add_to(&mut statement)?;
+                statement.execute(c)
+            }
+            DbConn::Sqlite(c) => rows.insert_each(c),
+        }
     }
 
-    /// A party already read by its credit code in this transaction.
-    pub fn party(&self, credit_code: &str) -> Option<&PartyState> {
-        self.parties.get(credit_code)
+    /// A party already read in this transaction, by id.
+    pub fn party(&self, id: &str) -> Option<&PartyState> {
+        self.parties.get(id)
     }
 
-    /// Remembers a party read by its credit code.
-    pub fn remember_party(&mut self, credit_code: &str, party: PartyState) {
-        if self
-            .parties
-            .insert(credit_code.to_string(), party)
-            .is_none()
+    /// A party already read in this transaction, by credit code.
+    pub fn party_with_code(&self, credit_code: &str) -> Option<&PartyState> {
+        self.party_codes
+            .get(credit_code)
+            .and_then(|id| self.parties.get(id))
+    }
+
+    /// Remembers a party as read from the database.
+    pub fn remember_party(&mut self, party: PartyState) {
+        if let Some(code) = &party.credit_code {
+            self.party_codes
+                .insert(code.as_str().to_string(), party.id.clone());
+        }
+        let id = party.id.clone();
+        if self.parties.insert(id.clone(), party).is_none() {
+            self.party_log.push(id);
+        }
+    }
+
+    /// Forgets a party about to change, so that the next read sees the change.
+    pub fn forget_party(&mut self, id: &str) {
+        if let Some(party) = self.parties.remove(id)
+            && let Some(code) = &party.credit_code
         {
-            self.party_log.push(credit_code.to_string());
+            self.party_codes.remove(code.as_str());
         }
     }
 
@@ -187,8 +216,9 @@ impl Pending {
         self.rows.versions.truncate(mark.versions);
         self.rows.amounts.truncate(mark.amounts);
         // A party read after the mark may have been created after it, and is gone now.
-        for code in self.party_log.drain(mark.party_log..) {
-            self.parties.remove(&code);
+        let forgotten: Vec<String> = self.party_log.drain(mark.party_log..).collect();
+        for id in forgotten {
+            self.forget_party(&id);
         }
         while self.counter_log.len() > mark.counter_log {
             if let Some((key, before)) = self.counter_log.pop() {
@@ -232,9 +262,127 @@ impl Pending {
         Ok(value + 1)
     }
 
-    /// Writes everything to the database and starts over.
-    pub fn flush(&mut self, conn: &mut DbConn) -> QueryResult<()> {
-        self.flush_rows(conn)?;
+    /// Writes everything to the database, with the chain head when it moved, and starts over.
+    /// On PostgreSQL that is one statement.
+    pub fn flush(&mut self, conn: &mut DbConn, head: Option<&ChainHead>) -> QueryResult<()> {
+        let rows = std::mem::take(&mut self.rows);
+        let (rollup_rows, party_rows) = self.sums();
+        let counters: Vec<(CounterKey, (i32, bool))> = self.counters.drain().collect();
+        self.counter_log.clear();
+        match conn {
+            DbConn::Postgres(c) => {
+                let mut statement = OneStatement::default();
+                rows.add_to(&mut statement)?;
+                statement.insert(
+                    "rollups",
+                    &rollup_rows,
+                    OnConflict::Add {
+                        key: &["year", "month", "dimension", "key"],
+                        columns: &["turnover_fen", "technical_fen", "contracts", "introduced"],
+                    },
+                )?;
+                statement.insert(
+                    "party_rollups",
+                    &party_rows,
+                    OnConflict::Add {
+                        key: &["year", "side", "party_id"],
+                        columns: &["turnover_fen", "technical_fen", "contracts"],
+                    },
+                )?;
+                let counter_rows: Vec<CounterRow> = counters
+                    .into_iter()
+                    .map(|((office, year), (last_seq, _))| CounterRow {
+                        office,
+                        year,
+                        last_seq,
+                    })
+                    .collect();
+                statement.insert(
+                    "registration_counters",
+                    &counter_rows,
+                    OnConflict::Replace {
+                        key: &["office", "year"],
+                        columns: &["last_seq"],
+                    },
+                )?;
+                if let Some(head) = head {
+                    statement.store_head(head);
+                }
+                statement.execute(c)
+            }
+            DbConn::Sqlite(c) => {
+                rows.insert_each(c)?;
+                for row in &rollup_rows {
+                    diesel::insert_into(rollups::table)
+                        .values(row)
+                        .on_conflict((
+                            rollups::year,
+                            rollups::month,
+                            rollups::dimension,
+                            rollups::key,
+                        ))
+                        .do_update()
+                        .set((
+                            rollups::turnover_fen
+                                .eq(rollups::turnover_fen + excluded(rollups::turnover_fen)),
+                            rollups::technical_fen
+                                .eq(rollups::technical_fen + excluded(rollups::technical_fen)),
+                            rollups::contracts
+                                .eq(rollups::contracts + excluded(rollups::contracts)),
+                            rollups::introduced
+                                .eq(rollups::introduced + excluded(rollups::introduced)),
+                        ))
+                        .execute(c)?;
+                }
+                for row in &party_rows {
+                    diesel::insert_into(party_rollups::table)
+                        .values(row)
+                        .on_conflict((
+                            party_rollups::year,
+                            party_rollups::side,
+                            party_rollups::party_id,
+                        ))
+                        .do_update()
+                        .set((
+                            party_rollups::turnover_fen
+                                .eq(party_rollups::turnover_fen
+                                    + excluded(party_rollups::turnover_fen)),
+                            party_rollups::technical_fen.eq(party_rollups::technical_fen
+                                + excluded(party_rollups::technical_fen)),
+                            party_rollups::contracts
+                                .eq(party_rollups::contracts + excluded(party_rollups::contracts)),
+                        ))
+                        .execute(c)?;
+                }
+                for ((office, year), (value, exists)) in counters {
+                    if exists {
+                        diesel::update(
+                            registration_counters::table
+                                .filter(registration_counters::office.eq(&office))
+                                .filter(registration_counters::year.eq(year)),
+                        )
+                        .set(registration_counters::last_seq.eq(value))
+                        .execute(c)?;
+                    } else {
+                        diesel::insert_into(registration_counters::table)
+                            .values((
+                                registration_counters::office.eq(&office),
+                                registration_counters::year.eq(year),
+                                registration_counters::last_seq.eq(value),
+                            ))
+                            .execute(c)?;
+                    }
+                }
+                if let Some(head) = head {
+                    chain::store_head(conn, head)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The rollup deltas summed per row (a batch touches each row once), zero sums left out.
+    fn sums(&mut self) -> (Vec<RollupRow>, Vec<PartyRollupRow>) {
         let mut rollup_sums: BTreeMap<RollupKey, Delta> = BTreeMap::new();
         for (key, d) in self.rollups.drain(..) {
             add(rollup_sums.entry(key).or_default(), &d);
@@ -243,9 +391,7 @@ impl Pending {
         for (key, d) in self.party.drain(..) {
             add(party_sums.entry(key).or_default(), &d);
         }
-        // One upsert per table (on PostgreSQL each statement is a round trip): a new row
-        // takes the delta, an existing one adds it.
-        let rollup_rows: Vec<RollupRow> = rollup_sums
+        let rollup_rows = rollup_sums
             .into_iter()
             .filter(|(_, d)| *d != [0; 4])
             .map(|((year, month, dimension, key), d)| RollupRow {
@@ -259,25 +405,7 @@ impl Pending {
                 introduced: d[3],
             })
             .collect();
-        in_statements!(conn, rollup_rows, |c, v| diesel::insert_into(
-            rollups::table
-        )
-        .values(v)
-        .on_conflict((
-            rollups::year,
-            rollups::month,
-            rollups::dimension,
-            rollups::key
-        ))
-        .do_update()
-        .set((
-            rollups::turnover_fen.eq(rollups::turnover_fen + excluded(rollups::turnover_fen)),
-            rollups::technical_fen.eq(rollups::technical_fen + excluded(rollups::technical_fen)),
-            rollups::contracts.eq(rollups::contracts + excluded(rollups::contracts)),
-            rollups::introduced.eq(rollups::introduced + excluded(rollups::introduced)),
-        ))
-        .execute(c));
-        let party_rows: Vec<PartyRollupRow> = party_sums
+        let party_rows = party_sums
             .into_iter()
             .filter(|(_, d)| *d != [0; 4])
             .map(|((year, side, party_id), d)| PartyRollupRow {
@@ -289,46 +417,7 @@ impl Pending {
                 contracts: d[2],
             })
             .collect();
-        in_statements!(conn, party_rows, |c, v| diesel::insert_into(
-            party_rollups::table
-        )
-        .values(v)
-        .on_conflict((
-            party_rollups::year,
-            party_rollups::side,
-            party_rollups::party_id
-        ))
-        .do_update()
-        .set((
-            party_rollups::turnover_fen
-                .eq(party_rollups::turnover_fen + excluded(party_rollups::turnover_fen)),
-            party_rollups::technical_fen
-                .eq(party_rollups::technical_fen + excluded(party_rollups::technical_fen)),
-            party_rollups::contracts
-                .eq(party_rollups::contracts + excluded(party_rollups::contracts)),
-        ))
-        .execute(c));
-        for ((office, year), (value, exists)) in self.counters.drain() {
-            if exists {
-                diesel::update(
-                    registration_counters::table
-                        .filter(registration_counters::office.eq(&office))
-                        .filter(registration_counters::year.eq(year)),
-                )
-                .set(registration_counters::last_seq.eq(value))
-                .execute(conn)?;
-            } else {
-                diesel::insert_into(registration_counters::table)
-                    .values((
-                        registration_counters::office.eq(&office),
-                        registration_counters::year.eq(year),
-                        registration_counters::last_seq.eq(value),
-                    ))
-                    .execute(conn)?;
-            }
-        }
-        self.counter_log.clear();
-        Ok(())
+        (rollup_rows, party_rows)
     }
 }
 

@@ -12,6 +12,7 @@ use crate::audit::chain::{self, ChainHead, EntryDraft};
 use crate::audit::entry::{ActorRef, EntityRef};
 use crate::audit::keys::KeyPair;
 use crate::db::DbConn;
+use crate::db::models::parties::PartyRow;
 use crate::db::schema::audit_entries;
 use crate::domain::Role;
 use crate::records::PartyState;
@@ -49,6 +50,12 @@ pub(super) struct Tx<'a> {
     pub dry_run: bool,
     /// Set when a change starts writing: a command refused before that left nothing behind.
     pub wrote: bool,
+    /// The command runs in its own savepoint (a command without one must not write to the
+    /// database before the commit, so an injected fault waits for one that has).
+    pub in_savepoint: bool,
+    /// Things the caller should know that did not stop the command (an inline party matched
+    /// on its credit code under another name).
+    pub warnings: Vec<super::FieldError>,
 }
 
 impl<'a> Tx<'a> {
@@ -74,6 +81,8 @@ impl<'a> Tx<'a> {
             historical: false,
             dry_run: false,
             wrote: false,
+            in_savepoint: true,
+            warnings: Vec::new(),
         }
     }
 
@@ -118,7 +127,7 @@ impl<'a> Tx<'a> {
                 payload,
             },
         )?;
-        if self.fault.swap(false, Ordering::SeqCst) {
+        if self.in_savepoint && self.fault.swap(false, Ordering::SeqCst) {
             // Stands for a failure after the entry reached the database: insert it, then fail;
             // the command's savepoint must take it back out.
             crate::on_backend!(self.conn, c => diesel::insert_into(audit_entries::table).values(&row).execute(c))?;
@@ -146,19 +155,34 @@ impl<'a> Tx<'a> {
         }
     }
 
-    /// The party with `credit_code`, read once per transaction.
-    pub fn party_by_code(&mut self, credit_code: &str) -> Result<Option<PartyState>, LedgerError> {
-        if let Some(p) = self.pending.party(credit_code) {
+    /// The party with `id`, read once per transaction.
+    pub fn party_by_id(&mut self, id: &str) -> Result<Option<PartyState>, LedgerError> {
+        if let Some(p) = self.pending.party(id) {
             return Ok(Some(p.clone()));
         }
-        match crate::db::models::parties::by_credit_code(self.conn, credit_code)? {
-            Some(row) => {
-                let party = PartyState::from_row(row)?;
-                self.pending.remember_party(credit_code, party.clone());
-                Ok(Some(party))
-            }
-            None => Ok(None),
+        let row = crate::db::models::parties::by_id(self.conn, id)?;
+        self.remember(row)
+    }
+
+    /// The party with `credit_code`, read once per transaction.
+    pub fn party_by_code(&mut self, credit_code: &str) -> Result<Option<PartyState>, LedgerError> {
+        if let Some(p) = self.pending.party_with_code(credit_code) {
+            return Ok(Some(p.clone()));
         }
+        let row = crate::db::models::parties::by_credit_code(self.conn, credit_code)?;
+        self.remember(row)
+    }
+
+    fn remember(&mut self, row: Option<PartyRow>) -> Result<Option<PartyState>, LedgerError> {
+        let Some(row) = row else { return Ok(None) };
+        let party = PartyState::from_row(row)?;
+        self.pending.remember_party(party.clone());
+        Ok(Some(party))
+    }
+
+    /// A party is about to change: later reads in this transaction must not see it as it was.
+    pub fn forget_party(&mut self, id: &str) {
+        self.pending.forget_party(id);
     }
 
     /// Inserts the rows kept so far once there are at least `limit` of them. Only for a

@@ -727,6 +727,11 @@ pub static STRINGS: &[Entry] = &[
         "在合同查询中查看",
         "See them in the contract list",
     ),
+    (
+        "reg.imp.warnings",
+        "以下行的主体名称与已登记的名称不一致（按统一社会信用代码匹配，使用已登记的主体）：请核对",
+        "In these rows a party's name differs from the recorded one (matched on the credit code; the recorded party is used): please check",
+    ),
     ("reg.list.empty", "没有符合条件的合同", "No contracts match"),
     ("reg.list.export", "导出CSV", "Export CSV"),
     ("reg.list.filters", "查询条件", "Filters"),

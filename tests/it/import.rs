@@ -418,3 +418,49 @@ both!(the_templates_import_their_example_row, |app| {
         "the second import reuses both parties"
     );
 });
+
+both!(
+    a_known_credit_code_under_another_name_is_imported_with_a_warning,
+    |app| {
+        let registrar = app.registrar("reg1").await;
+        // Row 0 creates seller 0 and buyer 1000; row 300 names them again (i % 300 == 0).
+        let first = run_import(&app, &registrar, &file(1, &[]), false, false)
+            .await
+            .expect("first import");
+        assert_eq!(first.body["warnings"], serde_json::json!([]));
+        let renamed = row(PARTIES).replace("测试卖方0有限公司", "临沂另一家公司");
+        let bytes = file(PARTIES + 1, &[(PARTIES, renamed)]);
+        let parties_before = counts(&app).parties;
+        for dry_run in [true, false] {
+            let outcome = run_import(&app, &registrar, &bytes, false, dry_run)
+                .await
+                .expect("the row is imported, not rejected");
+            assert_eq!(outcome.body["accepted"], PARTIES + 1, "dry run {dry_run}");
+            let warnings = outcome.body["warnings"].as_array().expect("warnings");
+            assert_eq!(warnings.len(), 1, "{warnings:?}");
+            assert_eq!(warnings[0]["row"], sheet_row(PARTIES));
+            let warning = &warnings[0]["errors"][0];
+            assert_eq!(warning["field"], "seller.name");
+            assert!(
+                warning["message_zh"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("测试卖方0有限公司")),
+                "{warning}"
+            );
+        }
+        let mut conn = app.connect();
+        let names: Vec<String> = techledger::db::schema::parties::table
+            .filter(techledger::db::schema::parties::name.eq("临沂另一家公司"))
+            .select(techledger::db::schema::parties::name)
+            .load(&mut conn)
+            .expect("parties");
+        assert!(names.is_empty(), "the recorded party keeps its name");
+        assert_eq!(
+            counts(&app).parties,
+            parties_before + 2 * (PARTIES as i64) - 2,
+            "the other rows' new parties were created, no party for the renamed row"
+        );
+        let verification = verify(&app);
+        assert!(verification.ok, "{verification:?}");
+    }
+);

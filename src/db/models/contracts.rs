@@ -2,13 +2,16 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use serde::Serialize;
 
 use super::parties::escape_like;
 use crate::db::DbConn;
 use crate::db::schema::{contract_versions, contracts, parties, reviews};
 
 /// A contract row (current state).
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset, Serialize,
+)]
 #[diesel(table_name = contracts, treat_none_as_null = true)]
 pub struct ContractRow {
     /// UUID.
@@ -76,7 +79,7 @@ pub struct ContractRow {
 }
 
 /// A contract version row.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = contract_versions, treat_none_as_null = true)]
 pub struct ContractVersionRow {
     /// Contract.

@@ -75,6 +75,22 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<PartyRow>> {
         .optional()
 }
 
+/// The parties with any of `ids` or any of `codes` (at most a few hundred of each).
+pub fn by_ids_or_codes(
+    conn: &mut DbConn,
+    ids: &[&str],
+    codes: &[&str],
+) -> QueryResult<Vec<PartyRow>> {
+    parties::table
+        .filter(
+            parties::id
+                .eq_any(ids)
+                .or(parties::credit_code.eq_any(codes)),
+        )
+        .select(PartyRow::as_select())
+        .load(conn)
+}
+
 /// The party with credit code `code`.
 pub fn by_credit_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<PartyRow>> {
     parties::table

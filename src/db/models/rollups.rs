@@ -2,12 +2,13 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use serde::Serialize;
 
 use crate::db::DbConn;
 use crate::db::schema::{amount_entries, party_rollups, rollups};
 
 /// One running total.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = rollups)]
 pub struct RollupRow {
     /// Registration year.
@@ -29,7 +30,7 @@ pub struct RollupRow {
 }
 
 /// A party's running total as seller or buyer.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = party_rollups)]
 pub struct PartyRollupRow {
     /// Registration year.
@@ -47,7 +48,7 @@ pub struct PartyRollupRow {
 }
 
 /// One signed delta to the totals.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = amount_entries, treat_none_as_null = true)]
 pub struct AmountEntryRow {
     /// The audit entry that made it.
