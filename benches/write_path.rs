@@ -9,7 +9,8 @@
 //! be shared with other queued commands (group commit).
 //!
 //! Run: `cargo bench --bench write_path` — environment: `TECHLEDGER_BENCH_N` (registrations per
-//! measurement, default 3000), `TECHLEDGER_BENCH_RUNS` (default 3; the median is reported).
+//! measurement, default 3000), `TECHLEDGER_BENCH_RUNS` (default 3; the median is reported),
+//! `TECHLEDGER_BENCH_WRITERS` (default "1,16,64").
 
 use std::error::Error;
 use std::time::Instant;
@@ -215,8 +216,12 @@ fn main() -> Result<()> {
     } else {
         println!("(set TECHLEDGER_BENCH_PG_URL to measure PostgreSQL too)");
     }
+    let writer_counts: Vec<usize> = std::env::var("TECHLEDGER_BENCH_WRITERS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|w| w.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1, 16, 64]);
     for target in &targets {
-        for writers in [1usize, 16, 64] {
+        for &writers in &writer_counts {
             let mut ledger = Vec::new();
             let mut plain = Vec::new();
             for _ in 0..runs {

@@ -100,16 +100,17 @@ pub struct EntryDraft {
     pub payload: Value,
 }
 
-/// Makes the entry after `head` (hashed and signed) and advances `head`; the caller inserts
-/// the row in the same transaction.
+/// Makes the entry after `head` (hashed, not signed yet) and advances `head`; the caller
+/// signs and inserts it in the same transaction.
 pub(crate) fn seal(
     head: &mut ChainHead,
     signer: &KeyPair,
     draft: EntryDraft,
-) -> Result<AuditRow, AuditError> {
+) -> Result<UnsignedEntry, AuditError> {
     let seq = head.seq + 1;
     let id = uuid::Uuid::now_v7().to_string();
     let at = crate::time::rfc3339(draft.at);
+    let payload_text = super::canonical::to_canonical_string(&draft.payload)?;
     let body = EntryBody {
         seq,
         id: &id,
@@ -120,14 +121,7 @@ pub(crate) fn seal(
         payload: &draft.payload,
         prev_hash: &head.hash,
     };
-    let hash = body.hash()?;
-    let payload_text = super::canonical::to_canonical_string(&draft.payload)?;
-    let signature = signer.sign(&EntryClaims {
-        seq,
-        hash: hash.clone(),
-        prev_hash: head.hash.clone(),
-        iat: iat_of(draft.at),
-    })?;
+    let hash = super::entry::sha256_hex(body.canonical_around(&payload_text)?.as_bytes());
     let row = AuditRow {
         seq,
         id,
@@ -139,14 +133,97 @@ pub(crate) fn seal(
         entity_type: draft.entity.kind.clone(),
         entity_id: draft.entity.id.clone(),
         payload: payload_text,
-        prev_hash: head.hash.clone(),
-        hash: hash.clone(),
+        prev_hash: std::mem::replace(&mut head.hash, hash.clone()),
+        hash,
         kid: signer.kid().to_string(),
-        signature,
+        signature: String::new(),
     };
     head.seq = seq;
-    head.hash = hash;
-    Ok(row)
+    Ok(UnsignedEntry(row))
+}
+
+/// An entry hashed into the chain whose signature is still to be made. Signatures depend on
+/// nothing but their own entry, so the writer makes them many at a time, on every core, just
+/// before it inserts the entries; only [`UnsignedEntry::sign`] turns one into a row.
+#[derive(Debug, Clone)]
+pub struct UnsignedEntry(AuditRow);
+
+impl UnsignedEntry {
+    /// The key it is to be signed with.
+    pub fn kid(&self) -> &str {
+        &self.0.kid
+    }
+
+    /// The row to insert, signed by `signer` (whose kid the entry names).
+    pub fn sign(self, signer: &KeyPair) -> Result<AuditRow, AuditError> {
+        let mut row = self.0;
+        if row.kid != signer.kid() {
+            return Err(KeyError::Sign(format!(
+                "entry {} names key {}, not {}",
+                row.seq,
+                row.kid,
+                signer.kid()
+            ))
+            .into());
+        }
+        row.signature = signer.sign(&EntryClaims {
+            seq: row.seq,
+            hash: row.hash.clone(),
+            prev_hash: row.prev_hash.clone(),
+            iat: iat_of(row.at),
+        })?;
+        Ok(row)
+    }
+}
+
+/// Entries below this many are signed on the calling thread (a thread costs more).
+pub const SIGN_ALONE_BELOW: usize = 64;
+
+/// Signs `entries`, each with the signer its kid names, splitting large batches across up to
+/// `threads` threads.
+pub fn sign_all(
+    entries: Vec<UnsignedEntry>,
+    signers: &[KeyPair],
+    threads: usize,
+) -> Result<Vec<AuditRow>, AuditError> {
+    let sign_each = |chunk: Vec<UnsignedEntry>| -> Result<Vec<AuditRow>, AuditError> {
+        chunk
+            .into_iter()
+            .map(|entry| {
+                let signer = signers
+                    .iter()
+                    .find(|s| s.kid() == entry.kid())
+                    .ok_or_else(|| KeyError::Sign(format!("no signer for key {}", entry.kid())))?;
+                entry.sign(signer)
+            })
+            .collect()
+    };
+    if entries.len() < SIGN_ALONE_BELOW || threads < 2 {
+        return sign_each(entries);
+    }
+    let per_thread = entries.len().div_ceil(threads);
+    let mut chunks = Vec::with_capacity(threads);
+    let mut rest = entries;
+    while rest.len() > per_thread {
+        let tail = rest.split_off(per_thread);
+        chunks.push(std::mem::replace(&mut rest, tail));
+    }
+    chunks.push(rest);
+    let first = chunks.remove(0);
+    std::thread::scope(|scope| {
+        let others: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| scope.spawn(move || sign_each(chunk)))
+            .collect();
+        let mut signed = sign_each(first)?;
+        for handle in others {
+            let part = handle
+                .join()
+                .map_err(|_| KeyError::Sign("a signing thread panicked".into()))??;
+            signed.extend(part);
+        }
+        Ok(signed)
+    })
 }
 
 /// An audit entry as stored.

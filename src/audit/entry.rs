@@ -110,6 +110,31 @@ impl EntryBody<'_> {
         to_canonical_string(&value)
     }
 
+    /// The same bytes as [`EntryBody::canonical`], around a payload already in canonical form
+    /// (the writer stores that form too, so it is made once, and the payload is not copied).
+    /// Canonical key order puts `action`, `actor`, `at`, `entity`, `id` before `payload`, and
+    /// `prev_hash`, `seq` after it.
+    pub fn canonical_around(&self, canonical_payload: &str) -> Result<String, CanonicalError> {
+        let before = serde_json::json!({
+            "action": self.action,
+            "actor": self.actor,
+            "at": self.at,
+            "entity": self.entity,
+            "id": self.id,
+        });
+        let mut out = to_canonical_string(&before)?;
+        out.pop(); // the closing brace
+        out.reserve(canonical_payload.len() + self.prev_hash.len() + 40);
+        out.push_str(",\"payload\":");
+        out.push_str(canonical_payload);
+        out.push_str(",\"prev_hash\":");
+        out.push_str(&to_canonical_string(&Value::from(self.prev_hash))?);
+        out.push_str(",\"seq\":");
+        out.push_str(&self.seq.to_string());
+        out.push('}');
+        Ok(out)
+    }
+
     /// Lower-case hex SHA-256 of the canonical JSON.
     pub fn hash(&self) -> Result<String, CanonicalError> {
         Ok(sha256_hex(self.canonical()?.as_bytes()))
@@ -152,4 +177,48 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// The signing time claimed for an entry committed at `at`.
 pub fn iat_of(at: NaiveDateTime) -> i64 {
     crate::time::unix_seconds(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The writer's way of making the hashed bytes must give exactly what every verifier
+    /// computes with [`EntryBody::canonical`].
+    #[test]
+    fn canonical_around_a_payload_is_the_canonical_body() {
+        let actor = ActorRef {
+            id: "0192a0b0-0000-7000-8000-000000000001".into(),
+            username: "登记员\"一\"\\".into(),
+            role: "registrar".into(),
+        };
+        let entity = EntityRef {
+            kind: "contract".into(),
+            id: "0192a0b0-0000-7000-8000-0000000000ff".into(),
+        };
+        let payloads = [
+            serde_json::json!({}),
+            serde_json::json!({"state": {"title": "临沂\n合同", "amount": "12.50", "n": -3}, "command": [1, null, true]}),
+            serde_json::json!({"payload": "\"payload\":null", "€": "\u{1f600}", "a\u{7f}": 1}),
+        ];
+        let prev_hash = "ab".repeat(32);
+        for actor in [None, Some(&actor)] {
+            for payload in &payloads {
+                let body = EntryBody {
+                    seq: 42,
+                    id: "0192a0b0-0000-7000-8000-00000000002a",
+                    at: "2026-11-30T08:00:00.123456Z",
+                    actor,
+                    action: "contract.register",
+                    entity: &entity,
+                    payload,
+                    prev_hash: &prev_hash,
+                };
+                let around = body
+                    .canonical_around(&to_canonical_string(payload).expect("canonical"))
+                    .expect("canonical");
+                assert_eq!(around, body.canonical().expect("canonical"));
+            }
+        }
+    }
 }

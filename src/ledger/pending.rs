@@ -11,9 +11,11 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 use serde::Serialize;
 
+use super::LedgerError;
 use super::one_statement::{OnConflict, OneStatement};
 use super::projection::{Delta, PartyKey, RollupKey};
-use crate::audit::chain::{self, AuditRow, ChainHead};
+use crate::audit::chain::{self, AuditRow, ChainHead, UnsignedEntry};
+use crate::audit::keys::KeyPair;
 use crate::db::DbConn;
 use crate::db::models::contracts::{ContractRow, ContractVersionRow};
 use crate::db::models::rollups::{AmountEntryRow, PartyRollupRow, RollupRow};
@@ -43,6 +45,8 @@ pub(super) struct Pending {
     party_codes: HashMap<String, String>,
     party_log: Vec<String>,
     rows: Rows,
+    /// The keys the waiting audit entries are to be signed with.
+    signers: Vec<KeyPair>,
 }
 
 /// Append-only rows not inserted yet. Nothing in a transaction reads them back before they are
@@ -50,7 +54,7 @@ pub(super) struct Pending {
 /// registration reads none of these tables.
 #[derive(Debug, Default)]
 struct Rows {
-    audit: Vec<AuditRow>,
+    audit: Vec<UnsignedEntry>,
     contracts: Vec<ContractRow>,
     versions: Vec<ContractVersionRow>,
     amounts: Vec<AmountEntryRow>,
@@ -76,34 +80,62 @@ pub(super) struct Mark {
 }
 
 impl Rows {
-    /// PostgreSQL: adds them to the one statement of the flush.
-    fn add_to(&self, statement: &mut OneStatement) -> QueryResult<()> {
-        statement.insert("audit_entries", &self.audit, OnConflict::Refuse)?;
+    /// PostgreSQL: signs the audit entries (on every core) and adds everything to the one
+    /// statement of the flush.
+    fn add_to(self, statement: &mut OneStatement, signers: &[KeyPair]) -> Result<(), LedgerError> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let audit = chain::sign_all(self.audit, signers, cores)?;
+        statement.insert("audit_entries", &audit, OnConflict::Refuse)?;
         statement.insert("contracts", &self.contracts, OnConflict::Refuse)?;
         statement.insert("contract_versions", &self.versions, OnConflict::Refuse)?;
-        statement.insert("amount_entries", &self.amounts, OnConflict::Refuse)
+        statement.insert("amount_entries", &self.amounts, OnConflict::Refuse)?;
+        Ok(())
     }
 
-    /// SQLite: one prepared single-row insert each, in the order the foreign keys need (no
-    /// round trips to save there; a single-row statement stays prepared).
-    fn insert_each(&self, c: &mut SqliteConnection) -> QueryResult<()> {
-        for row in &self.audit {
+    /// SQLite: one prepared single-row insert each (no round trips to save there; a single-row
+    /// statement stays prepared). A large batch of audit entries is signed on another thread
+    /// meanwhile (nothing references them, so they go in last).
+    fn insert_each(self, c: &mut SqliteConnection, signers: &[KeyPair]) -> Result<(), LedgerError> {
+        let Rows {
+            audit,
+            contracts: new_contracts,
+            versions,
+            amounts,
+        } = self;
+        let insert_others = |c: &mut SqliteConnection| -> QueryResult<()> {
+            for row in &new_contracts {
+                diesel::insert_into(contracts::table)
+                    .values(row)
+                    .execute(c)?;
+            }
+            for row in &versions {
+                diesel::insert_into(contract_versions::table)
+                    .values(row)
+                    .execute(c)?;
+            }
+            for row in &amounts {
+                diesel::insert_into(amount_entries::table)
+                    .values(row)
+                    .execute(c)?;
+            }
+            Ok(())
+        };
+        let audit = if audit.len() < chain::SIGN_ALONE_BELOW {
+            insert_others(c)?;
+            chain::sign_all(audit, signers, 1)?
+        } else {
+            std::thread::scope(|scope| -> Result<Vec<AuditRow>, LedgerError> {
+                let signing = scope.spawn(move || chain::sign_all(audit, signers, 1));
+                let inserted = insert_others(c);
+                let signed = signing
+                    .join()
+                    .map_err(|_| LedgerError::Storage("the signing thread panicked".into()))?;
+                inserted?;
+                Ok(signed?)
+            })?
+        };
+        for row in &audit {
             diesel::insert_into(audit_entries::table)
-                .values(row)
-                .execute(c)?;
-        }
-        for row in &self.contracts {
-            diesel::insert_into(contracts::table)
-                .values(row)
-                .execute(c)?;
-        }
-        for row in &self.versions {
-            diesel::insert_into(contract_versions::table)
-                .values(row)
-                .execute(c)?;
-        }
-        for row in &self.amounts {
-            diesel::insert_into(amount_entries::table)
                 .values(row)
                 .execute(c)?;
         }
@@ -134,9 +166,12 @@ impl Pending {
         }
     }
 
-    /// Keeps an audit entry to insert.
-    pub fn defer_audit(&mut self, row: AuditRow) {
-        self.rows.audit.push(row);
+    /// Keeps an audit entry to sign with `signer` and insert.
+    pub fn defer_audit(&mut self, entry: UnsignedEntry, signer: &KeyPair) {
+        if !self.signers.iter().any(|s| s.kid() == signer.kid()) {
+            self.signers.push(signer.clone());
+        }
+        self.rows.audit.push(entry);
     }
 
     /// Keeps a new contract to insert.
@@ -160,16 +195,17 @@ impl Pending {
     }
 
     /// Inserts the waiting rows: one statement on PostgreSQL.
-    pub fn flush_rows(&mut self, conn: &mut DbConn) -> QueryResult<()> {
+    pub fn flush_rows(&mut self, conn: &mut DbConn) -> Result<(), LedgerError> {
         let rows = std::mem::take(&mut self.rows);
         match conn {
             DbConn::Postgres(c) => {
                 let mut statement = OneStatement::default();
-                rows.add_to(&mut statement)?;
-                statement.execute(c)
+                rows.add_to(&mut statement, &self.signers)?;
+                statement.execute(c)?;
             }
-            DbConn::Sqlite(c) => rows.insert_each(c),
+            DbConn::Sqlite(c) => rows.insert_each(c, &self.signers)?,
         }
+        Ok(())
     }
 
     /// A party already read in this transaction, by id.
@@ -264,7 +300,11 @@ impl Pending {
 
     /// Writes everything to the database, with the chain head when it moved, and starts over.
     /// On PostgreSQL that is one statement.
-    pub fn flush(&mut self, conn: &mut DbConn, head: Option<&ChainHead>) -> QueryResult<()> {
+    pub fn flush(
+        &mut self,
+        conn: &mut DbConn,
+        head: Option<&ChainHead>,
+    ) -> Result<(), LedgerError> {
         let rows = std::mem::take(&mut self.rows);
         let (rollup_rows, party_rows) = self.sums();
         let counters: Vec<(CounterKey, (i32, bool))> = self.counters.drain().collect();
@@ -272,7 +312,7 @@ impl Pending {
         match conn {
             DbConn::Postgres(c) => {
                 let mut statement = OneStatement::default();
-                rows.add_to(&mut statement)?;
+                rows.add_to(&mut statement, &self.signers)?;
                 statement.insert(
                     "rollups",
                     &rollup_rows,
@@ -308,10 +348,11 @@ impl Pending {
                 if let Some(head) = head {
                     statement.store_head(head);
                 }
-                statement.execute(c)
+                statement.execute(c)?;
+                Ok(())
             }
             DbConn::Sqlite(c) => {
-                rows.insert_each(c)?;
+                rows.insert_each(c, &self.signers)?;
                 for row in &rollup_rows {
                     diesel::insert_into(rollups::table)
                         .values(row)

@@ -113,7 +113,7 @@ impl<'a> Tx<'a> {
             username: a.username.clone(),
             role: a.role.code().to_string(),
         });
-        let row = chain::seal(
+        let entry = chain::seal(
             self.head,
             self.signer,
             EntryDraft {
@@ -130,12 +130,13 @@ impl<'a> Tx<'a> {
         if self.in_savepoint && self.fault.swap(false, Ordering::SeqCst) {
             // Stands for a failure after the entry reached the database: insert it, then fail;
             // the command's savepoint must take it back out.
+            let row = entry.sign(self.signer)?;
             crate::on_backend!(self.conn, c => diesel::insert_into(audit_entries::table).values(&row).execute(c))?;
             return Err(LedgerError::Storage(
                 "injected fault after the audit insert".into(),
             ));
         }
-        self.pending.defer_audit(row);
+        self.pending.defer_audit(entry, self.signer);
         Ok((result, stamp))
     }
 

@@ -635,3 +635,65 @@ both!(only_auditors_review_and_reviews_are_audited, |app| {
     assert_eq!(entry["action"], "contract.review");
     assert!(verify(&app).ok);
 });
+
+both!(
+    a_registration_queued_after_a_party_update_sees_the_update,
+    |app| {
+        use techledger::ledger::{Command, PartyRef, PartyUpdate};
+        let registrar = app.registrar("reg1").await;
+        let seller = run(
+            &app,
+            &registrar,
+            Command::CreateParty(enterprise(1, "310115")),
+        )
+        .await;
+        let seller_id = seller.body["id"].as_str().expect("id").to_string();
+        let buyer = run(
+            &app,
+            &registrar,
+            Command::CreateParty(enterprise(2, "371302")),
+        )
+        .await;
+        let buyer_id = buyer.body["id"].as_str().expect("id").to_string();
+        // Each round submits a registration, a move of the seller and another registration at once,
+        // so the writer usually takes them into one transaction, whose party cache must follow the
+        // move: the first contract counts as inflow or local as the seller stood before, the
+        // second as it stands after.
+        let regions = ["371302", "320102", "371311", "310115"];
+        let by_id = |c: &techledger::ledger::NewContract| techledger::ledger::NewContract {
+            seller: PartyRef::Id(seller_id.clone()),
+            buyer: PartyRef::Id(buyer_id.clone()),
+            ..c.clone()
+        };
+        let mut before = "310115";
+        for (round, region) in regions.into_iter().enumerate() {
+            let template = contract(1, 2, "1000.00", "800.00");
+            let first = app.ledger.submit(
+                registrar.principal(),
+                Command::RegisterContract(by_id(&template)),
+            );
+            let moved = app.ledger.submit(
+                registrar.principal(),
+                Command::UpdateParty(PartyUpdate {
+                    id: seller_id.clone(),
+                    name: None,
+                    region: Some(techledger::domain::RegionCode::parse(region).expect("region")),
+                    country: None,
+                    reason: Some(format!("moved, round {round}")),
+                }),
+            );
+            let second = app.ledger.submit(
+                registrar.principal(),
+                Command::RegisterContract(by_id(&template)),
+            );
+            let (first, moved, second) = rocket::tokio::join!(first, moved, second);
+            let (first, second) = (first.expect("first"), second.expect("second"));
+            moved.expect("move");
+            assert_eq!(first.body["seller_region"], before, "round {round}");
+            assert_eq!(second.body["seller_region"], region, "round {round}");
+            before = region;
+        }
+        let verification = verify(&app);
+        assert!(verification.ok, "{verification:?}");
+    }
+);
