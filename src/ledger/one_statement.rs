@@ -61,17 +61,17 @@ impl OneStatement {
         if rows.is_empty() {
             return Ok(());
         }
-        let array = serde_json::to_value(rows)
-            .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-        let columns: Vec<String> = match array.get(0) {
-            Some(Value::Object(first)) => first.keys().map(|k| quoted(k)).collect(),
+        let serialise = |e: serde_json::Error| diesel::result::Error::SerializationError(Box::new(e));
+        let columns: Vec<String> = match serde_json::to_value(&rows[0]).map_err(serialise)? {
+            Value::Object(first) => first.keys().map(|k| quoted(k)).collect(),
             _ => {
                 return Err(diesel::result::Error::SerializationError(
                     format!("rows for {table} are not JSON objects").into(),
                 ));
             }
         };
-        self.binds.push(Bind::Text(array.to_string()));
+        self.binds
+            .push(Bind::Text(serde_json::to_string(rows).map_err(serialise)?));
         let list = columns.join(", ");
         let upsert = match on_conflict {
             OnConflict::Refuse => String::new(),
@@ -190,7 +190,7 @@ mod tests {
             "UPDATE audit_head SET seq = $2, hash = $3 WHERE id = 1"
         );
         match &s.binds[0] {
-            Bind::Text(json) => assert_eq!(json, r#"[{"key":"a","year":2026}]"#),
+            Bind::Text(json) => assert_eq!(json, r#"[{"year":2026,"key":"a"}]"#),
             other => panic!("unexpected bind {other:?}"),
         }
     }
