@@ -1,25 +1,82 @@
 //! Idempotency keys: the first answer to a POST, replayed when the same key comes again.
+//!
+//! A key's answer is kept with the transaction's other waiting rows and inserted with them
+//! (one statement on PostgreSQL); the keys of every queued request are read in one statement
+//! when the transaction starts. Several processes sharing one database stay safe: the key is
+//! the primary key, so a second process inserting it fails its transaction, whose commands are
+//! then run again one by one and find the stored answer.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use serde::Serialize;
 
+use super::pending::Pending;
 use super::{IdempotencyKey, LedgerError, Outcome};
 use crate::db::DbConn;
 use crate::db::schema::idempotency_keys;
+
+/// A stored answer, as inserted.
+#[derive(Debug, Clone, Insertable, Serialize)]
+#[diesel(table_name = idempotency_keys)]
+pub(super) struct KeyRow {
+    pub user_id: String,
+    pub key: String,
+    pub request_hash: String,
+    pub outcome: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// A key as stored: (user id, the client's key).
+pub(super) type KeyId = (String, String);
+
+/// What is known about a key in this transaction: (request hash, answer), or None when the
+/// database has none.
+pub(super) type Known = Option<(String, String)>;
+
+/// Reads the stored answers of `keys` (user id, key) in one statement.
+pub(super) fn read_many(
+    conn: &mut DbConn,
+    keys: &[(&str, &str)],
+) -> Result<Vec<(KeyId, Known)>, LedgerError> {
+    let names: Vec<&str> = keys.iter().map(|(_, k)| *k).collect();
+    let stored: Vec<(String, String, String, String)> = idempotency_keys::table
+        .filter(idempotency_keys::key.eq_any(&names))
+        .select((
+            idempotency_keys::user_id,
+            idempotency_keys::key,
+            idempotency_keys::request_hash,
+            idempotency_keys::outcome,
+        ))
+        .load(conn)?;
+    Ok(keys
+        .iter()
+        .map(|(user, key)| {
+            let found = stored
+                .iter()
+                .find(|(u, k, _, _)| u == user && k == key)
+                .map(|(_, _, hash, outcome)| (hash.clone(), outcome.clone()));
+            ((user.to_string(), key.to_string()), found)
+        })
+        .collect())
+}
 
 /// The stored answer for `key` of `user`: `Ok(Some)` to replay, `Err` when the key came with
 /// a different request.
 pub(super) fn find(
     conn: &mut DbConn,
+    pending: &Pending,
     user: &str,
     key: &IdempotencyKey,
 ) -> Result<Option<Outcome>, LedgerError> {
-    let stored: Option<(String, String)> = idempotency_keys::table
-        .filter(idempotency_keys::user_id.eq(user))
-        .filter(idempotency_keys::key.eq(&key.key))
-        .select((idempotency_keys::request_hash, idempotency_keys::outcome))
-        .first(conn)
-        .optional()?;
+    let stored = match pending.key(user, &key.key) {
+        Some(known) => known,
+        None => idempotency_keys::table
+            .filter(idempotency_keys::user_id.eq(user))
+            .filter(idempotency_keys::key.eq(&key.key))
+            .select((idempotency_keys::request_hash, idempotency_keys::outcome))
+            .first(conn)
+            .optional()?,
+    };
     match stored {
         None => Ok(None),
         Some((hash, _)) if hash != key.request_hash => Err(LedgerError::conflict(
@@ -36,24 +93,22 @@ pub(super) fn find(
     }
 }
 
-/// Stores the answer for `key`.
+/// Keeps the answer for `key`, to be inserted with the transaction's other rows.
 pub(super) fn store(
-    conn: &mut DbConn,
+    pending: &mut Pending,
     user: &str,
     key: &IdempotencyKey,
     outcome: &Outcome,
     now: NaiveDateTime,
 ) -> Result<(), LedgerError> {
     let text = serde_json::to_string(outcome).map_err(|e| LedgerError::Storage(e.to_string()))?;
-    diesel::insert_into(idempotency_keys::table)
-        .values((
-            idempotency_keys::user_id.eq(user),
-            idempotency_keys::key.eq(&key.key),
-            idempotency_keys::request_hash.eq(&key.request_hash),
-            idempotency_keys::outcome.eq(text),
-            idempotency_keys::created_at.eq(now),
-        ))
-        .execute(conn)?;
+    pending.defer_key(KeyRow {
+        user_id: user.to_string(),
+        key: key.key.clone(),
+        request_hash: key.request_hash.clone(),
+        outcome: text,
+        created_at: now,
+    });
     Ok(())
 }
 

@@ -61,7 +61,8 @@ impl OneStatement {
         if rows.is_empty() {
             return Ok(());
         }
-        let serialise = |e: serde_json::Error| diesel::result::Error::SerializationError(Box::new(e));
+        let serialise =
+            |e: serde_json::Error| diesel::result::Error::SerializationError(Box::new(e));
         let columns: Vec<String> = match serde_json::to_value(&rows[0]).map_err(serialise)? {
             Value::Object(first) => first.keys().map(|k| quoted(k)).collect(),
             _ => {

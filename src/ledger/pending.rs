@@ -12,6 +12,7 @@ use diesel::upsert::excluded;
 use serde::Serialize;
 
 use super::LedgerError;
+use super::idempotency::{KeyId, KeyRow, Known};
 use super::one_statement::{OnConflict, OneStatement};
 use super::projection::{Delta, PartyKey, RollupKey};
 use crate::audit::chain::{self, AuditRow, ChainHead, UnsignedEntry};
@@ -20,7 +21,7 @@ use crate::db::DbConn;
 use crate::db::models::contracts::{ContractRow, ContractVersionRow};
 use crate::db::models::rollups::{AmountEntryRow, PartyRollupRow, RollupRow};
 use crate::db::schema::{
-    amount_entries, audit_entries, contract_versions, contracts, party_rollups,
+    amount_entries, audit_entries, contract_versions, contracts, idempotency_keys, party_rollups,
     registration_counters, rollups,
 };
 use crate::records::PartyState;
@@ -47,6 +48,9 @@ pub(super) struct Pending {
     rows: Rows,
     /// The keys the waiting audit entries are to be signed with.
     signers: Vec<KeyPair>,
+    /// Idempotency keys read when the transaction started or inserted since: (user id, key)
+    /// → (request hash, answer), None when the database has none.
+    keys_known: HashMap<KeyId, Known>,
 }
 
 /// Append-only rows not inserted yet. Nothing in a transaction reads them back before they are
@@ -58,11 +62,16 @@ struct Rows {
     contracts: Vec<ContractRow>,
     versions: Vec<ContractVersionRow>,
     amounts: Vec<AmountEntryRow>,
+    keys: Vec<KeyRow>,
 }
 
 impl Rows {
     fn len(&self) -> usize {
-        self.audit.len() + self.contracts.len() + self.versions.len() + self.amounts.len()
+        self.audit.len()
+            + self.contracts.len()
+            + self.versions.len()
+            + self.amounts.len()
+            + self.keys.len()
     }
 }
 
@@ -77,6 +86,7 @@ pub(super) struct Mark {
     contracts: usize,
     versions: usize,
     amounts: usize,
+    keys: usize,
 }
 
 impl Rows {
@@ -89,6 +99,7 @@ impl Rows {
         statement.insert("contracts", &self.contracts, OnConflict::Refuse)?;
         statement.insert("contract_versions", &self.versions, OnConflict::Refuse)?;
         statement.insert("amount_entries", &self.amounts, OnConflict::Refuse)?;
+        statement.insert("idempotency_keys", &self.keys, OnConflict::Refuse)?;
         Ok(())
     }
 
@@ -101,6 +112,7 @@ impl Rows {
             contracts: new_contracts,
             versions,
             amounts,
+            keys,
         } = self;
         let insert_others = |c: &mut SqliteConnection| -> QueryResult<()> {
             for row in &new_contracts {
@@ -115,6 +127,11 @@ impl Rows {
             }
             for row in &amounts {
                 diesel::insert_into(amount_entries::table)
+                    .values(row)
+                    .execute(c)?;
+            }
+            for row in &keys {
+                diesel::insert_into(idempotency_keys::table)
                     .values(row)
                     .execute(c)?;
             }
@@ -163,6 +180,7 @@ impl Pending {
             contracts: self.rows.contracts.len(),
             versions: self.rows.versions.len(),
             amounts: self.rows.amounts.len(),
+            keys: self.rows.keys.len(),
         }
     }
 
@@ -196,7 +214,7 @@ impl Pending {
 
     /// Inserts the waiting rows: one statement on PostgreSQL.
     pub fn flush_rows(&mut self, conn: &mut DbConn) -> Result<(), LedgerError> {
-        let rows = std::mem::take(&mut self.rows);
+        let rows = self.take_rows();
         match conn {
             DbConn::Postgres(c) => {
                 let mut statement = OneStatement::default();
@@ -206,6 +224,44 @@ impl Pending {
             DbConn::Sqlite(c) => rows.insert_each(c, &self.signers)?,
         }
         Ok(())
+    }
+
+    /// The waiting rows, to insert now; their idempotency keys stay known.
+    fn take_rows(&mut self) -> Rows {
+        let rows = std::mem::take(&mut self.rows);
+        for k in &rows.keys {
+            self.keys_known.insert(
+                (k.user_id.clone(), k.key.clone()),
+                Some((k.request_hash.clone(), k.outcome.clone())),
+            );
+        }
+        rows
+    }
+
+    /// Keeps an idempotency key's answer to insert.
+    pub fn defer_key(&mut self, row: KeyRow) {
+        self.rows.keys.push(row);
+    }
+
+    /// Remembers what the database holds for idempotency keys.
+    pub fn know_keys(&mut self, known: impl IntoIterator<Item = (KeyId, Known)>) {
+        self.keys_known.extend(known);
+    }
+
+    /// What this transaction knows of `key` of `user` (None: it must ask the database).
+    pub fn key(&self, user: &str, key: &str) -> Option<Known> {
+        if let Some(row) = self
+            .rows
+            .keys
+            .iter()
+            .rev()
+            .find(|r| r.user_id == user && r.key == key)
+        {
+            return Some(Some((row.request_hash.clone(), row.outcome.clone())));
+        }
+        self.keys_known
+            .get(&(user.to_string(), key.to_string()))
+            .cloned()
     }
 
     /// A party already read in this transaction, by id.
@@ -251,6 +307,7 @@ impl Pending {
         self.rows.contracts.truncate(mark.contracts);
         self.rows.versions.truncate(mark.versions);
         self.rows.amounts.truncate(mark.amounts);
+        self.rows.keys.truncate(mark.keys);
         // A party read after the mark may have been created after it, and is gone now.
         let forgotten: Vec<String> = self.party_log.drain(mark.party_log..).collect();
         for id in forgotten {
@@ -305,7 +362,7 @@ impl Pending {
         conn: &mut DbConn,
         head: Option<&ChainHead>,
     ) -> Result<(), LedgerError> {
-        let rows = std::mem::take(&mut self.rows);
+        let rows = self.take_rows();
         let (rollup_rows, party_rows) = self.sums();
         let counters: Vec<(CounterKey, (i32, bool))> = self.counters.drain().collect();
         self.counter_log.clear();

@@ -432,7 +432,7 @@ impl Writer {
                 pending: Pending::default(),
             };
             round.ensure_registered(conn, &mut head)?;
-            round.read_parties_named(conn, work)?;
+            round.read_ahead(conn, work)?;
             let mut done = Vec::with_capacity(work.len());
             for request in work {
                 match request {
@@ -584,16 +584,21 @@ impl Round<'_> {
         }
     }
 
-    /// Reads, in one statement, every existing party the queued registrations name (one read
-    /// instead of two per registration: on PostgreSQL each is a round trip).
-    fn read_parties_named(
+    /// Reads what the queued requests will ask for, a statement for all of them instead of
+    /// one each (on PostgreSQL each is a round trip): every existing party the registrations
+    /// name, and every idempotency key.
+    fn read_ahead(
         &mut self,
         conn: &mut DbConn,
         work: &[Option<Box<Request>>],
     ) -> Result<(), LedgerError> {
         let mut ids = Vec::new();
         let mut codes = Vec::new();
+        let mut keys = Vec::new();
         for request in work.iter().flatten() {
+            if let (Some(actor), Some(key)) = (request.principal.actor(), &request.idempotency) {
+                keys.push((actor.id.as_str(), key.key.as_str()));
+            }
             if let Command::RegisterContract(c) = &request.command {
                 for party in [&c.seller, &c.buyer] {
                     match party {
@@ -606,11 +611,14 @@ impl Round<'_> {
                 }
             }
         }
-        if ids.is_empty() && codes.is_empty() {
-            return Ok(());
+        if !ids.is_empty() || !codes.is_empty() {
+            for row in party_rows::by_ids_or_codes(conn, &ids, &codes)? {
+                self.pending.remember_party(PartyState::from_row(row)?);
+            }
         }
-        for row in party_rows::by_ids_or_codes(conn, &ids, &codes)? {
-            self.pending.remember_party(PartyState::from_row(row)?);
+        if !keys.is_empty() {
+            let known = idempotency::read_many(conn, &keys)?;
+            self.pending.know_keys(known);
         }
         Ok(())
     }
@@ -626,15 +634,12 @@ impl Round<'_> {
         request: &Request,
     ) -> Result<Outcome, LedgerError> {
         if writes_only_in_memory(request, self.fault.load(Ordering::SeqCst)) {
-            let mut tx = self.tx(conn, head, &request.principal);
-            tx.historical = request.historical;
-            tx.in_savepoint = false;
-            return dispatch(&mut tx, &request.command);
+            return self.run_in_memory(conn, head, request);
         }
         let result = conn.transaction::<Outcome, JobError, _>(|conn| {
             let user = request.principal.actor().map(|a| a.id.clone());
             if let (Some(user), Some(key)) = (&user, &request.idempotency)
-                && let Some(stored) = idempotency::find(conn, user, key)?
+                && let Some(stored) = idempotency::find(conn, &self.pending, user, key)?
             {
                 return Ok(stored);
             }
@@ -647,7 +652,7 @@ impl Round<'_> {
                 dispatch(&mut tx, &request.command)?
             };
             if let (Some(user), Some(key)) = (&user, &request.idempotency) {
-                idempotency::store(conn, user, key, &outcome, crate::time::now())?;
+                idempotency::store(&mut self.pending, user, key, &outcome, crate::time::now())?;
             }
             if request.dry_run {
                 return Err(JobError::DryRun(Box::new(outcome)));
@@ -659,6 +664,30 @@ impl Round<'_> {
             Err(JobError::DryRun(outcome)) => Ok(*outcome),
             Err(JobError::Failed(e)) => Err(e),
         }
+    }
+
+    /// A request that writes nothing to the database before the commit (see
+    /// [`writes_only_in_memory`]): run without a savepoint.
+    fn run_in_memory(
+        &mut self,
+        conn: &mut DbConn,
+        head: &mut ChainHead,
+        request: &Request,
+    ) -> Result<Outcome, LedgerError> {
+        let user = request.principal.actor().map(|a| a.id.clone());
+        if let (Some(user), Some(key)) = (&user, &request.idempotency)
+            && let Some(stored) = idempotency::find(conn, &self.pending, user, key)?
+        {
+            return Ok(stored);
+        }
+        let mut tx = self.tx(conn, head, &request.principal);
+        tx.historical = request.historical;
+        tx.in_savepoint = false;
+        let outcome = dispatch(&mut tx, &request.command)?;
+        if let (Some(user), Some(key)) = (&user, &request.idempotency) {
+            idempotency::store(&mut self.pending, user, key, &outcome, crate::time::now())?;
+        }
+        Ok(outcome)
     }
 
     /// A new audit signing key takes over; the entry announcing it is signed by it.
@@ -686,15 +715,14 @@ impl Round<'_> {
     }
 }
 
-/// A registration whose parties exist, without idempotency key or dry run, reads the database
-/// but writes nothing to it before the commit: its rows, rollups and counter wait in
+/// A registration whose parties exist, other than a dry run, reads the database but writes
+/// nothing to it before the commit: its rows, rollups, counter and idempotency key wait in
 /// [`Pending`]. (A fault injected for tests inserts its audit entry at once, so it needs the
 /// savepoint; a registration with an inline party may create that party.)
 fn writes_only_in_memory(request: &Request, fault_armed: bool) -> bool {
     let existing = |p: &PartyRef| matches!(p, PartyRef::Id(_) | PartyRef::CreditCode(_));
     !fault_armed
         && !request.dry_run
-        && request.idempotency.is_none()
         && matches!(&request.command, Command::RegisterContract(c) if existing(&c.seller) && existing(&c.buyer))
 }
 

@@ -697,3 +697,81 @@ both!(
         assert!(verification.ok, "{verification:?}");
     }
 );
+
+both!(
+    one_idempotency_key_queued_several_times_registers_once,
+    |app| {
+        use techledger::ledger::{Command, IdempotencyKey, PartyRef, Request};
+        let registrar = app.registrar("reg1").await;
+        let seller = run(
+            &app,
+            &registrar,
+            Command::CreateParty(enterprise(1, "310115")),
+        )
+        .await;
+        let buyer = run(
+            &app,
+            &registrar,
+            Command::CreateParty(enterprise(2, "371302")),
+        )
+        .await;
+        let registration = Command::RegisterContract(techledger::ledger::NewContract {
+            seller: PartyRef::Id(seller.body["id"].as_str().expect("id").into()),
+            buyer: PartyRef::Id(buyer.body["id"].as_str().expect("id").into()),
+            ..contract(1, 2, "1000.00", "800.00")
+        });
+        let request = |key: &str, hash: &str| Request {
+            principal: registrar.principal(),
+            command: registration.clone(),
+            idempotency: Some(IdempotencyKey {
+                key: key.into(),
+                request_hash: hash.into(),
+            }),
+            dry_run: false,
+            historical: false,
+        };
+        let entries = verify(&app).entries;
+        // Queued together, so the writer usually takes them into one transaction: the first
+        // registers, the same key and request again replays that answer, the same key with another
+        // request is refused, and another key registers its own contract.
+        let (a, b, c, d) = rocket::tokio::join!(
+            app.ledger.execute(request("k-1", "h-1")),
+            app.ledger.execute(request("k-1", "h-1")),
+            app.ledger.execute(request("k-1", "h-2")),
+            app.ledger.execute(request("k-2", "h-1")),
+        );
+        let (a, b, d) = (a.expect("first"), b.expect("replay"), d.expect("other key"));
+        assert!(!a.replayed && b.replayed && !d.replayed);
+        assert_eq!(a.body, b.body);
+        assert_ne!(a.body["id"], d.body["id"]);
+        match c {
+            Err(techledger::ledger::LedgerError::Conflict { code, .. }) => {
+                assert_eq!(code, "idempotency_key_reused")
+            }
+            other => panic!("expected a conflict, got {other:?}"),
+        }
+        // In a later transaction the stored answer is replayed the same way.
+        let again = app
+            .ledger
+            .execute(request("k-1", "h-1"))
+            .await
+            .expect("replay");
+        assert!(again.replayed);
+        assert_eq!(again.body, a.body);
+        let verification = verify(&app);
+        assert!(verification.ok, "{verification:?}");
+        assert_eq!(
+            verification.entries,
+            entries + 2,
+            "two registrations, nothing else"
+        );
+        assert_eq!(
+            app.ledger
+                .metrics()
+                .failed_batches
+                .load(std::sync::atomic::Ordering::Relaxed),
+            0,
+            "the repeated key was answered inside the transaction, not by failing it"
+        );
+    }
+);
