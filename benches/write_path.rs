@@ -10,7 +10,8 @@
 //!
 //! Run: `cargo bench --bench write_path` — environment: `TECHLEDGER_BENCH_N` (registrations per
 //! measurement, default 3000), `TECHLEDGER_BENCH_RUNS` (default 3; the median is reported),
-//! `TECHLEDGER_BENCH_WRITERS` (default "1,16,64").
+//! `TECHLEDGER_BENCH_WRITERS` (default "1,16,64"), `TECHLEDGER_BENCH_KEYS` (set: every
+//! registration carries an Idempotency-Key, as the pages send).
 
 use std::error::Error;
 use std::time::Instant;
@@ -20,7 +21,9 @@ use diesel::{Connection, PgConnection};
 use techledger::config::Config;
 use techledger::db::{DatabaseUrl, DbConn};
 use techledger::domain::*;
-use techledger::ledger::{Actor, Command, NewContract, NewParty, PartyRef, Principal, Request};
+use techledger::ledger::{
+    Actor, Command, IdempotencyKey, NewContract, NewParty, PartyRef, Principal, Request,
+};
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
@@ -141,6 +144,7 @@ fn ledger_rate(target: &Target, writers: usize, n: usize) -> Result<f64> {
         registered_at: None,
     };
     let per_writer = n / writers;
+    let with_keys = std::env::var_os("TECHLEDGER_BENCH_KEYS").is_some();
     let started = Instant::now();
     std::thread::scope(|s| {
         for _ in 0..writers {
@@ -148,10 +152,18 @@ fn ledger_rate(target: &Target, writers: usize, n: usize) -> Result<f64> {
             let contract = contract.clone();
             s.spawn(move || {
                 for _ in 0..per_writer {
-                    if let Err(e) = ledger.execute_blocking(Request::new(
+                    let mut request = Request::new(
                         principal.clone(),
                         Command::RegisterContract(contract.clone()),
-                    )) {
+                    );
+                    if with_keys {
+                        // As the pages send them: a fresh key per registration.
+                        request.idempotency = Some(IdempotencyKey {
+                            key: uuid::Uuid::new_v4().to_string(),
+                            request_hash: "0".repeat(64),
+                        });
+                    }
+                    if let Err(e) = ledger.execute_blocking(request) {
                         eprintln!("registration failed: {e}");
                     }
                 }

@@ -38,8 +38,12 @@ pub(super) fn read_many(
     conn: &mut DbConn,
     keys: &[(&str, &str)],
 ) -> Result<Vec<(KeyId, Known)>, LedgerError> {
+    let users: Vec<&str> = keys.iter().map(|(u, _)| *u).collect();
     let names: Vec<&str> = keys.iter().map(|(_, k)| *k).collect();
+    // Both columns of the primary key, so that the lookup is an index search, not a scan of
+    // the day's keys.
     let stored: Vec<(String, String, String, String)> = idempotency_keys::table
+        .filter(idempotency_keys::user_id.eq_any(&users))
         .filter(idempotency_keys::key.eq_any(&names))
         .select((
             idempotency_keys::user_id,
