@@ -623,26 +623,48 @@ impl Round<'_> {
         Ok(())
     }
 
-    /// One request in its own savepoint (rolled back after a dry run), unless it writes
-    /// nothing to the database before the commit (see [`writes_only_in_memory`]): then the
-    /// transaction's in-memory writes are its only trace, and the writer takes them back on
-    /// failure. A savepoint and its release are two round trips on PostgreSQL.
+    /// One request: a replay when its idempotency key was answered before; otherwise run in
+    /// its own savepoint (rolled back after a dry run), unless it writes nothing to the
+    /// database before the commit (see [`writes_only_in_memory`]) — then the transaction's
+    /// in-memory writes are its only trace, and the writer takes them back on failure. A
+    /// savepoint and its release are two round trips on PostgreSQL.
     fn run_request(
         &mut self,
         conn: &mut DbConn,
         head: &mut ChainHead,
         request: &Request,
     ) -> Result<Outcome, LedgerError> {
-        if writes_only_in_memory(request, self.fault.load(Ordering::SeqCst)) {
-            return self.run_in_memory(conn, head, request);
+        let key = request
+            .principal
+            .actor()
+            .map(|a| a.id.as_str())
+            .zip(request.idempotency.as_ref());
+        if let Some((user, key)) = key
+            && let Some(stored) = idempotency::find(conn, &self.pending, user, key)?
+        {
+            return Ok(stored);
         }
+        let outcome = if writes_only_in_memory(request, self.fault.load(Ordering::SeqCst)) {
+            let mut tx = self.tx(conn, head, &request.principal);
+            tx.historical = request.historical;
+            tx.in_savepoint = false;
+            dispatch(&mut tx, &request.command)?
+        } else {
+            self.run_in_savepoint(conn, head, request)?
+        };
+        if let Some((user, key)) = key {
+            idempotency::store(&mut self.pending, user, key, &outcome, crate::time::now())?;
+        }
+        Ok(outcome)
+    }
+
+    fn run_in_savepoint(
+        &mut self,
+        conn: &mut DbConn,
+        head: &mut ChainHead,
+        request: &Request,
+    ) -> Result<Outcome, LedgerError> {
         let result = conn.transaction::<Outcome, JobError, _>(|conn| {
-            let user = request.principal.actor().map(|a| a.id.clone());
-            if let (Some(user), Some(key)) = (&user, &request.idempotency)
-                && let Some(stored) = idempotency::find(conn, &self.pending, user, key)?
-            {
-                return Ok(stored);
-            }
             let outcome = if let Command::RotateKey = request.command {
                 self.rotate(conn, head, &request.principal)?
             } else {
@@ -651,9 +673,6 @@ impl Round<'_> {
                 tx.dry_run = request.dry_run;
                 dispatch(&mut tx, &request.command)?
             };
-            if let (Some(user), Some(key)) = (&user, &request.idempotency) {
-                idempotency::store(&mut self.pending, user, key, &outcome, crate::time::now())?;
-            }
             if request.dry_run {
                 return Err(JobError::DryRun(Box::new(outcome)));
             }
@@ -664,30 +683,6 @@ impl Round<'_> {
             Err(JobError::DryRun(outcome)) => Ok(*outcome),
             Err(JobError::Failed(e)) => Err(e),
         }
-    }
-
-    /// A request that writes nothing to the database before the commit (see
-    /// [`writes_only_in_memory`]): run without a savepoint.
-    fn run_in_memory(
-        &mut self,
-        conn: &mut DbConn,
-        head: &mut ChainHead,
-        request: &Request,
-    ) -> Result<Outcome, LedgerError> {
-        let user = request.principal.actor().map(|a| a.id.clone());
-        if let (Some(user), Some(key)) = (&user, &request.idempotency)
-            && let Some(stored) = idempotency::find(conn, &self.pending, user, key)?
-        {
-            return Ok(stored);
-        }
-        let mut tx = self.tx(conn, head, &request.principal);
-        tx.historical = request.historical;
-        tx.in_savepoint = false;
-        let outcome = dispatch(&mut tx, &request.command)?;
-        if let (Some(user), Some(key)) = (&user, &request.idempotency) {
-            idempotency::store(&mut self.pending, user, key, &outcome, crate::time::now())?;
-        }
-        Ok(outcome)
     }
 
     /// A new audit signing key takes over; the entry announcing it is signed by it.
