@@ -10,12 +10,12 @@
 //! answers each caller only after the commit. Across processes, the locked chain-head row
 //! keeps one chain.
 //!
-//! What a transaction writes waits in memory ([`pending`]) until the commit, or until a command
-//! that could read it: the append-only rows, the summed rollup deltas, the counters, the
-//! idempotency answers. Audit entries are hashed as they are made and signed together at that
-//! point, on every core. On PostgreSQL, where each statement is a network round trip, all of it
-//! goes in one statement ([`one_statement`]), and what the queued commands will read (parties,
-//! idempotency keys) is read in one statement when the transaction starts.
+//! What a transaction writes waits in memory (module `pending`) until the commit, or until a
+//! command that could read it: the append-only rows, the summed rollup deltas, the counters,
+//! the idempotency answers. Audit entries are hashed as they are made and signed together at
+//! that point, on every core. On PostgreSQL, where each statement is a network round trip, all
+//! of it goes in one statement (module `one_statement`), and what the queued commands will read
+//! (parties, idempotency keys) is read in one statement when the transaction starts.
 
 mod command;
 mod contracts;
