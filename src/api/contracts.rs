@@ -673,7 +673,7 @@ pub async fn amend(
         TechField::from_code,
     );
     let ip_type = f.optional("ip_type", body.ip_type.as_deref(), IpType::from_code);
-    let reason = f.text("reason", body.reason.as_deref(), 1000);
+    let reason = f.paragraph("reason", body.reason.as_deref(), 1000);
     f.finish()?;
     let command = Command::AmendContract(ContractAmendment {
         id: id.to_string(),
@@ -729,7 +729,7 @@ pub async fn void(
 ) -> ApiResult<Written> {
     let ApiJson(body, hash) = body;
     let mut f = Fields::new();
-    let reason = f.text("reason", body.reason.as_deref(), 1000);
+    let reason = f.paragraph("reason", body.reason.as_deref(), 1000);
     f.finish()?;
     let command = Command::VoidContract {
         id: id.to_string(),
@@ -790,7 +790,7 @@ pub async fn refuse(
 ) -> ApiResult<Written> {
     let ApiJson(body, hash) = body;
     let mut f = Fields::new();
-    let reason = f.text("reason", body.reason.as_deref(), 1000);
+    let reason = f.paragraph("reason", body.reason.as_deref(), 1000);
     f.finish()?;
     let command = Command::RefuseContract {
         id: id.to_string(),

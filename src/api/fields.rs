@@ -67,8 +67,23 @@ impl Fields {
         }
     }
 
-    /// A required non-empty text of at most `max` characters.
+    /// A required non-empty line of at most `max` characters (no control characters).
     pub fn text(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+        self.checked_text(field, value, max, crate::ledger::text::is_line)
+    }
+
+    /// Required text of at most `max` characters that may run over several lines (a reason).
+    pub fn paragraph(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+        self.checked_text(field, value, max, crate::ledger::text::is_paragraph)
+    }
+
+    fn checked_text(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        max: usize,
+        allowed: fn(&str) -> bool,
+    ) -> Option<String> {
         match value.map(str::trim) {
             None | Some("") => {
                 self.errors.push(FieldError::new(field, "required", "必填"));
@@ -80,6 +95,10 @@ impl Fields {
                     format!("at most {max} characters"),
                     format!("不能超过{max}个字符"),
                 ));
+                None
+            }
+            Some(v) if !allowed(v) => {
+                self.errors.push(crate::ledger::text::refused(field));
                 None
             }
             Some(v) => Some(v.to_string()),

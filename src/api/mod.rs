@@ -30,7 +30,8 @@ pub fn root_routes() -> Vec<Route> {
         ops::jwks,
         ops::openapi,
         ops::docs,
-        ops::asset
+        ops::asset,
+        ops::refused_input
     ]
 }
 

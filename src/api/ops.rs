@@ -138,3 +138,15 @@ pub fn asset(path: std::path::PathBuf) -> ApiResult<crate::web::assets::Asset> {
 
 /// The configuration is managed for handlers that need it.
 pub type SharedConfig = Arc<Config>;
+
+/// Where requests with control characters in their path or query end up (see
+/// `http::control_chars`): a 422 naming the parameter.
+#[get("/__refused_input")]
+pub fn refused_input(refused: crate::http::control_chars::RefusedInput) -> ApiError {
+    let parameter = refused.0.unwrap_or_else(|| "path".into());
+    ApiError::invalid(
+        &parameter,
+        "must not contain control characters",
+        "不能包含控制字符",
+    )
+}

@@ -1,6 +1,7 @@
 //! HTTP plumbing shared by the API and the pages: request ids and the access log, metrics,
 //! security headers.
 
+pub mod control_chars;
 pub mod metrics;
 
 use std::time::Instant;
@@ -55,6 +56,7 @@ impl Fairing for Plumbing {
     async fn on_request(&self, req: &mut Request<'_>, _: &mut Data<'_>) {
         req.local_cache(|| Started(Instant::now()));
         let _ = request_id(req);
+        control_chars::divert(req);
     }
 
     async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {

@@ -153,6 +153,7 @@ impl NewParty {
                 "名称不能超过200个字符",
             ));
         }
+        super::text::check_line("name", &self.name, &mut errors);
         let abroad = self.region.is_abroad();
         match (&self.credit_code, self.kind, abroad) {
             (Some(_), PartyKind::Individual, _) => errors.push(FieldError::new(

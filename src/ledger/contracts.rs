@@ -595,6 +595,7 @@ fn check_content(
             format!("合同名称不能超过{TITLE_MAX}个字符"),
         ));
     }
+    super::text::check_line("title", title, &mut errors);
     if let Some(code) = subtype
         && let Err(e) = Subtype::parse(contract_type, code)
     {
@@ -649,6 +650,7 @@ fn check_reason(reason: &str, errors: &mut Vec<FieldError>) {
             format!("原因不能超过{REASON_MAX}个字符"),
         ));
     }
+    super::text::check_lines("reason", reason, errors);
 }
 
 fn registrar<'a>(tx: &Tx<'a>, what_en: &str, what_zh: &str) -> Result<&'a Actor, LedgerError> {

@@ -28,6 +28,7 @@ mod parties;
 mod pending;
 pub mod projection;
 mod reviews;
+pub(crate) mod text;
 mod tx;
 mod users;
 mod writer;

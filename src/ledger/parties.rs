@@ -123,6 +123,9 @@ pub(super) fn update(tx: &mut Tx<'_>, cmd: &PartyUpdate) -> Result<Outcome, Ledg
             "原因不能超过500个字符",
         ));
     }
+    if let Some(reason) = &cmd.reason {
+        super::text::check_lines("reason", reason, &mut errors);
+    }
     if !errors.is_empty() {
         return Err(LedgerError::Invalid(errors));
     }

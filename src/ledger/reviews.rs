@@ -61,6 +61,7 @@ pub(super) fn review(
             format!("审核意见不能超过{NOTE_MAX}个字符"),
         ));
     }
+    super::text::check_lines("note", note, &mut errors);
     if !errors.is_empty() {
         return Err(LedgerError::Invalid(errors));
     }

@@ -38,6 +38,9 @@ fn check_fields(
             "显示名称为1至100个字符",
         ));
     }
+    if let Some(d) = display_name {
+        super::text::check_line("display_name", d, &mut errors);
+    }
     if role == Role::Registrar && !has_office {
         errors.push(FieldError::new(
             "office",

@@ -775,3 +775,43 @@ both!(
         );
     }
 );
+
+both!(
+    control_characters_in_text_are_refused_naming_the_field,
+    |app| {
+        let reg = app.registrar("reg1").await;
+        let mut b = body(1, 2, "10.00", "10.00");
+        b["title"] = json!("合同\u{0}名称");
+        b["seller"]["name"] = json!("卖方\u{7}公司");
+        let (s, p) = app.post("/api/v1/contracts", &reg.token, &b).await;
+        assert_eq!(s, Status::UnprocessableEntity, "{p}");
+        let named = fields(&p);
+        assert!(named.contains(&"title".to_string()), "{named:?}");
+        assert!(named.contains(&"seller.name".to_string()), "{named:?}");
+        // In a path or a query (where PostgreSQL would refuse the NUL) it is a 422 naming the
+        // parameter, before any route runs.
+        for (path, field) in [
+            ("/api/v1/contracts?q=%00", "q"),
+            ("/api/v1/parties?limit=5&q=a%00b", "q"),
+            ("/api/v1/contracts/a%00b", "path"),
+            ("/api/v1/contracts/by-number/%1b", "path"),
+        ] {
+            let (s, p) = app.get(path, Some(&reg.token)).await;
+            assert_eq!(s, Status::UnprocessableEntity, "{path}: {p}");
+            assert_eq!(fields(&p), vec![field.to_string()], "{path}");
+        }
+        let (s, p) = app
+            .send_with(
+                "POST",
+                "/api/v1/contracts?x=%00",
+                Some(&reg.token),
+                &body(3, 4, "10.00", "10.00"),
+                &[],
+            )
+            .await;
+        assert_eq!(s, Status::UnprocessableEntity, "{p}");
+        assert_eq!(fields(&p), vec!["x".to_string()]);
+        let verification = verify(&app);
+        assert!(verification.ok, "{verification:?}");
+    }
+);
