@@ -62,9 +62,14 @@ pub async fn sign_in(
         .check(&keys)
         .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
     let name = username.to_string();
-    let row = db
-        .run(move |conn| user_rows::by_username(conn, &name).map_err(crate::db::DbError::from))
-        .await?;
+    // A name with control characters belongs to nobody (and PostgreSQL would refuse a NUL in
+    // the lookup): it is an unknown user, answered after the same password check as any other.
+    let row = if crate::ledger::text::is_line(username) {
+        db.run(move |conn| user_rows::by_username(conn, &name).map_err(crate::db::DbError::from))
+            .await?
+    } else {
+        None
+    };
     let hashing = Arc::clone(passwords);
     let candidate = password.to_string();
     let hash = row.as_ref().map(|r| r.password_hash.clone());

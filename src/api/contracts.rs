@@ -68,7 +68,9 @@ fn party_ref(
         id.as_deref().map(str::trim).filter(|s| !s.is_empty()),
         inline,
     ) {
-        (Some(id), None) => Some(PartyRef::Id(id.to_string())),
+        (Some(id), None) => fields
+            .optional_id(&format!("{side}_id"), Some(id))
+            .map(PartyRef::Id),
         (None, Some(body)) => body
             .parse(fields, &format!("{side}."))
             .map(PartyRef::Inline),
@@ -674,6 +676,8 @@ pub async fn amend(
     );
     let ip_type = f.optional("ip_type", body.ip_type.as_deref(), IpType::from_code);
     let reason = f.paragraph("reason", body.reason.as_deref(), 1000);
+    let seller_id = f.optional_id("seller_id", body.seller_id.as_deref());
+    let buyer_id = f.optional_id("buyer_id", body.buyer_id.as_deref());
     f.finish()?;
     let command = Command::AmendContract(ContractAmendment {
         id: id.to_string(),
@@ -682,8 +686,8 @@ pub async fn amend(
         subtype: body
             .subtype
             .map(|s| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())),
-        seller_id: body.seller_id,
-        buyer_id: body.buyer_id,
+        seller_id,
+        buyer_id,
         signed_on,
         valid_until,
         contract_amount,

@@ -67,6 +67,22 @@ impl Fields {
         }
     }
 
+    /// An optional record id (our ids are UUIDs), refused when it cannot be one.
+    pub fn optional_id(&mut self, field: &str, value: Option<&str>) -> Option<String> {
+        match value.map(str::trim).filter(|v| !v.is_empty()) {
+            None => None,
+            Some(v) if uuid::Uuid::parse_str(v).is_ok() => Some(v.to_string()),
+            Some(_) => {
+                self.errors.push(FieldError::new(
+                    field,
+                    "not a record id (a UUID)",
+                    "编号格式无效",
+                ));
+                None
+            }
+        }
+    }
+
     /// A required non-empty line of at most `max` characters (no control characters).
     pub fn text(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
         self.checked_text(field, value, max, crate::ledger::text::is_line)

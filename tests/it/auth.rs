@@ -57,6 +57,18 @@ both!(
         assert_eq!(s2, Status::Unauthorized);
         assert_eq!(unknown["detail"], wrong["detail"]);
         assert_eq!(unknown["type"], wrong["type"]);
+        // A name no user can have (PostgreSQL would refuse the NUL) is just another unknown
+        // user.
+        let (s3, odd) = app
+            .send(
+                "POST",
+                "/api/v1/auth/login",
+                None,
+                &json!({"username": "reg1\u{0}", "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(s3, Status::Unauthorized);
+        assert_eq!(odd["detail"], wrong["detail"]);
     }
 );
 

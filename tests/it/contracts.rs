@@ -811,6 +811,13 @@ both!(
             .await;
         assert_eq!(s, Status::UnprocessableEntity, "{p}");
         assert_eq!(fields(&p), vec!["x".to_string()]);
+        // Party ids are UUIDs: anything else is named, not looked up.
+        let mut by_id = body(5, 6, "10.00", "10.00");
+        by_id.as_object_mut().expect("object").remove("seller");
+        by_id["seller_id"] = json!("a\u{0}b");
+        let (s, p) = app.post("/api/v1/contracts", &reg.token, &by_id).await;
+        assert_eq!(s, Status::UnprocessableEntity, "{p}");
+        assert_eq!(fields(&p), vec!["seller_id".to_string()]);
         let verification = verify(&app);
         assert!(verification.ok, "{verification:?}");
     }
