@@ -169,9 +169,11 @@ export async function run({ page: newPage, login, screenshot, assert, base }) {
 
   // 5. Import a CSV with one bad row: dry run, then the good rows only.
   const header = "合同名称,合同类型,合同子类型,卖方统一社会信用代码,卖方名称,卖方类型,卖方所在地区,卖方国家,买方统一社会信用代码,买方名称,买方类型,买方所在地区,买方国家,签订日期,有效期至,合同成交额,技术交易额,技术领域,知识产权类型";
-  const row = (n, seller, technical) => [`浏览器导入合同${n}-${stamp}`, "技术服务", "一般技术服务", seller, `浏览器导入卖方${n}-${stamp}有限公司`, "企业", "320106", "",
-    code(5), `浏览器导入买方-${stamp}有限公司`, "企业", "371302", "", signed, "", "200000.00", technical, "电子信息", "计算机软件著作权"].join(",");
-  const csv = "\ufeff" + [header, row(1, code(3), "180000.00"), row(2, code(4), "一百万"), row(3, code(6), "150000.00")].join("\r\n") + "\r\n";
+  // The third row names the first row's buyer (same credit code) under another name: it is
+  // imported against the recorded buyer, with a warning.
+  const row = (n, seller, technical, buyerName = `浏览器导入买方-${stamp}有限公司`) => [`浏览器导入合同${n}-${stamp}`, "技术服务", "一般技术服务", seller, `浏览器导入卖方${n}-${stamp}有限公司`, "企业", "320106", "",
+    code(5), buyerName, "企业", "371302", "", signed, "", "200000.00", technical, "电子信息", "计算机软件著作权"].join(",");
+  const csv = "\ufeff" + [header, row(1, code(3), "180000.00"), row(2, code(4), "一百万"), row(3, code(6), "150000.00", `浏览器导入买方别名-${stamp}`)].join("\r\n") + "\r\n";
   await a.goto(base + "/import");
   await a.setInputFiles("#file", { name: `浏览器导入-${stamp}.csv`, mimeType: "text/csv", buffer: Buffer.from(csv, "utf8") });
   await a.click("#check");
@@ -183,6 +185,10 @@ export async function run({ page: newPage, login, screenshot, assert, base }) {
   assert.ok(bad.length >= 1 && bad.every((r) => r.row === "3"), `the bad row is spreadsheet row 3: ${JSON.stringify(bad)}`);
   assert.ok(bad.some((r) => r.text.includes("technical_amount")), "the bad field is named");
   assert.ok(await a.$eval("#commit-all", (el) => el.disabled), "no import-all while a row is rejected");
+  assert.ok(await a.isVisible("#warnings-wrap"), "the name mismatch is shown");
+  const warned = await a.$$eval("#warnings tr", (rows) => rows.map((r) => ({ row: r.dataset.row, text: r.textContent })));
+  assert.ok(warned.length === 1 && warned[0].row === "4" && warned[0].text.includes("buyer.name") && warned[0].text.includes(`浏览器导入买方-${stamp}有限公司`),
+    `one warning, for spreadsheet row 4's buyer name, quoting the recorded name: ${JSON.stringify(warned)}`);
   await screenshot(a, "import-report.png");
   await a.click("#commit-good");
   await a.waitForSelector("#imported:not([hidden])");
