@@ -12,7 +12,7 @@ use super::{
 #[openapi(
     info(
         title = "techledger",
-        description = "Technology transaction ledger of the Linyi Technology Achievement Trading Centre (临沂市技术成果交易中心). Amounts are decimal strings in yuan; errors are application/problem+json.",
+        description = "Technology transaction ledger of the Linyi Technology Achievement Trading Centre (临沂市技术成果交易中心). Amounts are decimal strings in yuan; errors are application/problem+json, and a bad field is named in `errors[]` (a control character in a path or query answers 422 naming the parameter).",
         license(name = "Apache-2.0")
     ),
     paths(

@@ -36,6 +36,28 @@ pub(super) enum OnConflict {
     },
 }
 
+impl OnConflict {
+    /// The `ON CONFLICT` clause (empty when refusing).
+    fn clause(self, table: &str) -> String {
+        let (key, columns, value): (&[&str], &[&str], fn(&str, &str) -> String) = match self {
+            OnConflict::Refuse => return String::new(),
+            OnConflict::Add { key, columns } => {
+                (key, columns, |t, c| format!("{t}.{c} + EXCLUDED.{c}"))
+            }
+            OnConflict::Replace { key, columns } => (key, columns, |_, c| format!("EXCLUDED.{c}")),
+        };
+        let set: Vec<String> = columns
+            .iter()
+            .map(|c| format!("{c} = {}", value(table, c)))
+            .collect();
+        format!(
+            " ON CONFLICT ({}) DO UPDATE SET {}",
+            key.join(", "),
+            set.join(", ")
+        )
+    }
+}
+
 /// One value bound to the statement.
 #[derive(Debug)]
 enum Bind {
@@ -74,27 +96,7 @@ impl OneStatement {
         self.binds
             .push(Bind::Text(serde_json::to_string(rows).map_err(serialise)?));
         let list = columns.join(", ");
-        let upsert = match on_conflict {
-            OnConflict::Refuse => String::new(),
-            OnConflict::Add { key, columns } => format!(
-                " ON CONFLICT ({}) DO UPDATE SET {}",
-                key.join(", "),
-                columns
-                    .iter()
-                    .map(|c| format!("{c} = {table}.{c} + EXCLUDED.{c}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            OnConflict::Replace { key, columns } => format!(
-                " ON CONFLICT ({}) DO UPDATE SET {}",
-                key.join(", "),
-                columns
-                    .iter()
-                    .map(|c| format!("{c} = EXCLUDED.{c}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        };
+        let upsert = on_conflict.clause(table);
         self.parts.push(format!(
             "INSERT INTO {table} ({list}) SELECT {list} FROM jsonb_populate_recordset(NULL::{table}, ${}::jsonb){upsert}",
             self.binds.len()

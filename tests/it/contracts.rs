@@ -636,25 +636,27 @@ both!(only_auditors_review_and_reviews_are_audited, |app| {
     assert!(verify(&app).ok);
 });
 
+/// Creates a seller in Shanghai (1) and a buyer in Lanshan (2); their ids.
+async fn seller_and_buyer(app: &TestApp, registrar: &TestUser) -> (String, String) {
+    let mut ids = Vec::new();
+    for (n, region) in [(1, "310115"), (2, "371302")] {
+        let party = run(
+            app,
+            registrar,
+            techledger::ledger::Command::CreateParty(enterprise(n, region)),
+        )
+        .await;
+        ids.push(party.body["id"].as_str().expect("id").to_string());
+    }
+    (ids.remove(0), ids.remove(0))
+}
+
 both!(
     a_registration_queued_after_a_party_update_sees_the_update,
     |app| {
         use techledger::ledger::{Command, PartyRef, PartyUpdate};
         let registrar = app.registrar("reg1").await;
-        let seller = run(
-            &app,
-            &registrar,
-            Command::CreateParty(enterprise(1, "310115")),
-        )
-        .await;
-        let seller_id = seller.body["id"].as_str().expect("id").to_string();
-        let buyer = run(
-            &app,
-            &registrar,
-            Command::CreateParty(enterprise(2, "371302")),
-        )
-        .await;
-        let buyer_id = buyer.body["id"].as_str().expect("id").to_string();
+        let (seller_id, buyer_id) = seller_and_buyer(&app, &registrar).await;
         // Each round submits a registration, a move of the seller and another registration at once,
         // so the writer usually takes them into one transaction, whose party cache must follow the
         // move: the first contract counts as inflow or local as the seller stood before, the
@@ -703,21 +705,10 @@ both!(
     |app| {
         use techledger::ledger::{Command, IdempotencyKey, PartyRef, Request};
         let registrar = app.registrar("reg1").await;
-        let seller = run(
-            &app,
-            &registrar,
-            Command::CreateParty(enterprise(1, "310115")),
-        )
-        .await;
-        let buyer = run(
-            &app,
-            &registrar,
-            Command::CreateParty(enterprise(2, "371302")),
-        )
-        .await;
+        let (seller_id, buyer_id) = seller_and_buyer(&app, &registrar).await;
         let registration = Command::RegisterContract(techledger::ledger::NewContract {
-            seller: PartyRef::Id(seller.body["id"].as_str().expect("id").into()),
-            buyer: PartyRef::Id(buyer.body["id"].as_str().expect("id").into()),
+            seller: PartyRef::Id(seller_id),
+            buyer: PartyRef::Id(buyer_id),
             ..contract(1, 2, "1000.00", "800.00")
         });
         let request = |key: &str, hash: &str| Request {
