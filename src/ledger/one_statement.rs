@@ -39,17 +39,23 @@ pub(super) enum OnConflict {
 impl OnConflict {
     /// The `ON CONFLICT` clause (empty when refusing).
     fn clause(self, table: &str) -> String {
-        let (key, columns, value): (&[&str], &[&str], fn(&str, &str) -> String) = match self {
+        let (key, set): (&[&str], Vec<String>) = match self {
             OnConflict::Refuse => return String::new(),
-            OnConflict::Add { key, columns } => {
-                (key, columns, |t, c| format!("{t}.{c} + EXCLUDED.{c}"))
-            }
-            OnConflict::Replace { key, columns } => (key, columns, |_, c| format!("EXCLUDED.{c}")),
+            OnConflict::Add { key, columns } => (
+                key,
+                columns
+                    .iter()
+                    .map(|c| format!("{c} = {table}.{c} + EXCLUDED.{c}"))
+                    .collect(),
+            ),
+            OnConflict::Replace { key, columns } => (
+                key,
+                columns
+                    .iter()
+                    .map(|c| format!("{c} = EXCLUDED.{c}"))
+                    .collect(),
+            ),
         };
-        let set: Vec<String> = columns
-            .iter()
-            .map(|c| format!("{c} = {}", value(table, c)))
-            .collect();
         format!(
             " ON CONFLICT ({}) DO UPDATE SET {}",
             key.join(", "),
