@@ -11,6 +11,7 @@ mod contracts;
 mod demo;
 mod foundation;
 mod import;
+mod odd_input;
 mod parties;
 mod session;
 mod stats;
