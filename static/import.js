@@ -52,6 +52,20 @@
     return TL.api("POST", `/api/v1/imports?dry_run=${dryRun}&partial=${partial}`, file, headers);
   }
 
+  /** Table rows for [{row, errors:[{field, message, message_zh}]}]: one per error, the row number once. */
+  function reportRows(reports) {
+    const rows = [];
+    for (const report of reports) {
+      const errors = report.errors && report.errors.length ? report.errors : [{ field: "", message: "", message_zh: "" }];
+      errors.forEach((e, i) => rows.push(`<tr data-row="${esc(report.row)}">
+          ${i === 0 ? `<th scope="row" class="num" rowspan="${errors.length}">${esc(report.row)}</th>` : ""}
+          <td>${esc(fieldLabel(e.field))} <span class="muted mono">${esc(e.field)}</span></td>
+          <td>${esc(TLP.fieldMessage(e))}</td>
+        </tr>`));
+    }
+    return rows.join("");
+  }
+
   function showReport(r) {
     state.report = r;
     const rejected = r.rejected || [];
@@ -60,26 +74,9 @@
     TLP.setText("r-rejected", rejected.length);
     TLP.setText("good-count", r.accepted);
     TLP.setText("r-file", state.file ? state.file.name : "");
-    const rows = [];
-    for (const row of rejected) {
-      const errors = row.errors && row.errors.length ? row.errors : [{ field: "", message: "", message_zh: "" }];
-      errors.forEach((e, i) => rows.push(`<tr data-row="${esc(row.row)}">
-          ${i === 0 ? `<th scope="row" class="num" rowspan="${errors.length}">${esc(row.row)}</th>` : ""}
-          <td>${esc(fieldLabel(e.field))} <span class="muted mono">${esc(e.field)}</span></td>
-          <td>${esc(TLP.fieldMessage(e))}</td>
-        </tr>`));
-    }
-    document.getElementById("rejected").innerHTML = rows.join("");
+    document.getElementById("rejected").innerHTML = reportRows(rejected);
     const warnings = r.warnings || [];
-    const notes = [];
-    for (const row of warnings) {
-      row.errors.forEach((e, i) => notes.push(`<tr data-row="${esc(row.row)}">
-          ${i === 0 ? `<th scope="row" class="num" rowspan="${row.errors.length}">${esc(row.row)}</th>` : ""}
-          <td>${esc(fieldLabel(e.field))} <span class="muted mono">${esc(e.field)}</span></td>
-          <td>${esc(TLP.fieldMessage(e))}</td>
-        </tr>`));
-    }
-    document.getElementById("warnings").innerHTML = notes.join("");
+    document.getElementById("warnings").innerHTML = reportRows(warnings);
     document.getElementById("warnings-wrap").hidden = warnings.length === 0;
     document.getElementById("rejected-wrap").hidden = rejected.length === 0;
     document.getElementById("all-good").hidden = rejected.length !== 0;
