@@ -1,7 +1,9 @@
 //! Benchmark: registrations per second through the one write path at 1, 16 and 64 concurrent
 //! writers, on SQLite and (with `TECHLEDGER_BENCH_PG_URL`) PostgreSQL, beside a baseline
-//! measured in the same run: the same number of rows inserted by plain SQL, one transaction
-//! each, with the same durability settings (for PostgreSQL also `bench/pgbench-insert.sh`).
+//! measured in the same run with the same durability settings: the same rows written by plain
+//! SQL, one registration per transaction, one statement at a time (for PostgreSQL also
+//! `bench/pgbench-registration.sh`), and — the ceiling of any transaction at all — one
+//! contract-sized row per transaction (`bench/pgbench-insert.sh`).
 //!
 //! Each registration is a full `contract.register` command with two existing parties: the
 //! contract row, its version, its amount entry, eight rollup rows, two party rollups, the
@@ -17,7 +19,8 @@ use std::error::Error;
 use std::time::Instant;
 
 use diesel::connection::SimpleConnection;
-use diesel::{Connection, PgConnection};
+use diesel::sql_types::{BigInt, Bool, Integer, Text};
+use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl};
 use techledger::config::Config;
 use techledger::db::{DatabaseUrl, DbConn};
 use techledger::domain::*;
@@ -179,8 +182,8 @@ fn rand_code_base() -> u32 {
 }
 
 /// Plain SQL: `n` single-row inserts of a contract-sized row, one transaction each, from
-/// `writers` connections.
-fn plain_rate(target: &Target, writers: usize, n: usize) -> Result<f64> {
+/// `writers` connections — the ceiling of any transaction at all.
+fn one_row_rate(target: &Target, writers: usize, n: usize) -> Result<f64> {
     let mut conn = techledger::db::establish(&target.url)?;
     conn.batch_execute(
         "CREATE TABLE IF NOT EXISTS bench_plain (id TEXT PRIMARY KEY, payload TEXT NOT NULL, amount BIGINT NOT NULL)",
@@ -207,6 +210,274 @@ fn plain_rate(target: &Target, writers: usize, n: usize) -> Result<f64> {
     Ok((per_writer * writers) as f64 / started.elapsed().as_secs_f64())
 }
 
+/// The contract the write path registered, read back so that the baseline writes the same
+/// rows with the same values.
+#[derive(QueryableByName, Clone)]
+struct ContractTemplate {
+    #[diesel(sql_type = Text)]
+    registration_no: String,
+    #[diesel(sql_type = Text)]
+    office: String,
+    #[diesel(sql_type = Text)]
+    title: String,
+    #[diesel(sql_type = Text)]
+    contract_type: String,
+    #[diesel(sql_type = Text)]
+    seller_id: String,
+    #[diesel(sql_type = Text)]
+    buyer_id: String,
+    #[diesel(sql_type = Text)]
+    signed_on: String,
+    #[diesel(sql_type = BigInt)]
+    contract_amount_fen: i64,
+    #[diesel(sql_type = BigInt)]
+    technical_amount_fen: i64,
+    #[diesel(sql_type = Text)]
+    tech_field: String,
+    #[diesel(sql_type = Text)]
+    ip_type: String,
+    #[diesel(sql_type = Text)]
+    seller_region: String,
+    #[diesel(sql_type = Text)]
+    seller_kind: String,
+    #[diesel(sql_type = Text)]
+    buyer_region: String,
+    #[diesel(sql_type = Text)]
+    buyer_kind: String,
+    #[diesel(sql_type = Text)]
+    flow: String,
+    #[diesel(sql_type = Bool)]
+    introduced: bool,
+    #[diesel(sql_type = Text)]
+    created_by: String,
+    #[diesel(sql_type = Integer)]
+    registered_year: i32,
+    #[diesel(sql_type = Integer)]
+    registered_month: i32,
+}
+
+/// The audit entry of that registration.
+#[derive(QueryableByName, Clone)]
+struct EntryTemplate {
+    #[diesel(sql_type = Text)]
+    actor_id: String,
+    #[diesel(sql_type = Text)]
+    actor_username: String,
+    #[diesel(sql_type = Text)]
+    actor_role: String,
+    #[diesel(sql_type = Text)]
+    payload: String,
+    #[diesel(sql_type = Text)]
+    kid: String,
+    #[diesel(sql_type = Text)]
+    signature: String,
+}
+
+#[derive(QueryableByName)]
+struct Head {
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+    #[diesel(sql_type = Text)]
+    hash: String,
+}
+
+#[derive(QueryableByName)]
+struct Counter {
+    #[diesel(sql_type = Integer)]
+    last_seq: i32,
+}
+
+/// An SQL string literal.
+fn lit(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn templates(conn: &mut DbConn) -> Result<(ContractTemplate, EntryTemplate)> {
+    let contract = diesel::sql_query(
+        "SELECT registration_no, office, title, contract_type, seller_id, buyer_id, \
+         CAST(signed_on AS TEXT) AS signed_on, contract_amount_fen, technical_amount_fen, \
+         tech_field, ip_type, seller_region, seller_kind, buyer_region, buyer_kind, flow, \
+         introduced, created_by, registered_year, registered_month \
+         FROM contracts WHERE status = 'registered' ORDER BY audit_seq DESC LIMIT 1",
+    )
+    .get_result::<ContractTemplate>(conn)?;
+    let entry = diesel::sql_query(
+        "SELECT actor_id, actor_username, actor_role, payload, kid, signature \
+         FROM audit_entries WHERE action = 'contract.register' ORDER BY seq DESC LIMIT 1",
+    )
+    .get_result::<EntryTemplate>(conn)?;
+    Ok((contract, entry))
+}
+
+/// One registration's rows by plain SQL in one transaction, one statement at a time as an
+/// application (or pgbench) sends them: lock the chain head, take the next registration
+/// number, insert the contract, its version, its amount entry and its audit entry (chained to
+/// the head; hash and signature are copied, not computed), add to the eight rollups and the two
+/// party rollups, move the head.
+fn plain_registration(
+    c: &mut DbConn,
+    contract: &ContractTemplate,
+    entry: &EntryTemplate,
+) -> Result<()> {
+    let sqlite = matches!(c, DbConn::Sqlite(_));
+    c.batch_execute(if sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" })?;
+    let done = (|| -> Result<()> {
+        let lock = if sqlite {
+            "SELECT seq, hash FROM audit_head WHERE id = 1"
+        } else {
+            "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE"
+        };
+        let head = diesel::sql_query(lock).get_result::<Head>(c)?;
+        let (year, month) = (contract.registered_year, contract.registered_month);
+        let office = lit(&contract.office);
+        let counter = diesel::sql_query(format!(
+            "INSERT INTO registration_counters (office, year, last_seq) VALUES ({office}, {year}, 1) \
+             ON CONFLICT (office, year) DO UPDATE SET last_seq = registration_counters.last_seq + 1 \
+             RETURNING last_seq"
+        ))
+        .get_result::<Counter>(c)?;
+        let number = lit(&format!(
+            "{}{:06}",
+            &contract.registration_no[..10],
+            counter.last_seq
+        ));
+        let seq = head.seq + 1;
+        let id = lit(&uuid::Uuid::now_v7().to_string());
+        let now = lit(&chrono::Utc::now().naive_utc().format("%F %T%.6f").to_string());
+        let today = lit(&chrono::Utc::now().date_naive().to_string());
+        let t = contract;
+        let (title, ctype, seller, buyer, signed) = (
+            lit(&t.title),
+            lit(&t.contract_type),
+            lit(&t.seller_id),
+            lit(&t.buyer_id),
+            lit(&t.signed_on),
+        );
+        let (field, ip, kind, flow, actor) = (
+            lit(&t.tech_field),
+            lit(&t.ip_type),
+            lit(&t.seller_kind),
+            lit(&t.flow),
+            lit(&t.created_by),
+        );
+        let (cf, tf) = (t.contract_amount_fen, t.technical_amount_fen);
+        let introduced = if t.introduced { "TRUE" } else { "FALSE" };
+        c.batch_execute(&format!(
+            "INSERT INTO contracts (id, registration_no, office, status, review, version, title, \
+             contract_type, subtype, seller_id, buyer_id, signed_on, valid_until, contract_amount_fen, \
+             technical_amount_fen, tech_field, ip_type, seller_region, seller_kind, buyer_region, \
+             buyer_kind, flow, introduced, created_by, created_at, registered_at, registered_year, \
+             registered_month, approved_by, updated_at, audit_seq) VALUES ({id}, {number}, {office}, \
+             'registered', 'unreviewed', 1, {title}, {ctype}, NULL, {seller}, {buyer}, {signed}, NULL, \
+             {cf}, {tf}, {field}, {ip}, {}, {kind}, {}, {}, {flow}, {introduced}, {actor}, {now}, \
+             {now}, {year}, {month}, NULL, {now}, {seq})",
+            lit(&t.seller_region),
+            lit(&t.buyer_region),
+            lit(&t.buyer_kind),
+        ))?;
+        c.batch_execute(&format!(
+            "INSERT INTO contract_versions (contract_id, version, change, status, registration_no, \
+             title, contract_type, subtype, seller_id, buyer_id, signed_on, valid_until, \
+             contract_amount_fen, technical_amount_fen, tech_field, ip_type, reason, actor_id, \
+             recorded_at, audit_seq) VALUES ({id}, 1, 'register', 'registered', {number}, {title}, \
+             {ctype}, NULL, {seller}, {buyer}, {signed}, NULL, {cf}, {tf}, {field}, {ip}, NULL, \
+             {actor}, {now}, {seq})"
+        ))?;
+        c.batch_execute(&format!(
+            "INSERT INTO amount_entries (audit_seq, line, contract_id, recorded_at, recorded_on, year, \
+             month, office, contract_type, tech_field, ip_type, seller_kind, flow, review, introduced, \
+             seller_id, buyer_id, contract_fen, technical_fen, contracts) VALUES ({seq}, 1, {id}, \
+             {now}, {today}, {year}, {month}, {office}, {ctype}, {field}, {ip}, {kind}, {flow}, \
+             'unreviewed', {introduced}, {seller}, {buyer}, {cf}, {tf}, 1)"
+        ))?;
+        let e = entry;
+        let hash = lit(&format!(
+            "{:032x}{:032x}",
+            uuid::Uuid::new_v4().as_u128(),
+            uuid::Uuid::new_v4().as_u128()
+        ));
+        c.batch_execute(&format!(
+            "INSERT INTO audit_entries (seq, id, at, actor_id, actor_username, actor_role, action, \
+             entity_type, entity_id, payload, prev_hash, hash, kid, signature) VALUES ({seq}, \
+             {}, {now}, {}, {}, {}, 'contract.register', 'contract', {id}, {}, {}, {hash}, {}, {})",
+            lit(&uuid::Uuid::now_v7().to_string()),
+            lit(&e.actor_id),
+            lit(&e.actor_username),
+            lit(&e.actor_role),
+            lit(&e.payload),
+            lit(&head.hash),
+            lit(&e.kid),
+            lit(&e.signature),
+        ))?;
+        let in_count = i32::from(t.introduced);
+        for (dimension, key) in [
+            ("total", String::new()),
+            ("office", t.office.clone()),
+            ("contract_type", t.contract_type.clone()),
+            ("tech_field", t.tech_field.clone()),
+            ("ip_type", t.ip_type.clone()),
+            ("seller_kind", t.seller_kind.clone()),
+            ("flow", t.flow.clone()),
+            ("review", "unreviewed".to_string()),
+        ] {
+            c.batch_execute(&format!(
+                "INSERT INTO rollups (year, month, dimension, key, turnover_fen, technical_fen, \
+                 contracts, introduced) VALUES ({year}, {month}, '{dimension}', {}, {cf}, {tf}, 1, \
+                 {in_count}) ON CONFLICT (year, month, dimension, key) DO UPDATE SET \
+                 turnover_fen = rollups.turnover_fen + EXCLUDED.turnover_fen, \
+                 technical_fen = rollups.technical_fen + EXCLUDED.technical_fen, \
+                 contracts = rollups.contracts + EXCLUDED.contracts, \
+                 introduced = rollups.introduced + EXCLUDED.introduced",
+                lit(&key)
+            ))?;
+        }
+        for (side, party) in [("seller", &seller), ("buyer", &buyer)] {
+            c.batch_execute(&format!(
+                "INSERT INTO party_rollups (year, side, party_id, turnover_fen, technical_fen, \
+                 contracts) VALUES ({year}, '{side}', {party}, {cf}, {tf}, 1) \
+                 ON CONFLICT (year, side, party_id) DO UPDATE SET \
+                 turnover_fen = party_rollups.turnover_fen + EXCLUDED.turnover_fen, \
+                 technical_fen = party_rollups.technical_fen + EXCLUDED.technical_fen, \
+                 contracts = party_rollups.contracts + EXCLUDED.contracts"
+            ))?;
+        }
+        c.batch_execute(&format!(
+            "UPDATE audit_head SET seq = {seq}, hash = {hash} WHERE id = 1"
+        ))?;
+        Ok(())
+    })();
+    match done {
+        Ok(()) => Ok(c.batch_execute("COMMIT")?),
+        Err(e) => {
+            let _ = c.batch_execute("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+/// Plain SQL, the same rows as the write path: `n` registrations, one transaction each, from
+/// `writers` connections (the ceiling the write path is measured against).
+fn same_rows_rate(target: &Target, writers: usize, n: usize) -> Result<f64> {
+    let (contract, entry) = templates(&mut techledger::db::establish(&target.url)?)?;
+    let per_writer = n / writers;
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..writers {
+            let url = target.url.clone();
+            let (contract, entry) = (contract.clone(), entry.clone());
+            s.spawn(move || {
+                let Ok(mut c): std::result::Result<DbConn, _> = techledger::db::establish(&url) else { return };
+                for _ in 0..per_writer {
+                    if let Err(e) = plain_registration(&mut c, &contract, &entry) {
+                        eprintln!("plain registration failed: {e}");
+                    }
+                }
+            });
+        }
+    });
+    Ok((per_writer * writers) as f64 / started.elapsed().as_secs_f64())
+}
+
 fn main() -> Result<()> {
     let n: usize = std::env::var("TECHLEDGER_BENCH_N")
         .ok()
@@ -219,8 +490,8 @@ fn main() -> Result<()> {
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
     println!("write path: {n} registrations per measurement, median of {runs} runs, {cores} cores");
     println!(
-        "{:<9} {:>7} {:>16} {:>16} {:>7}",
-        "backend", "writers", "ledger reg/s", "plain SQL tx/s", "ratio"
+        "{:<9} {:>7} {:>13} {:>15} {:>7} {:>13} {:>7}",
+        "backend", "writers", "ledger reg/s", "same rows tx/s", "ratio", "one row tx/s", "ratio"
     );
     let mut targets = vec![Target::sqlite()];
     if let Ok(admin) = std::env::var("TECHLEDGER_BENCH_PG_URL") {
@@ -234,20 +505,22 @@ fn main() -> Result<()> {
         .unwrap_or_else(|| vec![1, 16, 64]);
     for target in &targets {
         for &writers in &writer_counts {
-            let mut ledger = Vec::new();
-            let mut plain = Vec::new();
+            let (mut ledger, mut same, mut one) = (Vec::new(), Vec::new(), Vec::new());
             for _ in 0..runs {
                 ledger.push(ledger_rate(target, writers, n)?);
-                plain.push(plain_rate(target, writers, n)?);
+                same.push(same_rows_rate(target, writers, n)?);
+                one.push(one_row_rate(target, writers, n)?);
             }
-            let (l, p) = (median(ledger), median(plain));
+            let (l, s, o) = (median(ledger), median(same), median(one));
             println!(
-                "{:<9} {:>7} {:>16.0} {:>16.0} {:>6.2}x",
+                "{:<9} {:>7} {:>13.0} {:>15.0} {:>6.2}x {:>13.0} {:>6.2}x",
                 target.name,
                 writers,
                 l,
-                p,
-                l / p
+                s,
+                l / s,
+                o,
+                l / o
             );
         }
     }
