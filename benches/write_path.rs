@@ -343,7 +343,10 @@ fn plain_registration(
         ));
         let seq = head.seq + 1;
         let id = lit(&uuid::Uuid::now_v7().to_string());
-        let now = lit(&chrono::Utc::now().naive_utc().format("%F %T%.6f").to_string());
+        let now = lit(&chrono::Utc::now()
+            .naive_utc()
+            .format("%F %T%.6f")
+            .to_string());
         let today = lit(&chrono::Utc::now().date_naive().to_string());
         let t = contract;
         let (title, ctype, seller, buyer, signed) = (
@@ -466,7 +469,10 @@ fn same_rows_rate(target: &Target, writers: usize, n: usize) -> Result<f64> {
             let url = target.url.clone();
             let (contract, entry) = (contract.clone(), entry.clone());
             s.spawn(move || {
-                let Ok(mut c): std::result::Result<DbConn, _> = techledger::db::establish(&url) else { return };
+                let Ok(mut c): std::result::Result<DbConn, _> = techledger::db::establish(&url)
+                else {
+                    return;
+                };
                 for _ in 0..per_writer {
                     if let Err(e) = plain_registration(&mut c, &contract, &entry) {
                         eprintln!("plain registration failed: {e}");

@@ -12,8 +12,8 @@ use serde_json::Value;
 use super::canonical::CanonicalError;
 use super::entry::{ActorRef, AuditEntry, EntityRef, EntryBody, EntryClaims, iat_of};
 use super::keys::{KeyError, KeyPair};
-use crate::db::DbConn;
 use crate::db::schema::{audit_entries, audit_head};
+use crate::db::{DbConn, KeptPrepared};
 
 /// Failures while appending to the chain.
 #[derive(Debug, thiserror::Error)]
@@ -48,21 +48,30 @@ pub struct ChainHead {
 
 /// Locks the head row for the rest of the transaction and reads it.
 pub(crate) fn lock_head(conn: &mut DbConn) -> QueryResult<ChainHead> {
-    let lock = diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
-        .set(audit_head::seq.eq(audit_head::seq));
+    // Kept prepared: it runs at the start of every write transaction.
+    let lock = KeptPrepared::new("UPDATE audit_head SET seq = seq WHERE id = 1");
     match conn {
         // One round trip instead of two.
-        DbConn::Postgres(c) => {
-            let (seq, hash) = lock
-                .returning((audit_head::seq, audit_head::hash))
-                .get_result::<(i64, String)>(c)?;
-            Ok(ChainHead { seq, hash })
-        }
+        DbConn::Postgres(c) => lock
+            .sql(" RETURNING seq, hash")
+            .get_result::<HeadRow>(c)
+            .map(|h| ChainHead {
+                seq: h.seq,
+                hash: h.hash,
+            }),
         DbConn::Sqlite(c) => {
             lock.execute(c)?;
             read_head(conn)
         }
     }
+}
+
+#[derive(QueryableByName)]
+struct HeadRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    seq: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    hash: String,
 }
 
 /// Reads the head without locking it.
@@ -76,12 +85,12 @@ pub fn read_head(conn: &mut DbConn) -> QueryResult<ChainHead> {
 
 /// Stores the head after appending.
 pub(crate) fn store_head(conn: &mut DbConn, head: &ChainHead) -> QueryResult<()> {
-    diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
-        .set((
-            audit_head::seq.eq(head.seq),
-            audit_head::hash.eq(&head.hash),
-        ))
-        .execute(conn)?;
+    let store = KeptPrepared::new("UPDATE audit_head SET seq = ")
+        .bigint(head.seq)
+        .sql(", hash = ")
+        .text(head.hash.clone())
+        .sql(" WHERE id = 1");
+    crate::on_backend!(conn, c => store.execute(c))?;
     Ok(())
 }
 

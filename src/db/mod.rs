@@ -5,10 +5,12 @@ pub mod models;
 pub(crate) mod pool;
 pub mod schema;
 
+mod kept_prepared;
 mod migrate;
 
 mod url;
 
+pub use kept_prepared::KeptPrepared;
 pub use migrate::{MigrationState, embedded_versions, migration_state, run_migrations};
 pub use pool::{DbError, Pool, connect, establish};
 pub use url::{Backend, DatabaseUrl};

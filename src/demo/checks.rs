@@ -484,16 +484,37 @@ fn repair(hit: &Hit, contracts: &mut [Planned], ctx: &mut Repairs<'_>) -> Option
         }
         YEAR_END_SURGE => {
             // The largest clean December registration moves back into November.
-            let i = members
-                .iter()
-                .copied()
-                .filter(|i| clean(i) && !contracts[*i].now)
-                .max_by_key(|&i| {
-                    (
-                        contracts[i].contract_fen,
-                        std::cmp::Reverse(contracts[i].seq),
-                    )
-                })?;
+            let largest = |now: bool| {
+                members
+                    .iter()
+                    .copied()
+                    .filter(|i| clean(i) && contracts[*i].now == now)
+                    .max_by_key(|&i| {
+                        (
+                            contracts[i].contract_fen,
+                            std::cmp::Reverse(contracts[i].seq),
+                        )
+                    })
+            };
+            let Some(i) = largest(false) else {
+                // In December the contracts registered today are December's too, and they
+                // cannot move: the largest one on the approval path waits instead, a small
+                // one shrinks.
+                let i = largest(true)?;
+                let c = &mut contracts[i];
+                match c.approval {
+                    Approval::Approve => c.approval = Approval::Leave,
+                    Approval::Immediate => {
+                        let smaller = round_amount(c.contract_fen / 4).max(100_000);
+                        if smaller >= c.contract_fen {
+                            return None;
+                        }
+                        rescale(c, smaller);
+                    }
+                    Approval::Refuse(_) | Approval::Leave => return None,
+                }
+                return Some(vec![i]);
+            };
             let c = &mut contracts[i];
             let back = i64::from(c.registered_on.day()) + 1 + i64::from(c.seq % 15);
             let day = business_day_on_or_before(c.registered_on - Duration::days(back));

@@ -17,11 +17,15 @@ fn today() -> NaiveDate {
 const THRESHOLD: i64 = 500_000_000;
 
 fn plan(contracts: u64, seed: u64) -> Plan {
+    plan_on(contracts, seed, today())
+}
+
+fn plan_on(contracts: u64, seed: u64, today: NaiveDate) -> Plan {
     build_plan(
         contracts,
         seed,
         (2024, 2026),
-        today(),
+        today,
         THRESHOLD,
         &AnomalyConfig::default(),
     )
@@ -216,6 +220,19 @@ fn assert_only_planted(p: &Plan) {
 fn planted_cases_are_found_and_clean_data_trips_nothing_small() {
     for seed in 0..6 {
         assert_only_planted(&plan(300, seed));
+    }
+}
+
+/// In December the contracts registered now land in the month the year-end surge watches
+/// (found on 2026-12-05: a large contract approved today made an office's clean December).
+#[test]
+fn planted_cases_are_found_and_clean_data_trips_nothing_in_december() {
+    for day in [1, 5, 15, 31] {
+        let today = NaiveDate::from_ymd_opt(2026, 12, day).unwrap();
+        for seed in 0..6 {
+            assert_only_planted(&plan_on(300, seed, today));
+        }
+        assert_only_planted(&plan_on(5000, 100 + u64::from(day), today));
     }
 }
 

@@ -10,14 +10,12 @@
 //! so the column names (diesel's `Insertable` derive maps them one to one). No value is ever
 //! spliced into the SQL text.
 
-use diesel::pg::Pg;
-use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
-use diesel::sql_types::{BigInt, Text};
 use diesel::{PgConnection, QueryResult, RunQueryDsl};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::audit::chain::ChainHead;
+use crate::db::KeptPrepared;
 
 /// What happens to a row whose key is already stored.
 #[derive(Debug, Clone, Copy)]
@@ -64,18 +62,10 @@ impl OnConflict {
     }
 }
 
-/// One value bound to the statement.
-#[derive(Debug)]
-enum Bind {
-    Text(String),
-    BigInt(i64),
-}
-
-/// A statement being put together.
+/// A statement being put together: one `WITH` part per table.
 #[derive(Debug, Default)]
 pub(super) struct OneStatement {
-    parts: Vec<String>,
-    binds: Vec<Bind>,
+    parts: Vec<KeptPrepared>,
 }
 
 impl OneStatement {
@@ -99,49 +89,47 @@ impl OneStatement {
                 ));
             }
         };
-        self.binds
-            .push(Bind::Text(serde_json::to_string(rows).map_err(serialise)?));
         let list = columns.join(", ");
-        let upsert = on_conflict.clause(table);
-        self.parts.push(format!(
-            "INSERT INTO {table} ({list}) SELECT {list} FROM jsonb_populate_recordset(NULL::{table}, ${}::jsonb){upsert}",
-            self.binds.len()
-        ));
+        self.parts.push(
+            KeptPrepared::new(format!(
+                "INSERT INTO {table} ({list}) SELECT {list} FROM jsonb_populate_recordset(NULL::{table}, "
+            ))
+            .text(serde_json::to_string(rows).map_err(serialise)?)
+            .sql(format!("::jsonb){}", on_conflict.clause(table))),
+        );
         Ok(())
     }
 
     /// Moves the chain head to `head`.
     pub fn store_head(&mut self, head: &ChainHead) {
-        self.binds.push(Bind::BigInt(head.seq));
-        self.binds.push(Bind::Text(head.hash.clone()));
-        let n = self.binds.len();
-        self.parts.push(format!(
-            "UPDATE audit_head SET seq = ${}, hash = ${n} WHERE id = 1",
-            n - 1
-        ));
+        self.parts.push(
+            KeptPrepared::new("UPDATE audit_head SET seq = ")
+                .bigint(head.seq)
+                .sql(", hash = ")
+                .text(head.hash.clone())
+                .sql(" WHERE id = 1"),
+        );
+    }
+
+    /// The whole statement (None when there is nothing to write). Its text depends only on
+    /// which tables have rows, so the connection keeps the few variants prepared and
+    /// PostgreSQL plans each once.
+    fn into_statement(self) -> Option<KeptPrepared> {
+        let mut parts = self.parts.into_iter().enumerate();
+        let (_, first) = parts.next()?;
+        let mut statement = KeptPrepared::new("WITH w0 AS (").then(first).sql(")");
+        for (i, part) in parts {
+            statement = statement.sql(format!(", w{i} AS (")).then(part).sql(")");
+        }
+        Some(statement.sql(" SELECT 1"))
     }
 
     /// Runs it: one round trip, whatever the number of tables and rows.
     pub fn execute(self, conn: &mut PgConnection) -> QueryResult<()> {
-        if self.parts.is_empty() {
-            return Ok(());
+        match self.into_statement() {
+            Some(statement) => statement.execute(conn).map(|_| ()),
+            None => Ok(()),
         }
-        let with = self
-            .parts
-            .iter()
-            .enumerate()
-            .map(|(i, part)| format!("w{i} AS ({part})"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut query: BoxedSqlQuery<'static, Pg, SqlQuery> =
-            diesel::sql_query(format!("WITH {with} SELECT 1")).into_boxed();
-        for bind in self.binds {
-            query = match bind {
-                Bind::Text(v) => query.bind::<Text, _>(v),
-                Bind::BigInt(v) => query.bind::<BigInt, _>(v),
-            };
-        }
-        query.execute(conn).map(|_| ())
     }
 }
 
@@ -153,6 +141,8 @@ fn quoted(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use diesel::pg::Pg;
+
     use super::*;
 
     #[derive(Serialize)]
@@ -166,7 +156,7 @@ mod tests {
         let mut s = OneStatement::default();
         s.insert::<Row>("rollups", &[], OnConflict::Refuse)
             .expect("empty is fine");
-        assert!(s.parts.is_empty() && s.binds.is_empty());
+        assert!(s.into_statement().is_none());
     }
 
     #[test]
@@ -188,19 +178,18 @@ mod tests {
             seq: 7,
             hash: "0".repeat(64),
         });
+        let statement = s.into_statement().expect("two parts");
+        let shown = diesel::debug_query::<Pg, _>(&statement).to_string();
+        let hash = "0".repeat(64);
         assert_eq!(
-            s.parts[0],
-            "INSERT INTO rollups (\"key\", \"year\") SELECT \"key\", \"year\" FROM \
-             jsonb_populate_recordset(NULL::rollups, $1::jsonb) ON CONFLICT (year, key) DO \
-             UPDATE SET contracts = rollups.contracts + EXCLUDED.contracts"
+            shown,
+            format!(
+                "WITH w0 AS (INSERT INTO rollups (\"key\", \"year\") SELECT \"key\", \"year\" FROM \
+                 jsonb_populate_recordset(NULL::rollups, $1::jsonb) ON CONFLICT (year, key) DO \
+                 UPDATE SET contracts = rollups.contracts + EXCLUDED.contracts), \
+                 w1 AS (UPDATE audit_head SET seq = $2, hash = $3 WHERE id = 1) SELECT 1 \
+                 -- binds: [\"[{{\\\"year\\\":2026,\\\"key\\\":\\\"a\\\"}}]\", 7, \"{hash}\"]"
+            )
         );
-        assert_eq!(
-            s.parts[1],
-            "UPDATE audit_head SET seq = $2, hash = $3 WHERE id = 1"
-        );
-        match &s.binds[0] {
-            Bind::Text(json) => assert_eq!(json, r#"[{"year":2026,"key":"a"}]"#),
-            other => panic!("unexpected bind {other:?}"),
-        }
     }
 }

@@ -8,7 +8,6 @@
 use std::collections::{BTreeMap, HashMap};
 
 use diesel::prelude::*;
-use diesel::upsert::excluded;
 use serde::Serialize;
 
 use super::LedgerError;
@@ -17,13 +16,13 @@ use super::one_statement::{OnConflict, OneStatement};
 use super::projection::{Delta, PartyKey, RollupKey};
 use crate::audit::chain::{self, AuditRow, ChainHead, UnsignedEntry};
 use crate::audit::keys::KeyPair;
-use crate::db::DbConn;
 use crate::db::models::contracts::{ContractRow, ContractVersionRow};
 use crate::db::models::rollups::{AmountEntryRow, PartyRollupRow, RollupRow};
 use crate::db::schema::{
-    amount_entries, audit_entries, contract_versions, contracts, idempotency_keys, party_rollups,
-    registration_counters, rollups,
+    amount_entries, audit_entries, contract_versions, contracts, idempotency_keys,
+    registration_counters,
 };
+use crate::db::{DbConn, KeptPrepared};
 use crate::records::PartyState;
 
 /// A counter's key: (office code, year).
@@ -34,10 +33,10 @@ type CounterKey = (String, i32);
 pub(super) struct Pending {
     rollups: Vec<(RollupKey, Delta)>,
     party: Vec<(PartyKey, Delta)>,
-    /// Current value of each counter touched, and whether its row exists in the database.
-    counters: HashMap<CounterKey, (i32, bool)>,
+    /// Current value of each counter touched (written by an upsert: the row may not exist).
+    counters: HashMap<CounterKey, i32>,
     /// Undo log of the counters: the value before each change (None: not loaded before).
-    counter_log: Vec<(CounterKey, Option<(i32, bool)>)>,
+    counter_log: Vec<(CounterKey, Option<i32>)>,
     /// Parties read in this transaction, by id (the writer reads every party its queued
     /// registrations name in one statement; imports name the same parties again and again),
     /// with the ids in the order they were remembered, to forget them on rollback.
@@ -159,6 +158,19 @@ impl Rows {
         Ok(())
     }
 }
+
+/// Adds a rollup row to the stored one (SQLite; PostgreSQL's clause is made by `OnConflict`).
+const ROLLUP_UPSERT: &str = ") ON CONFLICT (year, month, dimension, key) DO UPDATE SET \
+     turnover_fen = rollups.turnover_fen + EXCLUDED.turnover_fen, \
+     technical_fen = rollups.technical_fen + EXCLUDED.technical_fen, \
+     contracts = rollups.contracts + EXCLUDED.contracts, \
+     introduced = rollups.introduced + EXCLUDED.introduced";
+
+/// Adds a party rollup row to the stored one.
+const PARTY_ROLLUP_UPSERT: &str = ") ON CONFLICT (year, side, party_id) DO UPDATE SET \
+     turnover_fen = party_rollups.turnover_fen + EXCLUDED.turnover_fen, \
+     technical_fen = party_rollups.technical_fen + EXCLUDED.technical_fen, \
+     contracts = party_rollups.contracts + EXCLUDED.contracts";
 
 /// A registration counter as written.
 #[derive(Debug, Serialize)]
@@ -336,22 +348,19 @@ impl Pending {
     /// Takes the next value of the registration counter of `office` in `year`.
     pub fn next_counter(&mut self, conn: &mut DbConn, office: &str, year: i32) -> QueryResult<i32> {
         let key = (office.to_string(), year);
-        let current = match self.counters.get(&key) {
-            Some(v) => Some(*v),
-            None => {
-                let stored: Option<i32> = registration_counters::table
-                    .filter(registration_counters::office.eq(office))
-                    .filter(registration_counters::year.eq(year))
-                    .select(registration_counters::last_seq)
-                    .first(conn)
-                    .optional()?;
-                Some(stored.map_or((0, false), |v| (v, true)))
-            }
-        };
         let before = self.counters.get(&key).copied();
-        let (value, exists) = current.unwrap_or((0, false));
+        let value = match before {
+            Some(v) => v,
+            None => registration_counters::table
+                .filter(registration_counters::office.eq(office))
+                .filter(registration_counters::year.eq(year))
+                .select(registration_counters::last_seq)
+                .first::<i32>(conn)
+                .optional()?
+                .unwrap_or(0),
+        };
         self.counter_log.push((key.clone(), before));
-        self.counters.insert(key, (value + 1, exists));
+        self.counters.insert(key, value + 1);
         Ok(value + 1)
     }
 
@@ -364,7 +373,7 @@ impl Pending {
     ) -> Result<(), LedgerError> {
         let rows = self.take_rows();
         let (rollup_rows, party_rows) = self.sums();
-        let counters: Vec<(CounterKey, (i32, bool))> = self.counters.drain().collect();
+        let counters: Vec<(CounterKey, i32)> = self.counters.drain().collect();
         self.counter_log.clear();
         match conn {
             DbConn::Postgres(c) => {
@@ -388,7 +397,7 @@ impl Pending {
                 )?;
                 let counter_rows: Vec<CounterRow> = counters
                     .into_iter()
-                    .map(|((office, year), (last_seq, _))| CounterRow {
+                    .map(|((office, year), last_seq)| CounterRow {
                         office,
                         year,
                         last_seq,
@@ -410,66 +419,60 @@ impl Pending {
             }
             DbConn::Sqlite(c) => {
                 rows.insert_each(c, &self.signers)?;
-                for row in &rollup_rows {
-                    diesel::insert_into(rollups::table)
-                        .values(row)
-                        .on_conflict((
-                            rollups::year,
-                            rollups::month,
-                            rollups::dimension,
-                            rollups::key,
-                        ))
-                        .do_update()
-                        .set((
-                            rollups::turnover_fen
-                                .eq(rollups::turnover_fen + excluded(rollups::turnover_fen)),
-                            rollups::technical_fen
-                                .eq(rollups::technical_fen + excluded(rollups::technical_fen)),
-                            rollups::contracts
-                                .eq(rollups::contracts + excluded(rollups::contracts)),
-                            rollups::introduced
-                                .eq(rollups::introduced + excluded(rollups::introduced)),
-                        ))
-                        .execute(c)?;
+                // Kept prepared: diesel would parse every upsert and UPDATE again each time.
+                for r in rollup_rows {
+                    KeptPrepared::new(
+                        "INSERT INTO rollups (year, month, dimension, key, turnover_fen, \
+                         technical_fen, contracts, introduced) VALUES (",
+                    )
+                    .integer(r.year)
+                    .sql(", ")
+                    .integer(r.month)
+                    .sql(", ")
+                    .text(r.dimension)
+                    .sql(", ")
+                    .text(r.key)
+                    .sql(", ")
+                    .bigint(r.turnover_fen)
+                    .sql(", ")
+                    .bigint(r.technical_fen)
+                    .sql(", ")
+                    .bigint(r.contracts)
+                    .sql(", ")
+                    .bigint(r.introduced)
+                    .sql(ROLLUP_UPSERT)
+                    .execute(c)?;
                 }
-                for row in &party_rows {
-                    diesel::insert_into(party_rollups::table)
-                        .values(row)
-                        .on_conflict((
-                            party_rollups::year,
-                            party_rollups::side,
-                            party_rollups::party_id,
-                        ))
-                        .do_update()
-                        .set((
-                            party_rollups::turnover_fen
-                                .eq(party_rollups::turnover_fen
-                                    + excluded(party_rollups::turnover_fen)),
-                            party_rollups::technical_fen.eq(party_rollups::technical_fen
-                                + excluded(party_rollups::technical_fen)),
-                            party_rollups::contracts
-                                .eq(party_rollups::contracts + excluded(party_rollups::contracts)),
-                        ))
-                        .execute(c)?;
+                for r in party_rows {
+                    KeptPrepared::new(
+                        "INSERT INTO party_rollups (year, side, party_id, turnover_fen, \
+                         technical_fen, contracts) VALUES (",
+                    )
+                    .integer(r.year)
+                    .sql(", ")
+                    .text(r.side)
+                    .sql(", ")
+                    .text(r.party_id)
+                    .sql(", ")
+                    .bigint(r.turnover_fen)
+                    .sql(", ")
+                    .bigint(r.technical_fen)
+                    .sql(", ")
+                    .bigint(r.contracts)
+                    .sql(PARTY_ROLLUP_UPSERT)
+                    .execute(c)?;
                 }
-                for ((office, year), (value, exists)) in counters {
-                    if exists {
-                        diesel::update(
-                            registration_counters::table
-                                .filter(registration_counters::office.eq(&office))
-                                .filter(registration_counters::year.eq(year)),
-                        )
-                        .set(registration_counters::last_seq.eq(value))
-                        .execute(c)?;
-                    } else {
-                        diesel::insert_into(registration_counters::table)
-                            .values((
-                                registration_counters::office.eq(&office),
-                                registration_counters::year.eq(year),
-                                registration_counters::last_seq.eq(value),
-                            ))
-                            .execute(c)?;
-                    }
+                for ((office, year), value) in counters {
+                    KeptPrepared::new(
+                        "INSERT INTO registration_counters (office, year, last_seq) VALUES (",
+                    )
+                    .text(office)
+                    .sql(", ")
+                    .integer(year)
+                    .sql(", ")
+                    .integer(value)
+                    .sql(") ON CONFLICT (office, year) DO UPDATE SET last_seq = EXCLUDED.last_seq")
+                    .execute(c)?;
                 }
                 if let Some(head) = head {
                     chain::store_head(conn, head)?;
