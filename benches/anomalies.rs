@@ -18,6 +18,10 @@ use techledger::anomalies::{self, Rule};
 use techledger::config::Config;
 use techledger::db::{DatabaseUrl, DbConn};
 
+/// The allocator the `techledger` binary uses, so that the numbers are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The year evaluated.
 const YEAR: i32 = 2025;
 /// Parties the contracts are spread over.

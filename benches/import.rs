@@ -18,6 +18,10 @@ use techledger::domain::{CreditCode, OfficeCode, Role};
 use techledger::import::{self, FileKind};
 use techledger::ledger::{Actor, Command, ImportCommand, NewUser, Principal, Request};
 
+/// The allocator the `techledger` binary uses, so that the numbers are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
 fn median(mut v: Vec<f64>) -> f64 {

@@ -13,6 +13,10 @@ use techledger::db::DatabaseUrl;
 use techledger::domain::Role;
 use techledger::ledger::{Command, NewUser, Principal, Request};
 
+/// The allocator the `techledger` binary uses, so that the numbers are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]

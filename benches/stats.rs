@@ -23,6 +23,10 @@ use techledger::domain::*;
 use techledger::ledger::{Actor, Command, NewContract, NewParty, PartyRef, Principal, Request};
 use techledger::stats::{self, Dimension};
 
+/// The allocator the `techledger` binary uses, so that the numbers are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
 fn percentile(mut v: Vec<f64>, p: f64) -> f64 {

@@ -18,6 +18,10 @@ use techledger::audit::entry::{
 use techledger::audit::keys::KeyPair;
 use techledger::audit::verify::{ChainVerifier, KeySet, PublicKey, decode_public_key};
 
+/// The allocator the `techledger` binary uses, so that the numbers are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]

@@ -151,7 +151,7 @@ pub(super) fn register_one(
 
 pub(super) fn amend(tx: &mut Tx<'_>, cmd: &ContractAmendment) -> Result<Outcome, LedgerError> {
     let actor = registrar(tx, "amend contracts", "变更合同")?;
-    let current = load(tx.conn, &cmd.id)?;
+    let current = load(tx.conn()?, &cmd.id)?;
     same_office(actor, &current)?;
     refuse_if_closed(&current, "amend", "变更")?;
     let mut errors = Vec::new();
@@ -276,7 +276,7 @@ fn decide(tx: &mut Tx<'_>, id: &str, refusal: Option<&str>) -> Result<Outcome, L
         ("approve contracts", "复核合同")
     };
     let actor = registrar(tx, what_en, what_zh)?;
-    let current = load(tx.conn, id)?;
+    let current = load(tx.conn()?, id)?;
     same_office(actor, &current)?;
     if current.status != ContractStatus::Pending {
         return Err(LedgerError::conflict(
@@ -341,7 +341,7 @@ fn decide(tx: &mut Tx<'_>, id: &str, refusal: Option<&str>) -> Result<Outcome, L
 
 pub(super) fn void(tx: &mut Tx<'_>, id: &str, reason: &str) -> Result<Outcome, LedgerError> {
     let actor = registrar(tx, "void contracts", "注销合同")?;
-    let current = load(tx.conn, id)?;
+    let current = load(tx.conn()?, id)?;
     same_office(actor, &current)?;
     refuse_if_closed(&current, "void", "注销")?;
     let mut errors = Vec::new();
@@ -392,7 +392,7 @@ fn commit_change(
         finish(w, &mut state, stamp)?;
         diesel::update(contracts::table.find(&state.id))
             .set(state.to_row())
-            .execute(w.conn)?;
+            .execute(w.conn()?)?;
         record_version(
             w,
             Some(current),
@@ -435,7 +435,7 @@ fn next_registration_no(
     at: NaiveDateTime,
 ) -> Result<RegistrationNo, LedgerError> {
     let year = crate::time::shanghai_date(at).year();
-    let next = w.pending.next_counter(w.conn, office.code(), year)?;
+    let next = w.next_counter(office.code(), year)?;
     let year = u16::try_from(year)
         .map_err(|_| LedgerError::Storage(format!("year {year} out of range")))?;
     let seq = u32::try_from(next)

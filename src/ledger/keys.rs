@@ -35,7 +35,7 @@ pub(super) fn register(
         if let Some(prev) = &previous {
             diesel::update(signing_keys::table.find(prev))
                 .set(signing_keys::retired_at.eq(Some(now)))
-                .execute(w.conn)?;
+                .execute(w.conn()?)?;
         }
         diesel::insert_into(signing_keys::table)
             .values(SigningKeyRow {
@@ -47,7 +47,7 @@ pub(super) fn register(
                 retired_at: None,
                 audit_seq: stamp.seq,
             })
-            .execute(w.conn)?;
+            .execute(w.conn()?)?;
         let payload = json!({
             "kid": kid,
             "algorithm": "EdDSA",

@@ -31,7 +31,7 @@ pub(super) fn insert(tx: &mut Tx<'_>, cmd: &NewParty) -> Result<PartyState, Ledg
         return Err(LedgerError::Invalid(errors));
     }
     if let Some(code) = &cmd.credit_code
-        && let Some(existing) = party_rows::by_credit_code(tx.conn, code.as_str())?
+        && let Some(existing) = party_rows::by_credit_code(tx.conn()?, code.as_str())?
     {
         return Err(LedgerError::conflict(
             "duplicate_credit_code",
@@ -67,10 +67,10 @@ pub(super) fn insert(tx: &mut Tx<'_>, cmd: &NewParty) -> Result<PartyState, Ledg
         };
         diesel::insert_into(parties::table)
             .values(state.to_row())
-            .execute(w.conn)?;
+            .execute(w.conn()?)?;
         diesel::insert_into(party_versions::table)
             .values(party_version_row(&state, None, created_by))
-            .execute(w.conn)?;
+            .execute(w.conn()?)?;
         let payload = json!({"command": command, "state": state});
         Ok((state.id.clone(), payload, state))
     })?;
@@ -80,7 +80,7 @@ pub(super) fn insert(tx: &mut Tx<'_>, cmd: &NewParty) -> Result<PartyState, Ledg
 pub(super) fn update(tx: &mut Tx<'_>, cmd: &PartyUpdate) -> Result<Outcome, LedgerError> {
     may_write_parties(tx)?;
     tx.forget_party(&cmd.id);
-    let row = party_rows::by_id(tx.conn, &cmd.id)?.ok_or_else(|| LedgerError::NotFound {
+    let row = party_rows::by_id(tx.conn()?, &cmd.id)?.ok_or_else(|| LedgerError::NotFound {
         entity: "party",
         id: cmd.id.clone(),
     })?;
@@ -147,10 +147,10 @@ pub(super) fn update(tx: &mut Tx<'_>, cmd: &PartyUpdate) -> Result<Outcome, Ledg
         };
         diesel::update(parties::table.find(&state.id))
             .set(state.to_row())
-            .execute(w.conn)?;
+            .execute(w.conn()?)?;
         diesel::insert_into(party_versions::table)
             .values(party_version_row(&state, reason, actor_id))
-            .execute(w.conn)?;
+            .execute(w.conn()?)?;
         let payload = json!({"command": command, "state": state});
         Ok((state.id.clone(), payload, state))
     })?;

@@ -74,6 +74,81 @@ impl Rows {
     }
 }
 
+/// Rows taken out of a transaction's memory, with the keys to sign their audit entries.
+#[derive(Debug)]
+pub(super) struct RowsToInsert {
+    rows: Rows,
+    signers: Vec<KeyPair>,
+    /// The audit entries, once signed ahead of the insert (they come before any left in
+    /// `rows`).
+    signed: Vec<AuditRow>,
+}
+
+impl RowsToInsert {
+    /// Signs the audit entries now, on this thread (an import signs on its building thread,
+    /// which has time to spare while another inserts).
+    pub fn sign_here(&mut self) -> Result<(), LedgerError> {
+        let unsigned = std::mem::take(&mut self.rows.audit);
+        self.signed
+            .extend(chain::sign_all(unsigned, &self.signers, 1)?);
+        Ok(())
+    }
+
+    /// Inserts them, signing the audit entries not signed yet: on PostgreSQL on every core,
+    /// then one statement; on SQLite a large batch on another thread while the other rows are
+    /// inserted (nothing references the audit entries, so they go in last). The rows are only
+    /// read: an import hands them back to the thread that made them, to free them there (the
+    /// allocator locks when one thread frees what another allocated).
+    pub fn insert(&mut self, conn: &mut DbConn) -> Result<(), LedgerError> {
+        match conn {
+            DbConn::Postgres(c) => {
+                let mut statement = OneStatement::default();
+                self.add_to(&mut statement)?;
+                statement.execute(c)?;
+            }
+            DbConn::Sqlite(c) => self.insert_sqlite(c)?,
+        }
+        Ok(())
+    }
+
+    /// PostgreSQL: signs what is not signed yet on every core, and adds the rows to the one
+    /// statement of a flush.
+    fn add_to(&mut self, statement: &mut OneStatement) -> Result<(), LedgerError> {
+        let unsigned = std::mem::take(&mut self.rows.audit);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        self.signed
+            .extend(chain::sign_all(unsigned, &self.signers, cores)?);
+        self.rows.add_to(statement, &self.signed)?;
+        Ok(())
+    }
+
+    fn insert_sqlite(&mut self, c: &mut SqliteConnection) -> Result<(), LedgerError> {
+        let unsigned = std::mem::take(&mut self.rows.audit);
+        let signed_now = if unsigned.len() < chain::SIGN_ALONE_BELOW {
+            self.rows.insert_others(c)?;
+            chain::sign_all(unsigned, &self.signers, 1)?
+        } else {
+            let (rows, signers) = (&self.rows, &self.signers);
+            std::thread::scope(|scope| -> Result<Vec<AuditRow>, LedgerError> {
+                let signing = scope.spawn(move || chain::sign_all(unsigned, signers, 1));
+                let inserted = rows.insert_others(c);
+                let signed = signing
+                    .join()
+                    .map_err(|_| LedgerError::Storage("the signing thread panicked".into()))?;
+                inserted?;
+                Ok(signed?)
+            })?
+        };
+        self.signed.extend(signed_now);
+        for row in &self.signed {
+            diesel::insert_into(audit_entries::table)
+                .values(row)
+                .execute(c)?;
+        }
+        Ok(())
+    }
+}
+
 /// A point to roll the pending writes back to.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Mark {
@@ -89,12 +164,10 @@ pub(super) struct Mark {
 }
 
 impl Rows {
-    /// PostgreSQL: signs the audit entries (on every core) and adds everything to the one
-    /// statement of the flush.
-    fn add_to(self, statement: &mut OneStatement, signers: &[KeyPair]) -> Result<(), LedgerError> {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let audit = chain::sign_all(self.audit, signers, cores)?;
-        statement.insert("audit_entries", &audit, OnConflict::Refuse)?;
+    /// PostgreSQL: adds everything to the one statement of the flush (`audit`: the signed
+    /// entries).
+    fn add_to(&self, statement: &mut OneStatement, audit: &[AuditRow]) -> QueryResult<()> {
+        statement.insert("audit_entries", audit, OnConflict::Refuse)?;
         statement.insert("contracts", &self.contracts, OnConflict::Refuse)?;
         statement.insert("contract_versions", &self.versions, OnConflict::Refuse)?;
         statement.insert("amount_entries", &self.amounts, OnConflict::Refuse)?;
@@ -103,55 +176,25 @@ impl Rows {
     }
 
     /// SQLite: one prepared single-row insert each (no round trips to save there; a single-row
-    /// statement stays prepared). A large batch of audit entries is signed on another thread
-    /// meanwhile (nothing references them, so they go in last).
-    fn insert_each(self, c: &mut SqliteConnection, signers: &[KeyPair]) -> Result<(), LedgerError> {
-        let Rows {
-            audit,
-            contracts: new_contracts,
-            versions,
-            amounts,
-            keys,
-        } = self;
-        let insert_others = |c: &mut SqliteConnection| -> QueryResult<()> {
-            for row in &new_contracts {
-                diesel::insert_into(contracts::table)
-                    .values(row)
-                    .execute(c)?;
-            }
-            for row in &versions {
-                diesel::insert_into(contract_versions::table)
-                    .values(row)
-                    .execute(c)?;
-            }
-            for row in &amounts {
-                diesel::insert_into(amount_entries::table)
-                    .values(row)
-                    .execute(c)?;
-            }
-            for row in &keys {
-                diesel::insert_into(idempotency_keys::table)
-                    .values(row)
-                    .execute(c)?;
-            }
-            Ok(())
-        };
-        let audit = if audit.len() < chain::SIGN_ALONE_BELOW {
-            insert_others(c)?;
-            chain::sign_all(audit, signers, 1)?
-        } else {
-            std::thread::scope(|scope| -> Result<Vec<AuditRow>, LedgerError> {
-                let signing = scope.spawn(move || chain::sign_all(audit, signers, 1));
-                let inserted = insert_others(c);
-                let signed = signing
-                    .join()
-                    .map_err(|_| LedgerError::Storage("the signing thread panicked".into()))?;
-                inserted?;
-                Ok(signed?)
-            })?
-        };
-        for row in &audit {
-            diesel::insert_into(audit_entries::table)
+    /// statement stays prepared), the audit entries aside.
+    fn insert_others(&self, c: &mut SqliteConnection) -> QueryResult<()> {
+        for row in &self.contracts {
+            diesel::insert_into(contracts::table)
+                .values(row)
+                .execute(c)?;
+        }
+        for row in &self.versions {
+            diesel::insert_into(contract_versions::table)
+                .values(row)
+                .execute(c)?;
+        }
+        for row in &self.amounts {
+            diesel::insert_into(amount_entries::table)
+                .values(row)
+                .execute(c)?;
+        }
+        for row in &self.keys {
+            diesel::insert_into(idempotency_keys::table)
                 .values(row)
                 .execute(c)?;
         }
@@ -226,16 +269,17 @@ impl Pending {
 
     /// Inserts the waiting rows: one statement on PostgreSQL.
     pub fn flush_rows(&mut self, conn: &mut DbConn) -> Result<(), LedgerError> {
-        let rows = self.take_rows();
-        match conn {
-            DbConn::Postgres(c) => {
-                let mut statement = OneStatement::default();
-                rows.add_to(&mut statement, &self.signers)?;
-                statement.execute(c)?;
-            }
-            DbConn::Sqlite(c) => rows.insert_each(c, &self.signers)?,
+        self.take_rows_to_insert().insert(conn)
+    }
+
+    /// The waiting rows, taken out to be inserted elsewhere (an import inserts them on another
+    /// thread while it builds the next ones).
+    pub fn take_rows_to_insert(&mut self) -> RowsToInsert {
+        RowsToInsert {
+            rows: self.take_rows(),
+            signers: self.signers.clone(),
+            signed: Vec::new(),
         }
-        Ok(())
     }
 
     /// The waiting rows, to insert now; their idempotency keys stay known.
@@ -345,8 +389,14 @@ impl Pending {
         self.party.extend(party);
     }
 
-    /// Takes the next value of the registration counter of `office` in `year`.
-    pub fn next_counter(&mut self, conn: &mut DbConn, office: &str, year: i32) -> QueryResult<i32> {
+    /// Takes the next value of the registration counter of `office` in `year`; `conn` is asked
+    /// for only when the counter is not in memory yet.
+    pub fn next_counter<'c>(
+        &mut self,
+        office: &str,
+        year: i32,
+        conn: impl FnOnce() -> Result<&'c mut DbConn, LedgerError>,
+    ) -> Result<i32, LedgerError> {
         let key = (office.to_string(), year);
         let before = self.counters.get(&key).copied();
         let value = match before {
@@ -355,7 +405,7 @@ impl Pending {
                 .filter(registration_counters::office.eq(office))
                 .filter(registration_counters::year.eq(year))
                 .select(registration_counters::last_seq)
-                .first::<i32>(conn)
+                .first::<i32>(conn()?)
                 .optional()?
                 .unwrap_or(0),
         };
@@ -371,14 +421,14 @@ impl Pending {
         conn: &mut DbConn,
         head: Option<&ChainHead>,
     ) -> Result<(), LedgerError> {
-        let rows = self.take_rows();
+        let mut rows = self.take_rows_to_insert();
         let (rollup_rows, party_rows) = self.sums();
         let counters: Vec<(CounterKey, i32)> = self.counters.drain().collect();
         self.counter_log.clear();
         match conn {
             DbConn::Postgres(c) => {
                 let mut statement = OneStatement::default();
-                rows.add_to(&mut statement, &self.signers)?;
+                rows.add_to(&mut statement)?;
                 statement.insert(
                     "rollups",
                     &rollup_rows,
@@ -418,7 +468,7 @@ impl Pending {
                 Ok(())
             }
             DbConn::Sqlite(c) => {
-                rows.insert_each(c, &self.signers)?;
+                rows.insert_sqlite(c)?;
                 // Kept prepared: diesel would parse every upsert and UPDATE again each time.
                 for r in rollup_rows {
                     KeptPrepared::new(

@@ -18,7 +18,7 @@ pub(super) fn review(
     note: &str,
 ) -> Result<Outcome, LedgerError> {
     let actor = tx.require(&[Role::Auditor], "review contracts", "审核合同")?;
-    let current = contracts::load(tx.conn, id)?;
+    let current = contracts::load(tx.conn()?, id)?;
     if !matches!(
         current.status,
         ContractStatus::Registered | ContractStatus::Voided
@@ -87,10 +87,10 @@ pub(super) fn review(
         };
         diesel::insert_into(reviews::table)
             .values(review.to_row())
-            .execute(w.conn)?;
+            .execute(w.conn()?)?;
         diesel::update(contracts_table::table.find(&state.id))
             .set(state.to_row())
-            .execute(w.conn)?;
+            .execute(w.conn()?)?;
         projection::apply(
             w,
             &projection::amount_lines(Some(&current), &state, stamp.seq, stamp.at),

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::RunQueryDsl;
 use serde_json::Value;
 
-use super::pending::Pending;
+use super::pending::{Mark, Pending, RowsToInsert};
 use super::{Actor, LedgerError, LedgerSettings, Principal};
 use crate::audit::chain::{self, ChainHead, EntryDraft};
 use crate::audit::entry::{ActorRef, EntityRef};
@@ -28,15 +28,50 @@ pub(super) struct Stamp {
 
 /// What a change's write function gets: the connection, and the writes kept until commit.
 pub(super) struct Writes<'w> {
-    /// The open transaction.
-    pub conn: &'w mut DbConn,
+    /// The open transaction (None while an import lends it to its inserter thread).
+    conn: Option<&'w mut DbConn>,
+    /// Set when the connection was wanted while lent.
+    wanted: &'w mut bool,
     /// Rollup deltas and registration counters, written just before the commit.
     pub pending: &'w mut Pending,
 }
 
+impl Writes<'_> {
+    /// The open transaction.
+    pub fn conn(&mut self) -> Result<&mut DbConn, LedgerError> {
+        lent_or(self.conn.as_deref_mut(), self.wanted)
+    }
+
+    /// The next value of a registration counter (read from the database the first time).
+    pub fn next_counter(&mut self, office: &str, year: i32) -> Result<i32, LedgerError> {
+        let Writes {
+            conn,
+            wanted,
+            pending,
+        } = self;
+        pending.next_counter(office, year, || lent_or(conn.as_deref_mut(), wanted))
+    }
+}
+
+/// The connection, or the error that tells an import to take it back from its inserter and
+/// run the row again (every use of the connection comes before a command writes anything,
+/// in memory or in the database, so the row left nothing behind).
+fn lent_or<'c>(
+    conn: Option<&'c mut DbConn>,
+    wanted: &mut bool,
+) -> Result<&'c mut DbConn, LedgerError> {
+    conn.ok_or_else(|| {
+        *wanted = true;
+        LedgerError::Storage("the connection is lent to the import's inserter".into())
+    })
+}
+
 /// A running command.
 pub(super) struct Tx<'a> {
-    pub conn: &'a mut DbConn,
+    /// The open transaction (None while an import lends it to its inserter thread).
+    conn: Option<&'a mut DbConn>,
+    /// Set when the connection was wanted while lent.
+    pub conn_wanted: bool,
     pending: &'a mut Pending,
     head: &'a mut ChainHead,
     signer: &'a KeyPair,
@@ -70,7 +105,8 @@ impl<'a> Tx<'a> {
         fault: &'a AtomicBool,
     ) -> Tx<'a> {
         Tx {
-            conn,
+            conn: Some(conn),
+            conn_wanted: false,
             pending,
             head,
             signer,
@@ -103,7 +139,8 @@ impl<'a> Tx<'a> {
         self.wrote = true;
         let (entity_id, payload, result) = write(
             &mut Writes {
-                conn: self.conn,
+                conn: self.conn.as_deref_mut(),
+                wanted: &mut self.conn_wanted,
                 pending: self.pending,
             },
             stamp,
@@ -131,7 +168,7 @@ impl<'a> Tx<'a> {
             // Stands for a failure after the entry reached the database: insert it, then fail;
             // the command's savepoint must take it back out.
             let row = entry.sign(self.signer)?;
-            crate::on_backend!(self.conn, c => diesel::insert_into(audit_entries::table).values(&row).execute(c))?;
+            crate::on_backend!(self.conn()?, c => diesel::insert_into(audit_entries::table).values(&row).execute(c))?;
             return Err(LedgerError::Storage(
                 "injected fault after the audit insert".into(),
             ));
@@ -161,7 +198,7 @@ impl<'a> Tx<'a> {
         if let Some(p) = self.pending.party(id) {
             return Ok(Some(p.clone()));
         }
-        let row = crate::db::models::parties::by_id(self.conn, id)?;
+        let row = crate::db::models::parties::by_id(self.conn()?, id)?;
         self.remember(row)
     }
 
@@ -170,7 +207,7 @@ impl<'a> Tx<'a> {
         if let Some(p) = self.pending.party_with_code(credit_code) {
             return Ok(Some(p.clone()));
         }
-        let row = crate::db::models::parties::by_credit_code(self.conn, credit_code)?;
+        let row = crate::db::models::parties::by_credit_code(self.conn()?, credit_code)?;
         self.remember(row)
     }
 
@@ -186,14 +223,42 @@ impl<'a> Tx<'a> {
         self.pending.forget_party(id);
     }
 
-    /// Inserts the rows kept so far once there are at least `limit` of them. Only for a
-    /// command that started with none waiting (the writer sees to that for imports), so that
-    /// its savepoint holds exactly the rows it wrote.
-    pub fn write_rows_beyond(&mut self, limit: usize) -> Result<(), LedgerError> {
-        if self.pending.rows_waiting() >= limit {
-            self.pending.flush_rows(self.conn)?;
-        }
-        Ok(())
+    /// The open transaction.
+    pub fn conn(&mut self) -> Result<&mut DbConn, LedgerError> {
+        lent_or(self.conn.as_deref_mut(), &mut self.conn_wanted)
+    }
+
+    /// Lends the connection out (an import's inserter thread); until it is given back, a
+    /// command that needs it fails with `conn_wanted` set.
+    pub fn lend_conn(&mut self) -> Option<&'a mut DbConn> {
+        self.conn.take()
+    }
+
+    /// Takes the lent connection back.
+    pub fn give_back_conn(&mut self, conn: &'a mut DbConn) {
+        self.conn = Some(conn);
+        self.conn_wanted = false;
+    }
+
+    /// How many rows wait in memory.
+    pub fn rows_waiting(&self) -> usize {
+        self.pending.rows_waiting()
+    }
+
+    /// The waiting rows, taken out to be inserted elsewhere.
+    pub fn take_rows_to_insert(&mut self) -> RowsToInsert {
+        self.pending.take_rows_to_insert()
+    }
+
+    /// Where the command stands: to run a row again as if it had not run.
+    pub fn snapshot(&self) -> (Mark, ChainHead) {
+        (self.pending.mark(), self.head.clone())
+    }
+
+    /// Back to a snapshot taken in this command.
+    pub fn restore(&mut self, (mark, head): (Mark, ChainHead)) {
+        self.pending.rollback(mark);
+        *self.head = head;
     }
 
     /// The user id for audit columns (None for the system).

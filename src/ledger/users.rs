@@ -71,7 +71,7 @@ pub(super) fn create(tx: &mut Tx<'_>, cmd: &NewUser) -> Result<Outcome, LedgerEr
     if !errors.is_empty() {
         return Err(LedgerError::Invalid(errors));
     }
-    if user_rows::by_username(tx.conn, &cmd.username)?.is_some() {
+    if user_rows::by_username(tx.conn()?, &cmd.username)?.is_some() {
         return Err(LedgerError::conflict(
             "username_taken",
             format!("username {:?} is taken", cmd.username),
@@ -95,7 +95,7 @@ pub(super) fn create(tx: &mut Tx<'_>, cmd: &NewUser) -> Result<Outcome, LedgerEr
         };
         diesel::insert_into(users::table)
             .values(state.to_row(cmd.password_hash.clone()))
-            .execute(w.conn)?;
+            .execute(w.conn()?)?;
         let payload = json!({"command": command, "state": state});
         Ok((state.id.clone(), payload, state))
     })?;
@@ -104,7 +104,7 @@ pub(super) fn create(tx: &mut Tx<'_>, cmd: &NewUser) -> Result<Outcome, LedgerEr
 
 pub(super) fn update(tx: &mut Tx<'_>, cmd: &UserUpdate) -> Result<Outcome, LedgerError> {
     may_manage_users(tx)?;
-    let row = user_rows::by_id(tx.conn, &cmd.id)?.ok_or_else(|| LedgerError::NotFound {
+    let row = user_rows::by_id(tx.conn()?, &cmd.id)?.ok_or_else(|| LedgerError::NotFound {
         entity: "user",
         id: cmd.id.clone(),
     })?;
@@ -127,7 +127,7 @@ pub(super) fn update(tx: &mut Tx<'_>, cmd: &UserUpdate) -> Result<Outcome, Ledge
     }
     let loses_admin =
         current.role == Role::Admin && current.active && (role != Role::Admin || !active);
-    if loses_admin && user_rows::active_admins(tx.conn)? <= 1 {
+    if loses_admin && user_rows::active_admins(tx.conn()?)? <= 1 {
         return Err(LedgerError::conflict(
             "last_admin",
             "the last active admin cannot be demoted or deactivated",
@@ -167,7 +167,7 @@ pub(super) fn update(tx: &mut Tx<'_>, cmd: &UserUpdate) -> Result<Outcome, Ledge
         };
         diesel::update(users::table.find(&state.id))
             .set(state.to_row(password_hash))
-            .execute(w.conn)?;
+            .execute(w.conn()?)?;
         let payload = json!({"command": command, "state": state});
         Ok((state.id.clone(), payload, state))
     })?;

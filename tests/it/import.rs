@@ -464,3 +464,77 @@ both!(
         assert!(verification.ok, "{verification:?}");
     }
 );
+
+/// Generated row `i` with a seller of its own: credit code `code`, name `name`.
+fn row_with_seller(i: usize, code: u32, name: &str) -> String {
+    let mut cells = split_csv_line(&row(i));
+    cells[3] = credit_code(code).to_string();
+    cells[4] = name.to_string();
+    cells.join(",")
+}
+
+both!(
+    rows_are_inserted_while_the_next_are_built_and_a_row_needing_the_database_waits_for_them,
+    |app| {
+        let registrar = app.registrar("reg1").await;
+        // A party stored before the import, which the import names only late (its lookup must
+        // go to the database while earlier rows are being inserted).
+        let stored = row_with_seller(0, 70_000, "既有卖方有限公司");
+        run_import(&app, &registrar, &file(1, &[(0, stored)]), false, false)
+            .await
+            .expect("first import");
+        const N: usize = 6_000;
+        let mut replace = vec![
+            // new sellers long after the first rows went to the inserter
+            (2_500, row_with_seller(2_500, 60_001, "新卖方甲有限公司")),
+            (3_500, row_with_seller(3_500, 60_002, "新卖方乙有限公司")),
+            (4_500, row_with_seller(4_500, 60_003, "新卖方丙有限公司")),
+            // the stored party under another name: imported against it, with a warning
+            (3_000, row_with_seller(3_000, 70_000, "改了名的卖方")),
+        ];
+        let mut bad = split_csv_line(&row(4_000));
+        bad[14] = "99999999.00".into();
+        replace.push((4_000, bad.join(",")));
+        let bytes = file(N, &replace);
+        let before = counts(&app);
+        for dry_run in [true, false] {
+            let outcome = run_import(&app, &registrar, &bytes, true, dry_run)
+                .await
+                .expect("the import runs");
+            assert_eq!(outcome.body["accepted"], N - 1, "dry run {dry_run}");
+            assert_eq!(rows_of(&outcome.body), vec![sheet_row(4_000) as u64]);
+            let warnings = outcome.body["warnings"].as_array().expect("warnings");
+            assert_eq!(warnings.len(), 1, "exactly one warning: {warnings:?}");
+            assert_eq!(warnings[0]["row"], sheet_row(3_000));
+            assert_eq!(warnings[0]["errors"][0]["field"], "seller.name");
+            if dry_run {
+                assert_eq!(counts(&app), before, "a dry run writes nothing");
+            }
+        }
+        let after = counts(&app);
+        assert_eq!(after.contracts, before.contracts + N as i64 - 1);
+        assert_eq!(after.registered, before.registered + N as i64 - 1);
+        // 300 sellers and 300 buyers cycle (buyer 1000 exists already), plus three new
+        // sellers.
+        let new_parties = 2 * PARTIES as i64 - 1 + 3;
+        assert_eq!(after.parties, before.parties + new_parties);
+        assert_eq!(after.audit, before.audit + (N as i64 - 1) + new_parties + 1);
+        // Registration numbers: one per contract, consecutive within the office and year.
+        use techledger::db::schema::contracts as c;
+        let mut conn = app.connect();
+        let mut numbers: Vec<u32> = c::table
+            .filter(c::registration_no.is_not_null())
+            .select(c::registration_no)
+            .load::<Option<String>>(&mut conn)
+            .expect("numbers")
+            .into_iter()
+            .flatten()
+            .map(|n| n[10..].parse().expect("sequence"))
+            .collect();
+        numbers.sort_unstable();
+        let expected: Vec<u32> = (1..=numbers.len() as u32).collect();
+        assert_eq!(numbers, expected, "gap-free");
+        let verification = verify(&app);
+        assert!(verification.ok, "{verification:?}");
+    }
+);
