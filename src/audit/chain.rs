@@ -48,22 +48,14 @@ pub struct ChainHead {
 
 /// Locks the head row for the rest of the transaction and reads it.
 pub(crate) fn lock_head(conn: &mut DbConn) -> QueryResult<ChainHead> {
-    // Kept prepared: it runs at the start of every write transaction.
-    let lock = KeptPrepared::new("UPDATE audit_head SET seq = seq WHERE id = 1");
-    match conn {
-        // One round trip instead of two.
-        DbConn::Postgres(c) => lock
-            .sql(" RETURNING seq, hash")
-            .get_result::<HeadRow>(c)
-            .map(|h| ChainHead {
-                seq: h.seq,
-                hash: h.hash,
-            }),
-        DbConn::Sqlite(c) => {
-            lock.execute(c)?;
-            read_head(conn)
-        }
-    }
+    // One statement (kept prepared: it starts every write transaction) that locks and reads.
+    let lock =
+        KeptPrepared::new("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash");
+    let head = crate::on_backend!(conn, c => lock.get_result::<HeadRow>(c))?;
+    Ok(ChainHead {
+        seq: head.seq,
+        hash: head.hash,
+    })
 }
 
 #[derive(QueryableByName)]

@@ -3,11 +3,13 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::DbConn;
 use crate::db::schema::{parties, party_versions};
+use crate::db::{DbConn, KeptPrepared};
 
 /// A party row (current state).
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Queryable, QueryableByName, Selectable, Insertable, AsChangeset,
+)]
 #[diesel(table_name = parties, treat_none_as_null = true)]
 pub struct PartyRow {
     /// UUID.
@@ -81,14 +83,32 @@ pub fn by_ids_or_codes(
     ids: &[&str],
     codes: &[&str],
 ) -> QueryResult<Vec<PartyRow>> {
-    parties::table
-        .filter(
-            parties::id
-                .eq_any(ids)
-                .or(parties::credit_code.eq_any(codes)),
-        )
-        .select(PartyRow::as_select())
-        .load(conn)
+    match conn {
+        // diesel gives SQLite one placeholder per value, a statement text (prepared again)
+        // for every count; as JSON arrays the lists keep one text, kept prepared. The write
+        // path runs this at the start of every transaction.
+        DbConn::Sqlite(c) => {
+            let json = |values: &[&str]| {
+                serde_json::to_string(values)
+                    .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
+            };
+            KeptPrepared::new("SELECT * FROM parties WHERE id IN (SELECT value FROM json_each(")
+                .text(json(ids)?)
+                .sql(")) OR credit_code IN (SELECT value FROM json_each(")
+                .text(json(codes)?)
+                .sql("))")
+                .load::<PartyRow>(c)
+        }
+        // PostgreSQL binds each list as one array.
+        DbConn::Postgres(c) => parties::table
+            .filter(
+                parties::id
+                    .eq_any(ids)
+                    .or(parties::credit_code.eq_any(codes)),
+            )
+            .select(PartyRow::as_select())
+            .load(c),
+    }
 }
 
 /// The party with credit code `code`.
