@@ -54,8 +54,8 @@ impl Writes<'_> {
 }
 
 /// The connection, or the error that tells an import to take it back from its inserter and
-/// run the row again (every use of the connection comes before a command writes anything,
-/// in memory or in the database, so the row left nothing behind).
+/// run the row again: a registration reaches for the connection before it writes anything to
+/// the database, and the import puts back what it wrote in memory (`Tx::restore`).
 fn lent_or<'c>(
     conn: Option<&'c mut DbConn>,
     wanted: &mut bool,
@@ -245,7 +245,9 @@ impl<'a> Tx<'a> {
         self.pending.rows_waiting()
     }
 
-    /// The waiting rows, taken out to be inserted elsewhere.
+    /// The waiting rows, taken out to be inserted elsewhere. Only for a command that started
+    /// with none waiting (the writer sees to that for imports), so that its savepoint holds
+    /// exactly the rows it wrote.
     pub fn take_rows_to_insert(&mut self) -> RowsToInsert {
         self.pending.take_rows_to_insert()
     }
