@@ -35,8 +35,8 @@ pub(super) enum OnConflict {
 }
 
 impl OnConflict {
-    /// The `ON CONFLICT` clause (empty when refusing).
-    fn clause(self, table: &str) -> String {
+    /// The `ON CONFLICT` clause (empty when refusing); SQLite takes it as it is.
+    pub fn clause(self, table: &str) -> String {
         let (key, set): (&[&str], Vec<String>) = match self {
             OnConflict::Refuse => return String::new(),
             OnConflict::Add { key, columns } => (

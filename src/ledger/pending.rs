@@ -202,18 +202,23 @@ impl Rows {
     }
 }
 
-/// Adds a rollup row to the stored one (SQLite; PostgreSQL's clause is made by `OnConflict`).
-const ROLLUP_UPSERT: &str = ") ON CONFLICT (year, month, dimension, key) DO UPDATE SET \
-     turnover_fen = rollups.turnover_fen + EXCLUDED.turnover_fen, \
-     technical_fen = rollups.technical_fen + EXCLUDED.technical_fen, \
-     contracts = rollups.contracts + EXCLUDED.contracts, \
-     introduced = rollups.introduced + EXCLUDED.introduced";
+/// A rollup row adds to the stored one.
+const ROLLUPS_ADD: OnConflict = OnConflict::Add {
+    key: &["year", "month", "dimension", "key"],
+    columns: &["turnover_fen", "technical_fen", "contracts", "introduced"],
+};
 
-/// Adds a party rollup row to the stored one.
-const PARTY_ROLLUP_UPSERT: &str = ") ON CONFLICT (year, side, party_id) DO UPDATE SET \
-     turnover_fen = party_rollups.turnover_fen + EXCLUDED.turnover_fen, \
-     technical_fen = party_rollups.technical_fen + EXCLUDED.technical_fen, \
-     contracts = party_rollups.contracts + EXCLUDED.contracts";
+/// A party rollup row adds to the stored one.
+const PARTY_ROLLUPS_ADD: OnConflict = OnConflict::Add {
+    key: &["year", "side", "party_id"],
+    columns: &["turnover_fen", "technical_fen", "contracts"],
+};
+
+/// A registration counter replaces the stored one.
+const COUNTERS_REPLACE: OnConflict = OnConflict::Replace {
+    key: &["office", "year"],
+    columns: &["last_seq"],
+};
 
 /// A registration counter as written.
 #[derive(Debug, Serialize)]
@@ -429,22 +434,8 @@ impl Pending {
             DbConn::Postgres(c) => {
                 let mut statement = OneStatement::default();
                 rows.add_to(&mut statement)?;
-                statement.insert(
-                    "rollups",
-                    &rollup_rows,
-                    OnConflict::Add {
-                        key: &["year", "month", "dimension", "key"],
-                        columns: &["turnover_fen", "technical_fen", "contracts", "introduced"],
-                    },
-                )?;
-                statement.insert(
-                    "party_rollups",
-                    &party_rows,
-                    OnConflict::Add {
-                        key: &["year", "side", "party_id"],
-                        columns: &["turnover_fen", "technical_fen", "contracts"],
-                    },
-                )?;
+                statement.insert("rollups", &rollup_rows, ROLLUPS_ADD)?;
+                statement.insert("party_rollups", &party_rows, PARTY_ROLLUPS_ADD)?;
                 let counter_rows: Vec<CounterRow> = counters
                     .into_iter()
                     .map(|((office, year), last_seq)| CounterRow {
@@ -453,14 +444,7 @@ impl Pending {
                         last_seq,
                     })
                     .collect();
-                statement.insert(
-                    "registration_counters",
-                    &counter_rows,
-                    OnConflict::Replace {
-                        key: &["office", "year"],
-                        columns: &["last_seq"],
-                    },
-                )?;
+                statement.insert("registration_counters", &counter_rows, COUNTERS_REPLACE)?;
                 if let Some(head) = head {
                     statement.store_head(head);
                 }
@@ -490,7 +474,7 @@ impl Pending {
                     .bigint(r.contracts)
                     .sql(", ")
                     .bigint(r.introduced)
-                    .sql(ROLLUP_UPSERT)
+                    .sql(format!("){}", ROLLUPS_ADD.clause("rollups")))
                     .execute(c)?;
                 }
                 for r in party_rows {
@@ -509,7 +493,7 @@ impl Pending {
                     .bigint(r.technical_fen)
                     .sql(", ")
                     .bigint(r.contracts)
-                    .sql(PARTY_ROLLUP_UPSERT)
+                    .sql(format!("){}", PARTY_ROLLUPS_ADD.clause("party_rollups")))
                     .execute(c)?;
                 }
                 for ((office, year), value) in counters {
@@ -521,7 +505,10 @@ impl Pending {
                     .integer(year)
                     .sql(", ")
                     .integer(value)
-                    .sql(") ON CONFLICT (office, year) DO UPDATE SET last_seq = EXCLUDED.last_seq")
+                    .sql(format!(
+                        "){}",
+                        COUNTERS_REPLACE.clause("registration_counters")
+                    ))
                     .execute(c)?;
                 }
                 if let Some(head) = head {
