@@ -77,13 +77,19 @@ pub fn read_head(conn: &mut DbConn) -> QueryResult<ChainHead> {
 
 /// Stores the head after appending.
 pub(crate) fn store_head(conn: &mut DbConn, head: &ChainHead) -> QueryResult<()> {
-    let store = KeptPrepared::new("UPDATE audit_head SET seq = ")
+    let store = store_head_statement(head);
+    crate::on_backend!(conn, c => store.execute(c))?;
+    Ok(())
+}
+
+/// The statement that moves the head to `head` (PostgreSQL folds it into its one write
+/// statement).
+pub(crate) fn store_head_statement(head: &ChainHead) -> KeptPrepared {
+    KeptPrepared::new("UPDATE audit_head SET seq = ")
         .bigint(head.seq)
         .sql(", hash = ")
         .text(head.hash.clone())
-        .sql(" WHERE id = 1");
-    crate::on_backend!(conn, c => store.execute(c))?;
-    Ok(())
+        .sql(" WHERE id = 1")
 }
 
 /// An audit entry before it is hashed and signed.

@@ -67,11 +67,6 @@ impl KeptPrepared {
         self.pieces.extend(other.pieces);
         self
     }
-
-    /// Whether nothing was put in yet.
-    pub fn is_empty(&self) -> bool {
-        self.pieces.is_empty()
-    }
 }
 
 impl QueryId for KeptPrepared {

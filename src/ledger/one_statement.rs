@@ -14,7 +14,7 @@ use diesel::{PgConnection, QueryResult, RunQueryDsl};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::audit::chain::ChainHead;
+use crate::audit::chain::{self, ChainHead};
 use crate::db::KeptPrepared;
 
 /// What happens to a row whose key is already stored.
@@ -102,13 +102,7 @@ impl OneStatement {
 
     /// Moves the chain head to `head`.
     pub fn store_head(&mut self, head: &ChainHead) {
-        self.parts.push(
-            KeptPrepared::new("UPDATE audit_head SET seq = ")
-                .bigint(head.seq)
-                .sql(", hash = ")
-                .text(head.hash.clone())
-                .sql(" WHERE id = 1"),
-        );
+        self.parts.push(chain::store_head_statement(head));
     }
 
     /// The whole statement (None when there is nothing to write). Its text depends only on
