@@ -71,7 +71,7 @@ pub fn read_head(conn: &mut DbConn) -> QueryResult<ChainHead> {
     let (seq, hash) = audit_head::table
         .filter(audit_head::id.eq(1))
         .select((audit_head::seq, audit_head::hash))
-        .first::<(i64, String)>(conn)?;
+        .get_result::<(i64, String)>(conn)?;
     Ok(ChainHead { seq, hash })
 }
 

@@ -95,7 +95,7 @@ pub fn by_size(conn: &mut DbConn, size: i64) -> QueryResult<Option<Checkpoint>> 
     audit_checkpoints::table
         .find(size)
         .select(CheckpointRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
         .map(|r| r.map(Checkpoint::from))
 }

@@ -78,7 +78,7 @@ pub(super) fn find(
             .filter(idempotency_keys::user_id.eq(user))
             .filter(idempotency_keys::key.eq(&key.key))
             .select((idempotency_keys::request_hash, idempotency_keys::outcome))
-            .first(conn)
+            .get_result(conn)
             .optional()?,
     };
     match stored {

@@ -410,7 +410,7 @@ impl Pending {
                 .filter(registration_counters::office.eq(office))
                 .filter(registration_counters::year.eq(year))
                 .select(registration_counters::last_seq)
-                .first::<i32>(conn()?)
+                .get_result::<i32>(conn()?)
                 .optional()?
                 .unwrap_or(0),
         };

@@ -253,7 +253,7 @@ fn past(conn: &mut DbConn, year: i32, day: NaiveDate) -> Result<YearFigures, DbE
     let seq: Option<i64> = audit_entries::table
         .filter(audit_entries::at.lt(end))
         .select(diesel::dsl::max(audit_entries::seq))
-        .first(conn)?;
+        .get_result(conn)?;
     let lines: Vec<AmountEntryRow> = rollup_rows::entries_until(conn, year, day)?;
     let mut out = YearFigures {
         audit_seq: seq.unwrap_or(0),

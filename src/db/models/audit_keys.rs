@@ -39,6 +39,6 @@ pub fn by_kid(conn: &mut DbConn, kid: &str) -> QueryResult<Option<SigningKeyRow>
     signing_keys::table
         .find(kid)
         .select(SigningKeyRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }

@@ -151,7 +151,7 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<ContractRow>> {
     contracts::table
         .find(id)
         .select(ContractRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -160,7 +160,7 @@ pub fn by_registration_no(conn: &mut DbConn, no: &str) -> QueryResult<Option<Con
     contracts::table
         .filter(contracts::registration_no.eq(no))
         .select(ContractRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

@@ -73,7 +73,7 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<PartyRow>> {
     parties::table
         .find(id)
         .select(PartyRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -116,7 +116,7 @@ pub fn by_credit_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<Party
     parties::table
         .filter(parties::credit_code.eq(code))
         .select(PartyRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
