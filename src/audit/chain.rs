@@ -235,7 +235,7 @@ pub fn sign_all(
 
 /// An audit entry as stored.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
-#[diesel(table_name = audit_entries, treat_none_as_null = true)]
+#[diesel(table_name = audit_entries, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct AuditRow {
     /// seq.
     pub seq: i64,

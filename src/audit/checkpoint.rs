@@ -39,7 +39,7 @@ pub struct CheckpointClaims {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = audit_checkpoints)]
+#[diesel(table_name = audit_checkpoints, treat_none_as_default_value = false)]
 struct CheckpointRow {
     tree_size: i64,
     head_hash: String,

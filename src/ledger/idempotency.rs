@@ -17,7 +17,7 @@ use crate::db::schema::idempotency_keys;
 
 /// A stored answer, as inserted.
 #[derive(Debug, Clone, Insertable, Serialize)]
-#[diesel(table_name = idempotency_keys)]
+#[diesel(table_name = idempotency_keys, treat_none_as_default_value = false)]
 pub(super) struct KeyRow {
     pub user_id: String,
     pub key: String,

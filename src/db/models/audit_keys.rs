@@ -8,7 +8,7 @@ use crate::db::schema::signing_keys;
 
 /// A signing-key row.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = signing_keys)]
+#[diesel(table_name = signing_keys, treat_none_as_default_value = false)]
 pub struct SigningKeyRow {
     /// Key id.
     pub kid: String,

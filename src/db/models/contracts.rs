@@ -12,7 +12,7 @@ use crate::db::schema::{contract_versions, contracts, parties, reviews};
 #[derive(
     Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset, Serialize,
 )]
-#[diesel(table_name = contracts, treat_none_as_null = true)]
+#[diesel(table_name = contracts, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct ContractRow {
     /// UUID.
     pub id: String,
@@ -80,7 +80,7 @@ pub struct ContractRow {
 
 /// A contract version row.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Serialize)]
-#[diesel(table_name = contract_versions, treat_none_as_null = true)]
+#[diesel(table_name = contract_versions, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct ContractVersionRow {
     /// Contract.
     pub contract_id: String,
@@ -126,7 +126,7 @@ pub struct ContractVersionRow {
 
 /// A review row.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = reviews)]
+#[diesel(table_name = reviews, treat_none_as_default_value = false)]
 pub struct ReviewRow {
     /// UUID.
     pub id: String,

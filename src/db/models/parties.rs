@@ -10,7 +10,7 @@ use crate::db::{DbConn, KeptPrepared};
 #[derive(
     Debug, Clone, PartialEq, Eq, Queryable, QueryableByName, Selectable, Insertable, AsChangeset,
 )]
-#[diesel(table_name = parties, treat_none_as_null = true)]
+#[diesel(table_name = parties, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct PartyRow {
     /// UUID.
     pub id: String,
@@ -40,7 +40,7 @@ pub struct PartyRow {
 
 /// A party version row.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = party_versions)]
+#[diesel(table_name = party_versions, treat_none_as_default_value = false)]
 pub struct PartyVersionRow {
     /// Party.
     pub party_id: String,

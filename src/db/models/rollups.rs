@@ -9,7 +9,7 @@ use crate::db::schema::{amount_entries, party_rollups, rollups};
 
 /// One running total.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Serialize)]
-#[diesel(table_name = rollups)]
+#[diesel(table_name = rollups, treat_none_as_default_value = false)]
 pub struct RollupRow {
     /// Registration year.
     pub year: i32,
@@ -31,7 +31,7 @@ pub struct RollupRow {
 
 /// A party's running total as seller or buyer.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Serialize)]
-#[diesel(table_name = party_rollups)]
+#[diesel(table_name = party_rollups, treat_none_as_default_value = false)]
 pub struct PartyRollupRow {
     /// Registration year.
     pub year: i32,
@@ -49,7 +49,7 @@ pub struct PartyRollupRow {
 
 /// One signed delta to the totals.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Serialize)]
-#[diesel(table_name = amount_entries, treat_none_as_null = true)]
+#[diesel(table_name = amount_entries, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct AmountEntryRow {
     /// The audit entry that made it.
     pub audit_seq: i64,
