@@ -12,4 +12,5 @@ pub mod entry;
 pub mod jwks;
 pub mod keys;
 pub mod reconcile;
+pub mod signing;
 pub mod verify;

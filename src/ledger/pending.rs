@@ -6,6 +6,7 @@
 //! logged so that a command that fails inside its savepoint can take its own part back out.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
 
 use diesel::prelude::*;
 use serde::Serialize;
@@ -16,6 +17,7 @@ use super::one_statement::{OnConflict, OneStatement};
 use super::projection::{Delta, PartyKey, RollupKey};
 use crate::audit::chain::{self, AuditRow, ChainHead, UnsignedEntry};
 use crate::audit::keys::KeyPair;
+use crate::audit::signing;
 use crate::db::models::contracts::{ContractRow, ContractVersionRow};
 use crate::db::models::rollups::{AmountEntryRow, PartyRollupRow, RollupRow};
 use crate::db::schema::{
@@ -95,8 +97,8 @@ impl RowsToInsert {
     }
 
     /// Inserts them, signing the audit entries not signed yet: on PostgreSQL on every core,
-    /// then one statement; on SQLite a large batch on another thread while the other rows are
-    /// inserted (nothing references the audit entries, so they go in last). The rows are only
+    /// then one statement; on SQLite on the signing thread while the other rows are inserted
+    /// (nothing references the audit entries, so they go in last). The rows are only
     /// read: an import hands them back to the thread that made them, to free them there (the
     /// allocator locks when one thread frees what another allocated).
     pub fn insert(&mut self, conn: &mut DbConn) -> Result<(), LedgerError> {
@@ -106,7 +108,7 @@ impl RowsToInsert {
                 self.add_to(&mut statement)?;
                 statement.execute(c)?;
             }
-            DbConn::Sqlite(c) => self.insert_sqlite(c)?,
+            DbConn::Sqlite(c) => self.insert_sqlite(c, |_| Ok(()))?,
         }
         Ok(())
     }
@@ -122,24 +124,22 @@ impl RowsToInsert {
         Ok(())
     }
 
-    fn insert_sqlite(&mut self, c: &mut SqliteConnection) -> Result<(), LedgerError> {
-        let unsigned = std::mem::take(&mut self.rows.audit);
-        let signed_now = if unsigned.len() < chain::SIGN_ALONE_BELOW {
-            self.rows.insert_others(c)?;
-            chain::sign_all(unsigned, &self.signers, 1)?
-        } else {
-            let (rows, signers) = (&self.rows, &self.signers);
-            std::thread::scope(|scope| -> Result<Vec<AuditRow>, LedgerError> {
-                let signing = scope.spawn(move || chain::sign_all(unsigned, signers, 1));
-                let inserted = rows.insert_others(c);
-                let signed = signing
-                    .join()
-                    .map_err(|_| LedgerError::Storage("the signing thread panicked".into()))?;
-                inserted?;
-                Ok(signed?)
-            })?
-        };
-        self.signed.extend(signed_now);
+    /// SQLite: the audit entries are signed on the signing thread while this one inserts the
+    /// other rows and does `meanwhile` (a flush's upserts); they go in last.
+    fn insert_sqlite(
+        &mut self,
+        c: &mut SqliteConnection,
+        meanwhile: impl FnOnce(&mut SqliteConnection) -> Result<(), LedgerError>,
+    ) -> Result<(), LedgerError> {
+        let signing = signing::begin(std::mem::take(&mut self.rows.audit), &self.signers);
+        let inserted = self
+            .rows
+            .insert_others(c)
+            .map_err(LedgerError::from)
+            .and_then(|()| meanwhile(c));
+        let signed = signing.finish();
+        inserted?;
+        self.signed.extend(signed?);
         for row in &self.signed {
             diesel::insert_into(audit_entries::table)
                 .values(row)
@@ -219,6 +219,14 @@ const COUNTERS_REPLACE: OnConflict = OnConflict::Replace {
     key: &["office", "year"],
     columns: &["last_seq"],
 };
+
+/// The ends of SQLite's single-row upserts, `)` and the ON CONFLICT clause, made once.
+static ROLLUPS_UPSERT_END: LazyLock<String> =
+    LazyLock::new(|| format!("){}", ROLLUPS_ADD.clause("rollups")));
+static PARTY_ROLLUPS_UPSERT_END: LazyLock<String> =
+    LazyLock::new(|| format!("){}", PARTY_ROLLUPS_ADD.clause("party_rollups")));
+static COUNTERS_UPSERT_END: LazyLock<String> =
+    LazyLock::new(|| format!("){}", COUNTERS_REPLACE.clause("registration_counters")));
 
 /// A registration counter as written.
 #[derive(Debug, Serialize)]
@@ -452,65 +460,7 @@ impl Pending {
                 Ok(())
             }
             DbConn::Sqlite(c) => {
-                rows.insert_sqlite(c)?;
-                // Kept prepared: diesel would parse every upsert and UPDATE again each time.
-                for r in rollup_rows {
-                    KeptPrepared::new(
-                        "INSERT INTO rollups (year, month, dimension, key, turnover_fen, \
-                         technical_fen, contracts, introduced) VALUES (",
-                    )
-                    .integer(r.year)
-                    .sql(", ")
-                    .integer(r.month)
-                    .sql(", ")
-                    .text(r.dimension)
-                    .sql(", ")
-                    .text(r.key)
-                    .sql(", ")
-                    .bigint(r.turnover_fen)
-                    .sql(", ")
-                    .bigint(r.technical_fen)
-                    .sql(", ")
-                    .bigint(r.contracts)
-                    .sql(", ")
-                    .bigint(r.introduced)
-                    .sql(format!("){}", ROLLUPS_ADD.clause("rollups")))
-                    .execute(c)?;
-                }
-                for r in party_rows {
-                    KeptPrepared::new(
-                        "INSERT INTO party_rollups (year, side, party_id, turnover_fen, \
-                         technical_fen, contracts) VALUES (",
-                    )
-                    .integer(r.year)
-                    .sql(", ")
-                    .text(r.side)
-                    .sql(", ")
-                    .text(r.party_id)
-                    .sql(", ")
-                    .bigint(r.turnover_fen)
-                    .sql(", ")
-                    .bigint(r.technical_fen)
-                    .sql(", ")
-                    .bigint(r.contracts)
-                    .sql(format!("){}", PARTY_ROLLUPS_ADD.clause("party_rollups")))
-                    .execute(c)?;
-                }
-                for ((office, year), value) in counters {
-                    KeptPrepared::new(
-                        "INSERT INTO registration_counters (office, year, last_seq) VALUES (",
-                    )
-                    .text(office)
-                    .sql(", ")
-                    .integer(year)
-                    .sql(", ")
-                    .integer(value)
-                    .sql(format!(
-                        "){}",
-                        COUNTERS_REPLACE.clause("registration_counters")
-                    ))
-                    .execute(c)?;
-                }
+                rows.insert_sqlite(c, |c| upsert_sqlite(c, rollup_rows, party_rows, counters))?;
                 if let Some(head) = head {
                     chain::store_head(conn, head)?;
                 }
@@ -563,4 +513,67 @@ fn add(total: &mut Delta, delta: &Delta) {
     for (t, d) in total.iter_mut().zip(delta) {
         *t += d;
     }
+}
+
+/// SQLite: adds the sums to the rollups and party rollups and stores the counters, one
+/// single-row upsert each, kept prepared (diesel would parse every upsert again each time).
+fn upsert_sqlite(
+    c: &mut SqliteConnection,
+    rollup_rows: Vec<RollupRow>,
+    party_rows: Vec<PartyRollupRow>,
+    counters: Vec<(CounterKey, i32)>,
+) -> Result<(), LedgerError> {
+    for r in rollup_rows {
+        KeptPrepared::new(
+            "INSERT INTO rollups (year, month, dimension, key, turnover_fen, \
+                 technical_fen, contracts, introduced) VALUES (",
+        )
+        .integer(r.year)
+        .sql(", ")
+        .integer(r.month)
+        .sql(", ")
+        .text(r.dimension)
+        .sql(", ")
+        .text(r.key)
+        .sql(", ")
+        .bigint(r.turnover_fen)
+        .sql(", ")
+        .bigint(r.technical_fen)
+        .sql(", ")
+        .bigint(r.contracts)
+        .sql(", ")
+        .bigint(r.introduced)
+        .sql(ROLLUPS_UPSERT_END.as_str())
+        .execute(c)?;
+    }
+    for r in party_rows {
+        KeptPrepared::new(
+            "INSERT INTO party_rollups (year, side, party_id, turnover_fen, \
+                 technical_fen, contracts) VALUES (",
+        )
+        .integer(r.year)
+        .sql(", ")
+        .text(r.side)
+        .sql(", ")
+        .text(r.party_id)
+        .sql(", ")
+        .bigint(r.turnover_fen)
+        .sql(", ")
+        .bigint(r.technical_fen)
+        .sql(", ")
+        .bigint(r.contracts)
+        .sql(PARTY_ROLLUPS_UPSERT_END.as_str())
+        .execute(c)?;
+    }
+    for ((office, year), value) in counters {
+        KeptPrepared::new("INSERT INTO registration_counters (office, year, last_seq) VALUES (")
+            .text(office)
+            .sql(", ")
+            .integer(year)
+            .sql(", ")
+            .integer(value)
+            .sql(COUNTERS_UPSERT_END.as_str())
+            .execute(c)?;
+    }
+    Ok(())
 }
