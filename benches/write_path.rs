@@ -13,7 +13,9 @@
 //! Run: `cargo bench --bench write_path` — environment: `TECHLEDGER_BENCH_N` (registrations per
 //! measurement, default 3000), `TECHLEDGER_BENCH_RUNS` (default 3; the median is reported),
 //! `TECHLEDGER_BENCH_WRITERS` (default "1,16,64"), `TECHLEDGER_BENCH_KEYS` (set: every
-//! registration carries an Idempotency-Key, as the pages send).
+//! registration carries an Idempotency-Key, as the pages send), `TECHLEDGER_BENCH_ASYNC` (set:
+//! the writers are tasks of a multi-threaded tokio runtime awaiting `Ledger::execute`, as the
+//! HTTP handlers do, instead of threads calling `execute_blocking`).
 
 use std::error::Error;
 use std::time::Instant;
@@ -152,25 +154,53 @@ fn ledger_rate(target: &Target, writers: usize, n: usize) -> Result<f64> {
     };
     let per_writer = n / writers;
     let with_keys = std::env::var_os("TECHLEDGER_BENCH_KEYS").is_some();
+    let request = move || {
+        let mut request = Request::new(
+            principal.clone(),
+            Command::RegisterContract(contract.clone()),
+        );
+        if with_keys {
+            // As the pages send them: a fresh key per registration.
+            request.idempotency = Some(IdempotencyKey {
+                key: uuid::Uuid::new_v4().to_string(),
+                request_hash: "0".repeat(64),
+            });
+        }
+        request
+    };
+    if std::env::var_os("TECHLEDGER_BENCH_ASYNC").is_some() {
+        // As the HTTP handlers submit: tasks of a multi-threaded tokio runtime with a worker
+        // per core (Rocket's default), each awaiting its answer.
+        let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
+        let started = Instant::now();
+        runtime.block_on(async {
+            let tasks: Vec<_> = (0..writers)
+                .map(|_| {
+                    let (ledger, request) = (ledger.clone(), request.clone());
+                    rocket::tokio::spawn(async move {
+                        for _ in 0..per_writer {
+                            if let Err(e) = ledger.execute(request()).await {
+                                eprintln!("registration failed: {e}");
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for task in tasks {
+                let _ = task.await;
+            }
+        });
+        return Ok((per_writer * writers) as f64 / started.elapsed().as_secs_f64());
+    }
     let started = Instant::now();
     std::thread::scope(|s| {
         for _ in 0..writers {
-            let principal = principal.clone();
-            let contract = contract.clone();
+            let request = request.clone();
             s.spawn(move || {
                 for _ in 0..per_writer {
-                    let mut request = Request::new(
-                        principal.clone(),
-                        Command::RegisterContract(contract.clone()),
-                    );
-                    if with_keys {
-                        // As the pages send them: a fresh key per registration.
-                        request.idempotency = Some(IdempotencyKey {
-                            key: uuid::Uuid::new_v4().to_string(),
-                            request_hash: "0".repeat(64),
-                        });
-                    }
-                    if let Err(e) = ledger.execute_blocking(request) {
+                    if let Err(e) = ledger.execute_blocking(request()) {
                         eprintln!("registration failed: {e}");
                     }
                 }
