@@ -220,13 +220,12 @@ const COUNTERS_REPLACE: OnConflict = OnConflict::Replace {
     columns: &["last_seq"],
 };
 
-/// The ends of SQLite's single-row upserts, `)` and the ON CONFLICT clause, made once.
-static ROLLUPS_UPSERT_END: LazyLock<String> =
-    LazyLock::new(|| format!("){}", ROLLUPS_ADD.clause("rollups")));
-static PARTY_ROLLUPS_UPSERT_END: LazyLock<String> =
-    LazyLock::new(|| format!("){}", PARTY_ROLLUPS_ADD.clause("party_rollups")));
-static COUNTERS_UPSERT_END: LazyLock<String> =
-    LazyLock::new(|| format!("){}", COUNTERS_REPLACE.clause("registration_counters")));
+/// The ON CONFLICT clauses of SQLite's upserts, made once.
+static ROLLUPS_ON_CONFLICT: LazyLock<String> = LazyLock::new(|| ROLLUPS_ADD.clause("rollups"));
+static PARTY_ROLLUPS_ON_CONFLICT: LazyLock<String> =
+    LazyLock::new(|| PARTY_ROLLUPS_ADD.clause("party_rollups"));
+static COUNTERS_ON_CONFLICT: LazyLock<String> =
+    LazyLock::new(|| COUNTERS_REPLACE.clause("registration_counters"));
 
 /// A registration counter as written.
 #[derive(Debug, Serialize)]
@@ -515,56 +514,18 @@ fn add(total: &mut Delta, delta: &Delta) {
     }
 }
 
-/// SQLite: adds the sums to the rollups and party rollups and stores the counters, one
-/// single-row upsert each, kept prepared (diesel would parse every upsert again each time).
+/// SQLite: adds the sums to the rollups and party rollups and stores the counters, in
+/// kept-prepared upserts (diesel would parse every upsert again each time). A registration
+/// touches eight rollups and two party rollups: as many rows go in one statement, whose text is
+/// then the same every time; what is left over goes in one row at a time.
 fn upsert_sqlite(
     c: &mut SqliteConnection,
     rollup_rows: Vec<RollupRow>,
     party_rows: Vec<PartyRollupRow>,
     counters: Vec<(CounterKey, i32)>,
 ) -> Result<(), LedgerError> {
-    for r in rollup_rows {
-        KeptPrepared::new(
-            "INSERT INTO rollups (year, month, dimension, key, turnover_fen, \
-                 technical_fen, contracts, introduced) VALUES (",
-        )
-        .integer(r.year)
-        .sql(", ")
-        .integer(r.month)
-        .sql(", ")
-        .text(r.dimension)
-        .sql(", ")
-        .text(r.key)
-        .sql(", ")
-        .bigint(r.turnover_fen)
-        .sql(", ")
-        .bigint(r.technical_fen)
-        .sql(", ")
-        .bigint(r.contracts)
-        .sql(", ")
-        .bigint(r.introduced)
-        .sql(ROLLUPS_UPSERT_END.as_str())
-        .execute(c)?;
-    }
-    for r in party_rows {
-        KeptPrepared::new(
-            "INSERT INTO party_rollups (year, side, party_id, turnover_fen, \
-                 technical_fen, contracts) VALUES (",
-        )
-        .integer(r.year)
-        .sql(", ")
-        .text(r.side)
-        .sql(", ")
-        .text(r.party_id)
-        .sql(", ")
-        .bigint(r.turnover_fen)
-        .sql(", ")
-        .bigint(r.technical_fen)
-        .sql(", ")
-        .bigint(r.contracts)
-        .sql(PARTY_ROLLUPS_UPSERT_END.as_str())
-        .execute(c)?;
-    }
+    upsert_in_chunks(c, rollup_rows, 8, rollups_upsert)?;
+    upsert_in_chunks(c, party_rows, 2, party_rollups_upsert)?;
     for ((office, year), value) in counters {
         KeptPrepared::new("INSERT INTO registration_counters (office, year, last_seq) VALUES (")
             .text(office)
@@ -572,8 +533,78 @@ fn upsert_sqlite(
             .integer(year)
             .sql(", ")
             .integer(value)
-            .sql(COUNTERS_UPSERT_END.as_str())
+            .sql(")")
+            .sql(COUNTERS_ON_CONFLICT.as_str())
             .execute(c)?;
     }
     Ok(())
+}
+
+fn upsert_in_chunks<T>(
+    c: &mut SqliteConnection,
+    rows: Vec<T>,
+    chunk: usize,
+    statement: fn(Vec<T>) -> KeptPrepared,
+) -> QueryResult<()> {
+    let full = rows.len() / chunk;
+    let mut rows = rows.into_iter();
+    for _ in 0..full {
+        statement(rows.by_ref().take(chunk).collect()).execute(c)?;
+    }
+    for row in rows {
+        statement(vec![row]).execute(c)?;
+    }
+    Ok(())
+}
+
+fn rollups_upsert(rows: Vec<RollupRow>) -> KeptPrepared {
+    let mut statement = KeptPrepared::new(
+        "INSERT INTO rollups (year, month, dimension, key, turnover_fen, technical_fen, \
+         contracts, introduced) VALUES ",
+    );
+    for (i, r) in rows.into_iter().enumerate() {
+        statement = statement
+            .sql(if i == 0 { "(" } else { ", (" })
+            .integer(r.year)
+            .sql(", ")
+            .integer(r.month)
+            .sql(", ")
+            .text(r.dimension)
+            .sql(", ")
+            .text(r.key)
+            .sql(", ")
+            .bigint(r.turnover_fen)
+            .sql(", ")
+            .bigint(r.technical_fen)
+            .sql(", ")
+            .bigint(r.contracts)
+            .sql(", ")
+            .bigint(r.introduced)
+            .sql(")");
+    }
+    statement.sql(ROLLUPS_ON_CONFLICT.as_str())
+}
+
+fn party_rollups_upsert(rows: Vec<PartyRollupRow>) -> KeptPrepared {
+    let mut statement = KeptPrepared::new(
+        "INSERT INTO party_rollups (year, side, party_id, turnover_fen, technical_fen, \
+         contracts) VALUES ",
+    );
+    for (i, r) in rows.into_iter().enumerate() {
+        statement = statement
+            .sql(if i == 0 { "(" } else { ", (" })
+            .integer(r.year)
+            .sql(", ")
+            .text(r.side)
+            .sql(", ")
+            .text(r.party_id)
+            .sql(", ")
+            .bigint(r.turnover_fen)
+            .sql(", ")
+            .bigint(r.technical_fen)
+            .sql(", ")
+            .bigint(r.contracts)
+            .sql(")");
+    }
+    statement.sql(PARTY_ROLLUPS_ON_CONFLICT.as_str())
 }
