@@ -109,6 +109,11 @@ impl HttpMetrics {
                 &ledger.commits,
             ),
             (
+                "techledger_ledger_commits_on_caller_total",
+                "Of those, run on the caller's own thread (nobody else was writing).",
+                &ledger.commits_on_caller,
+            ),
+            (
                 "techledger_ledger_commands_total",
                 "Commands committed through the write path.",
                 &ledger.commands,

@@ -63,6 +63,8 @@ impl LedgerSettings {
 pub struct LedgerMetrics {
     /// Transactions committed.
     pub commits: AtomicU64,
+    /// Of those, run on the caller's own thread, nobody else writing.
+    pub commits_on_caller: AtomicU64,
     /// Commands committed.
     pub commands: AtomicU64,
     /// Commands refused or failed.
@@ -252,12 +254,22 @@ impl Ledger {
         } else {
             None
         };
+        let common = &self.shared.common;
         match idle {
-            Some(mut writer) if in_async => {
-                let common = &self.shared.common;
-                rocket::tokio::task::block_in_place(|| writer.round(vec![job], common));
+            Some(mut writer) => {
+                let commits = common.metrics.commits.load(Ordering::Relaxed);
+                if in_async {
+                    rocket::tokio::task::block_in_place(|| writer.round(vec![job], common));
+                } else {
+                    writer.round(vec![job], common);
+                }
+                if common.metrics.commits.load(Ordering::Relaxed) != commits {
+                    common
+                        .metrics
+                        .commits_on_caller
+                        .fetch_add(1, Ordering::Relaxed);
+                }
             }
-            Some(mut writer) => writer.round(vec![job], &self.shared.common),
             None => self
                 .sender
                 .send(job)

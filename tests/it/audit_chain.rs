@@ -43,6 +43,94 @@ both!(
 );
 
 both!(
+    callers_alone_run_their_own_commands_and_callers_together_share_the_writer,
+    |app| {
+        use std::sync::atomic::Ordering::Relaxed;
+        let registrar = app.registrar("reg1").await;
+        let start = verify(&app).entries;
+        let metrics = || {
+            let m = app.ledger.metrics();
+            (m.commits.load(Relaxed), m.commits_on_caller.load(Relaxed))
+        };
+        let party = |n: u32| {
+            Request::new(
+                registrar.principal(),
+                Command::CreateParty(enterprise(n, "371302")),
+            )
+        };
+        // One caller at a time, blocking or awaiting on a multi-threaded runtime: each
+        // command is its own transaction, run on the caller's thread.
+        let before = metrics();
+        let ledger = app.ledger.clone();
+        let requests: Vec<Request> = (0..5).map(party).collect();
+        std::thread::spawn(move || {
+            for request in requests {
+                ledger.execute_blocking(request).expect("alone, blocking");
+            }
+        })
+        .join()
+        .expect("the blocking caller");
+        for n in 5..10 {
+            app.ledger.execute(party(n)).await.expect("alone, awaiting");
+        }
+        let after = metrics();
+        assert_eq!(after.0 - before.0, 10, "one transaction per command");
+        assert_eq!(after.1 - before.1, 10, "all on their callers' threads");
+        // A current-thread runtime may not block: its commands always go to the writer thread.
+        let ledger = app.ledger.clone();
+        let requests: Vec<Request> = (10..15).map(party).collect();
+        std::thread::spawn(move || {
+            let runtime = rocket::tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            for request in requests {
+                runtime
+                    .block_on(ledger.execute(request))
+                    .expect("on a current-thread runtime");
+            }
+        })
+        .join()
+        .expect("the current-thread caller");
+        assert_eq!(
+            metrics().1,
+            after.1,
+            "none ran on the current-thread runtime"
+        );
+        // Many callers at once, of every kind: one chain, nothing lost.
+        let threads: Vec<_> = (0..4u32)
+            .map(|t| {
+                let ledger = app.ledger.clone();
+                let requests: Vec<Request> = (0..25).map(|i| party(100 + t * 25 + i)).collect();
+                std::thread::spawn(move || {
+                    for request in requests {
+                        ledger
+                            .execute_blocking(request)
+                            .expect("together, blocking");
+                    }
+                })
+            })
+            .collect();
+        let tasks = (0..4u32).map(|t| {
+            let ledger = app.ledger.clone();
+            let requests: Vec<Request> = (0..25).map(|i| party(200 + t * 25 + i)).collect();
+            async move {
+                for request in requests {
+                    ledger.execute(request).await.expect("together, awaiting");
+                }
+            }
+        });
+        join_all(tasks).await;
+        for thread in threads {
+            thread.join().expect("a blocking caller");
+        }
+        let result = verify(&app);
+        assert!(result.ok, "{result:?}");
+        assert_eq!(result.entries, start + 15 + 200);
+    }
+);
+
+both!(
     a_failure_after_the_audit_insert_rolls_the_whole_command_back,
     |app| {
         let registrar = app.registrar("reg1").await;
