@@ -13,7 +13,8 @@
 //! Run: `cargo bench --bench write_path` — environment: `TECHLEDGER_BENCH_N` (registrations per
 //! measurement, default 3000), `TECHLEDGER_BENCH_RUNS` (default 3; the median is reported),
 //! `TECHLEDGER_BENCH_WRITERS` (default "1,16,64"), `TECHLEDGER_BENCH_KEYS` (set: every
-//! registration carries an Idempotency-Key, as the pages send), `TECHLEDGER_BENCH_ASYNC` (set:
+//! registration carries an Idempotency-Key, as the pages send;
+//! the plain-SQL baseline then also looks each key up and stores it with the answer), `TECHLEDGER_BENCH_ASYNC` (set:
 //! the writers are tasks of a multi-threaded tokio runtime awaiting `Ledger::execute`, as the
 //! HTTP handlers do, instead of threads calling `execute_blocking`).
 
@@ -307,6 +308,20 @@ struct EntryTemplate {
     signature: String,
 }
 
+/// What the write path stored for an Idempotency-Key (with `TECHLEDGER_BENCH_KEYS`).
+#[derive(QueryableByName, Clone)]
+struct KeyTemplate {
+    #[diesel(sql_type = Text)]
+    outcome: String,
+}
+
+#[derive(QueryableByName)]
+struct KeyFound {
+    #[diesel(sql_type = Text)]
+    #[allow(dead_code)]
+    request_hash: String,
+}
+
 #[derive(QueryableByName)]
 struct Head {
     #[diesel(sql_type = BigInt)]
@@ -326,7 +341,7 @@ fn lit(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-fn templates(conn: &mut DbConn) -> Result<(ContractTemplate, EntryTemplate)> {
+fn templates(conn: &mut DbConn) -> Result<(ContractTemplate, EntryTemplate, Option<KeyTemplate>)> {
     let contract = diesel::sql_query(
         "SELECT registration_no, office, title, contract_type, seller_id, buyer_id, \
          CAST(signed_on AS TEXT) AS signed_on, contract_amount_fen, technical_amount_fen, \
@@ -340,18 +355,28 @@ fn templates(conn: &mut DbConn) -> Result<(ContractTemplate, EntryTemplate)> {
          FROM audit_entries WHERE action = 'contract.register' ORDER BY seq DESC LIMIT 1",
     )
     .get_result::<EntryTemplate>(conn)?;
-    Ok((contract, entry))
+    let key = if std::env::var_os("TECHLEDGER_BENCH_KEYS").is_some() {
+        Some(
+            diesel::sql_query("SELECT outcome FROM idempotency_keys LIMIT 1")
+                .get_result::<KeyTemplate>(conn)?,
+        )
+    } else {
+        None
+    };
+    Ok((contract, entry, key))
 }
 
 /// One registration's rows by plain SQL in one transaction, one statement at a time as an
 /// application (or pgbench) sends them: lock the chain head, take the next registration
 /// number, insert the contract, its version, its amount entry and its audit entry (chained to
 /// the head; hash and signature are copied, not computed), add to the eight rollups and the two
-/// party rollups, move the head.
+/// party rollups, move the head. With `key` (an Idempotency-Key on every registration), also
+/// look the new key up and store it with the answer, as the write path does.
 fn plain_registration(
     c: &mut DbConn,
     contract: &ContractTemplate,
     entry: &EntryTemplate,
+    key: Option<&KeyTemplate>,
 ) -> Result<()> {
     let sqlite = matches!(c, DbConn::Sqlite(_));
     c.batch_execute(if sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" })?;
@@ -362,6 +387,17 @@ fn plain_registration(
             "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE"
         };
         let head = diesel::sql_query(lock).get_result::<Head>(c)?;
+        let new_key = lit(&uuid::Uuid::new_v4().to_string());
+        if key.is_some() {
+            let found = diesel::sql_query(format!(
+                "SELECT request_hash FROM idempotency_keys WHERE user_id = {} AND key = {new_key}",
+                lit(&contract.created_by)
+            ))
+            .load::<KeyFound>(c)?;
+            if !found.is_empty() {
+                return Err("a fresh key was found".into());
+            }
+        }
         let (year, month) = (contract.registered_year, contract.registered_month);
         let office = lit(&contract.office);
         let counter = diesel::sql_query(format!(
@@ -478,6 +514,14 @@ fn plain_registration(
                  contracts = party_rollups.contracts + EXCLUDED.contracts"
             ))?;
         }
+        if let Some(key) = key {
+            c.batch_execute(&format!(
+                "INSERT INTO idempotency_keys (user_id, key, request_hash, outcome, created_at) \
+                 VALUES ({actor}, {new_key}, {}, {}, {now})",
+                lit(&"0".repeat(64)),
+                lit(&key.outcome),
+            ))?;
+        }
         c.batch_execute(&format!(
             "UPDATE audit_head SET seq = {seq}, hash = {hash} WHERE id = 1"
         ))?;
@@ -495,20 +539,20 @@ fn plain_registration(
 /// Plain SQL, the same rows as the write path: `n` registrations, one transaction each, from
 /// `writers` connections (the ceiling the write path is measured against).
 fn same_rows_rate(target: &Target, writers: usize, n: usize) -> Result<f64> {
-    let (contract, entry) = templates(&mut techledger::db::establish(&target.url)?)?;
+    let (contract, entry, key) = templates(&mut techledger::db::establish(&target.url)?)?;
     let per_writer = n / writers;
     let started = Instant::now();
     std::thread::scope(|s| {
         for _ in 0..writers {
             let url = target.url.clone();
-            let (contract, entry) = (contract.clone(), entry.clone());
+            let (contract, entry, key) = (contract.clone(), entry.clone(), key.clone());
             s.spawn(move || {
                 let Ok(mut c): std::result::Result<DbConn, _> = techledger::db::establish(&url)
                 else {
                     return;
                 };
                 for _ in 0..per_writer {
-                    if let Err(e) = plain_registration(&mut c, &contract, &entry) {
+                    if let Err(e) = plain_registration(&mut c, &contract, &entry, key.as_ref()) {
                         eprintln!("plain registration failed: {e}");
                     }
                 }
