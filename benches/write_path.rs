@@ -13,10 +13,10 @@
 //! Run: `cargo bench --bench write_path` — environment: `TECHLEDGER_BENCH_N` (registrations per
 //! measurement, default 3000), `TECHLEDGER_BENCH_RUNS` (default 3; the median is reported),
 //! `TECHLEDGER_BENCH_WRITERS` (default "1,16,64"), `TECHLEDGER_BENCH_KEYS` (set: every
-//! registration carries an Idempotency-Key, as the pages send;
-//! the plain-SQL baseline then also looks each key up and stores it with the answer), `TECHLEDGER_BENCH_ASYNC` (set:
-//! the writers are tasks of a multi-threaded tokio runtime awaiting `Ledger::execute`, as the
-//! HTTP handlers do, instead of threads calling `execute_blocking`).
+//! registration carries an Idempotency-Key, as the pages send, and the plain-SQL baseline also
+//! looks each key up and stores it with the answer), `TECHLEDGER_BENCH_ASYNC` (set: the writers
+//! are tasks of a multi-threaded tokio runtime awaiting `Ledger::execute`, as the HTTP handlers
+//! do, instead of threads calling `execute_blocking`).
 
 use std::error::Error;
 use std::time::Instant;
