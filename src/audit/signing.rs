@@ -6,6 +6,7 @@
 //! transaction would cost more than the signature). Any caller may hand it work; it signs one
 //! batch after another.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::OnceLock;
 use std::sync::mpsc::{self, Receiver, Sender};
 
@@ -48,6 +49,7 @@ pub fn begin(entries: Vec<UnsignedEntry>, signers: &[KeyPair]) -> Signing {
         Ok(()) => Signing(State::Elsewhere(answer)),
         // The thread is gone: the job comes back with the error.
         Err(mpsc::SendError(job)) => {
+            tracing::warn!("the signing thread is gone; signing on this thread");
             Signing(State::Done(chain::sign_all(job.entries, &job.signers, 1)))
         }
     }
@@ -59,7 +61,7 @@ impl Signing {
         match self.0 {
             State::Done(signed) => signed,
             State::Elsewhere(answer) => answer.recv().unwrap_or_else(|_| {
-                Err(KeyError::Sign("the signing thread stopped".into()).into())
+                Err(KeyError::Sign("signing failed on the signing thread".into()).into())
             }),
         }
     }
@@ -75,9 +77,14 @@ fn signing_thread() -> Option<&'static Sender<Job>> {
                 .name("techledger-signer".into())
                 .spawn(move || {
                     for job in jobs {
-                        let _ = job
-                            .reply
-                            .send(chain::sign_all(job.entries, &job.signers, 1));
+                        // A panic fails this batch (its sender sees the reply dropped), not
+                        // the thread.
+                        let signed = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                            chain::sign_all(job.entries, &job.signers, 1)
+                        }));
+                        if let Ok(signed) = signed {
+                            let _ = job.reply.send(signed);
+                        }
                     }
                 })
                 .inspect_err(|e| tracing::warn!(error = %e, "no signing thread; signing inline"))

@@ -130,3 +130,27 @@ where
         f(conn)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    /// Row types insert `None` as NULL (see the module documentation), which is only the same
+    /// as leaving the column out while no column has a default.
+    #[test]
+    fn no_column_has_a_default() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut checked = 0;
+        for backend in std::fs::read_dir(&root).expect("migrations") {
+            for migration in std::fs::read_dir(backend.expect("a backend").path()).expect("dir") {
+                let up = migration.expect("a migration").path().join("up.sql");
+                let sql = std::fs::read_to_string(&up).expect("up.sql").to_uppercase();
+                assert!(
+                    !sql.contains("DEFAULT"),
+                    "{} gives a column a default; the row types insert None as NULL",
+                    up.display()
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 4, "found {checked} migrations");
+    }
+}

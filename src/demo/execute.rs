@@ -263,7 +263,7 @@ impl<'a, T> Pipeline<'a, T> {
         request: Request,
         done: &mut impl FnMut(T, Result<Outcome, LedgerError>) -> Result<(), DemoError>,
     ) -> Result<(), DemoError> {
-        let mut answer: Answer<'a> = Box::pin(self.ledger.execute(request));
+        let mut answer: Answer<'a> = Box::pin(self.ledger.execute_queued(request));
         // The first poll sends the job to the writer's queue (and only then waits).
         let mut cx = Context::from_waker(&self.waker);
         let slot = match answer.as_mut().poll(&mut cx) {

@@ -98,9 +98,10 @@ impl RowsToInsert {
 
     /// Inserts them, signing the audit entries not signed yet: on PostgreSQL on every core,
     /// then one statement; on SQLite on the signing thread while the other rows are inserted
-    /// (nothing references the audit entries, so they go in last). The rows are only
+    /// (nothing references the audit entries, so they go in last). The other rows are only
     /// read: an import hands them back to the thread that made them, to free them there (the
-    /// allocator locks when one thread frees what another allocated).
+    /// allocator locks when one thread frees what another allocated; an import's audit
+    /// entries come signed, so none go to the signing thread).
     pub fn insert(&mut self, conn: &mut DbConn) -> Result<(), LedgerError> {
         match conn {
             DbConn::Postgres(c) => {

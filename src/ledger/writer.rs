@@ -1,7 +1,7 @@
 //! The writer: owns the write connection and commits every queued command in one transaction
 //! (group commit), each command in its own savepoint, answering every caller only after the
 //! commit. A caller who finds nobody else writing runs its command on its own thread instead
-//! of queueing it (see [`Ledger::run_here`]).
+//! of queueing it (see `Ledger::enter`).
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -91,8 +91,9 @@ struct Shared {
 }
 
 impl Shared {
-    /// The writer, waiting for whoever holds it. A panic inside a round is caught there, so a
-    /// poisoned lock only means a panic outside one; the writer's state is still whole.
+    /// The writer, waiting for whoever holds it. A round catches a panic of its transaction
+    /// (and rolls it back); a lock poisoned by a panic elsewhere in a round leaves the
+    /// writer's state whole, so it is taken all the same.
     fn writer(&self) -> MutexGuard<'_, Writer> {
         self.writer.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -105,6 +106,18 @@ impl Shared {
             Err(TryLockError::WouldBlock) => None,
         }
     }
+}
+
+/// Who hands a job to the writer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    /// A thread that may block: runs the job itself when nobody else is writing.
+    Blocking,
+    /// A task of an async runtime: the same where tokio lets a worker block (its
+    /// multi-threaded runtime, through `block_in_place`); elsewhere it queues.
+    Task,
+    /// Always queues.
+    Queue,
 }
 
 /// Counts a request in flight from its submission until its caller has the answer (or gives
@@ -196,7 +209,18 @@ impl Ledger {
     /// Executes a request; answers after the commit.
     pub async fn execute(&self, request: Request) -> Result<Outcome, LedgerError> {
         let (reply, answer) = oneshot::channel();
-        let _in_flight = self.enter(Job::Run(Box::new(request), reply), true)?;
+        let _in_flight = self.enter(Job::Run(Box::new(request), reply), Caller::Task)?;
+        answer.await.map_err(|_| LedgerError::Unavailable)?
+    }
+
+    /// Executes a request through the writer thread's queue even when nobody else is writing,
+    /// answering after the commit. For a caller that sends many requests before awaiting their
+    /// answers (the demo's pipeline): queued, they are committed together, in the order sent;
+    /// [`Ledger::execute`] would run each alone on the caller's thread, the queue being empty
+    /// each time.
+    pub async fn execute_queued(&self, request: Request) -> Result<Outcome, LedgerError> {
+        let (reply, answer) = oneshot::channel();
+        let _in_flight = self.enter(Job::Run(Box::new(request), reply), Caller::Queue)?;
         answer.await.map_err(|_| LedgerError::Unavailable)?
     }
 
@@ -212,7 +236,7 @@ impl Ledger {
     /// The same, for code outside an async runtime (the CLI).
     pub fn execute_blocking(&self, request: Request) -> Result<Outcome, LedgerError> {
         let (reply, answer) = oneshot::channel();
-        let _in_flight = self.enter(Job::Run(Box::new(request), reply), false)?;
+        let _in_flight = self.enter(Job::Run(Box::new(request), reply), Caller::Blocking)?;
         answer
             .blocking_recv()
             .map_err(|_| LedgerError::Unavailable)?
@@ -222,14 +246,14 @@ impl Ledger {
     /// covers the head).
     pub async fn checkpoint(&self) -> Result<Checkpoint, LedgerError> {
         let (reply, answer) = oneshot::channel();
-        let _in_flight = self.enter(Job::Checkpoint(reply), true)?;
+        let _in_flight = self.enter(Job::Checkpoint(reply), Caller::Task)?;
         answer.await.map_err(|_| LedgerError::Unavailable)?
     }
 
     /// The same, outside an async runtime.
     pub fn checkpoint_blocking(&self) -> Result<Checkpoint, LedgerError> {
         let (reply, answer) = oneshot::channel();
-        let _in_flight = self.enter(Job::Checkpoint(reply), false)?;
+        let _in_flight = self.enter(Job::Checkpoint(reply), Caller::Blocking)?;
         answer
             .blocking_recv()
             .map_err(|_| LedgerError::Unavailable)?
@@ -239,16 +263,21 @@ impl Ledger {
     /// and the writer is idle, queues it otherwise. Queued jobs are committed together, which
     /// is what makes many writers fast; one writer alone gains nothing from the queue and pays
     /// for it — the writer thread's wake-up and the caller's (~50 µs a command on this kind of
-    /// machine, a tenth of a registration). `in_async` says the caller is a task of an async
-    /// runtime, which may run a transaction only where tokio lets a worker block (its
-    /// multi-threaded runtime); elsewhere it queues.
-    fn enter(&self, job: Job, in_async: bool) -> Result<InFlight<'_>, LedgerError> {
+    /// machine, a tenth of a registration).
+    ///
+    /// A request counts as in flight until its caller has the answer or drops the future
+    /// awaiting it; a request dropped while queued is still executed, possibly after one sent
+    /// later that found the writer idle (with an Idempotency-Key a retry answers either way).
+    fn enter(&self, job: Job, caller: Caller) -> Result<InFlight<'_>, LedgerError> {
         let alone = self.shared.in_flight.fetch_add(1, Ordering::AcqRel) == 0;
         let in_flight = InFlight(&self.shared.in_flight);
-        let may_block = !in_async
-            || rocket::tokio::runtime::Handle::try_current().is_ok_and(|h| {
+        let may_block = match caller {
+            Caller::Blocking => true,
+            Caller::Task => rocket::tokio::runtime::Handle::try_current().is_ok_and(|h| {
                 h.runtime_flavor() == rocket::tokio::runtime::RuntimeFlavor::MultiThread
-            });
+            }),
+            Caller::Queue => false,
+        };
         let idle = if alone && may_block {
             self.shared.idle_writer()
         } else {
@@ -258,7 +287,7 @@ impl Ledger {
         match idle {
             Some(mut writer) => {
                 let commits = common.metrics.commits.load(Ordering::Relaxed);
-                if in_async {
+                if caller == Caller::Task {
                     rocket::tokio::task::block_in_place(|| writer.round(vec![job], common));
                 } else {
                     writer.round(vec![job], common);
@@ -360,7 +389,13 @@ fn run_queue(shared: &Shared, receiver: &mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        writer.round(jobs, &shared.common);
+        // A round catches a panic of its transaction; one anywhere else must not end the
+        // thread, or queued callers would get no answer from then on.
+        if std::panic::catch_unwind(AssertUnwindSafe(|| writer.round(jobs, &shared.common)))
+            .is_err()
+        {
+            tracing::error!("the writer thread recovered from a panic outside a transaction");
+        }
     }
 }
 

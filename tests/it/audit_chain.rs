@@ -14,20 +14,44 @@ both!(
     |app| {
         let registrar = app.registrar("reg1").await;
         let start = verify(&app).entries;
-        let writers = (0..64u32).map(|w| {
-            let app = &app;
-            let principal = registrar.principal();
-            async move {
-                for i in 0..50u32 {
-                    let party = enterprise(w * 50 + i + 1000, "371302");
-                    app.ledger
-                        .execute(Request::new(principal.clone(), Command::CreateParty(party)))
-                        .await
-                        .expect("create party");
-                }
-            }
-        });
-        join_all(writers).await;
+        // Really concurrent: 32 threads blocking and 32 tasks spawned on the runtime, so that
+        // commands run on their callers' threads and through the writer's queue alike.
+        let requests = |w: u32| -> Vec<Request> {
+            (0..50u32)
+                .map(|i| {
+                    Request::new(
+                        registrar.principal(),
+                        Command::CreateParty(enterprise(w * 50 + i + 1000, "371302")),
+                    )
+                })
+                .collect()
+        };
+        let threads: Vec<_> = (0..32u32)
+            .map(|w| {
+                let (ledger, requests) = (app.ledger.clone(), requests(w));
+                std::thread::spawn(move || {
+                    for request in requests {
+                        ledger.execute_blocking(request).expect("create party");
+                    }
+                })
+            })
+            .collect();
+        let tasks: Vec<_> = (32..64u32)
+            .map(|w| {
+                let (ledger, requests) = (app.ledger.clone(), requests(w));
+                rocket::tokio::spawn(async move {
+                    for request in requests {
+                        ledger.execute(request).await.expect("create party");
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.expect("a writer task");
+        }
+        for thread in threads {
+            thread.join().expect("a writer thread");
+        }
         let result = verify(&app);
         assert!(result.ok, "{result:?}");
         assert_eq!(result.entries, start + 3200);
@@ -620,8 +644,9 @@ both!(
                 if i == 11 {
                     c.title = "BOOM".into();
                 }
+                // Queued even when the writer is idle: they are meant to share a transaction.
                 app.ledger
-                    .execute(Request::new(principal, Command::RegisterContract(c)))
+                    .execute_queued(Request::new(principal, Command::RegisterContract(c)))
                     .await
             }
         });

@@ -654,7 +654,7 @@ async fn seller_and_buyer(app: &TestApp, registrar: &TestUser) -> (String, Strin
 both!(
     a_registration_queued_after_a_party_update_sees_the_update,
     |app| {
-        use techledger::ledger::{Command, PartyRef, PartyUpdate};
+        use techledger::ledger::{Command, PartyRef, PartyUpdate, Request};
         let registrar = app.registrar("reg1").await;
         let (seller_id, buyer_id) = seller_and_buyer(&app, &registrar).await;
         // Each round submits a registration, a move of the seller and another registration at once,
@@ -670,11 +670,12 @@ both!(
         let mut before = "310115";
         for (round, region) in regions.into_iter().enumerate() {
             let template = contract(1, 2, "1000.00", "800.00");
-            let first = app.ledger.submit(
+            // Queued even when the writer is idle, so they can share a transaction.
+            let first = app.ledger.execute_queued(Request::new(
                 registrar.principal(),
                 Command::RegisterContract(by_id(&template)),
-            );
-            let moved = app.ledger.submit(
+            ));
+            let moved = app.ledger.execute_queued(Request::new(
                 registrar.principal(),
                 Command::UpdateParty(PartyUpdate {
                     id: seller_id.clone(),
@@ -683,11 +684,11 @@ both!(
                     country: None,
                     reason: Some(format!("moved, round {round}")),
                 }),
-            );
-            let second = app.ledger.submit(
+            ));
+            let second = app.ledger.execute_queued(Request::new(
                 registrar.principal(),
                 Command::RegisterContract(by_id(&template)),
-            );
+            ));
             let (first, moved, second) = rocket::tokio::join!(first, moved, second);
             let (first, second) = (first.expect("first"), second.expect("second"));
             moved.expect("move");
@@ -726,10 +727,10 @@ both!(
         // registers, the same key and request again replays that answer, the same key with another
         // request is refused, and another key registers its own contract.
         let (a, b, c, d) = rocket::tokio::join!(
-            app.ledger.execute(request("k-1", "h-1")),
-            app.ledger.execute(request("k-1", "h-1")),
-            app.ledger.execute(request("k-1", "h-2")),
-            app.ledger.execute(request("k-2", "h-1")),
+            app.ledger.execute_queued(request("k-1", "h-1")),
+            app.ledger.execute_queued(request("k-1", "h-1")),
+            app.ledger.execute_queued(request("k-1", "h-2")),
+            app.ledger.execute_queued(request("k-2", "h-1")),
         );
         let (a, b, d) = (a.expect("first"), b.expect("replay"), d.expect("other key"));
         assert!(!a.replayed && b.replayed && !d.replayed);

@@ -84,11 +84,9 @@ pub fn by_ids_or_codes(
     codes: &[&str],
 ) -> QueryResult<Vec<PartyRow>> {
     match conn {
-        // diesel gives SQLite one placeholder per value, a statement text (prepared again)
-        // for every count; as JSON arrays the lists keep one text, kept prepared. The write
-        // path runs this at the start of every transaction.
-        // A registration names two parties, mostly by id: a statement of its own for that,
-        // typed (the rows are read by position, not looked up by name).
+        // The write path runs this at the start of every transaction. A registration names
+        // two parties, mostly by id: a statement of its own for that, typed (the rows are read
+        // by position, not looked up by name).
         DbConn::Sqlite(c) if codes.is_empty() && matches!(ids.len(), 1 | 2) => {
             let (first, second) = (ids[0], ids[ids.len() - 1]);
             parties::table
@@ -96,6 +94,8 @@ pub fn by_ids_or_codes(
                 .select(PartyRow::as_select())
                 .load(c)
         }
+        // diesel gives SQLite one placeholder per value, a statement text (prepared again)
+        // for every count; as JSON arrays the lists keep one text, kept prepared.
         DbConn::Sqlite(c) => {
             let json = |values: &[&str]| {
                 serde_json::to_string(values)
