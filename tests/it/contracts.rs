@@ -188,7 +188,7 @@ both!(the_same_party_cannot_be_seller_and_buyer, |app| {
 });
 
 both!(
-    thirty_two_concurrent_registrations_get_consecutive_numbers,
+    sixty_four_concurrent_registrations_get_consecutive_numbers,
     |app| {
         let reg = app.registrar("reg1").await;
         let calls = (0..32u32).map(|i| {
@@ -211,9 +211,36 @@ both!(
                 c["registration_no"].as_str().unwrap().to_string()
             })
             .collect();
+        // The local client's requests are futures of one task, each finished before the next
+        // is polled; through the ledger from threads the registrations are really concurrent.
+        let threads: Vec<_> = (0..8u32)
+            .map(|t| {
+                let (ledger, principal) = (app.ledger.clone(), reg.principal());
+                std::thread::spawn(move || {
+                    (0..4u32)
+                        .map(|i| {
+                            let n = 200 + (t * 4 + i) * 2;
+                            let c = contract(n, n + 1, "10.00", "10.00");
+                            let request = techledger::ledger::Request::new(
+                                principal.clone(),
+                                techledger::ledger::Command::RegisterContract(c),
+                            );
+                            let outcome = ledger.execute_blocking(request).expect("registered");
+                            outcome.body["registration_no"]
+                                .as_str()
+                                .unwrap()
+                                .to_string()
+                        })
+                        .collect::<Vec<String>>()
+                })
+            })
+            .collect();
+        for thread in threads {
+            numbers.extend(thread.join().expect("a registering thread"));
+        }
         numbers.sort();
         let year = chrono::Utc::now().format("%Y").to_string();
-        let want: Vec<String> = (1..=32).map(|n| format!("{year}371302{n:06}")).collect();
+        let want: Vec<String> = (1..=64).map(|n| format!("{year}371302{n:06}")).collect();
         assert_eq!(numbers, want);
     }
 );
