@@ -316,10 +316,9 @@ struct KeyTemplate {
 }
 
 #[derive(QueryableByName)]
-struct KeyFound {
-    #[diesel(sql_type = Text)]
-    #[allow(dead_code)]
-    request_hash: String,
+struct KeysFound {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
 }
 
 #[derive(QueryableByName)]
@@ -390,11 +389,11 @@ fn plain_registration(
         let new_key = lit(&uuid::Uuid::new_v4().to_string());
         if key.is_some() {
             let found = diesel::sql_query(format!(
-                "SELECT request_hash FROM idempotency_keys WHERE user_id = {} AND key = {new_key}",
+                "SELECT COUNT(*) AS n FROM idempotency_keys WHERE user_id = {} AND key = {new_key}",
                 lit(&contract.created_by)
             ))
-            .load::<KeyFound>(c)?;
-            if !found.is_empty() {
+            .get_result::<KeysFound>(c)?;
+            if found.n > 0 {
                 return Err("a fresh key was found".into());
             }
         }
