@@ -16,7 +16,8 @@ use techledger::audit::entry::{
     ActorRef, AuditEntry, EntityRef, EntryBody, EntryClaims, GENESIS_HASH,
 };
 use techledger::audit::keys::KeyPair;
-use techledger::audit::verify::{ChainVerifier, KeySet, PublicKey, decode_public_key};
+use techledger::audit::trust::Anchors;
+use techledger::audit::verify::ChainVerifier;
 
 /// The allocator the `techledger` binary uses, so that the numbers are the binary's.
 #[global_allocator]
@@ -25,6 +26,23 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
+}
+
+/// A contract registration's entity and payload, as the ledger writes them.
+fn contract_entry(i: usize) -> (&'static str, EntityRef, serde_json::Value) {
+    let seq = i as i64 + 1;
+    let entity = EntityRef {
+        kind: "contract".into(),
+        id: uuid::Uuid::now_v7().to_string(),
+    };
+    let payload = serde_json::json!({
+        "command": {"command": "register_contract", "title": "一种智能农机控制系统技术开发", "contract_amount": "1250000.00",
+                    "technical_amount": "1000000.00", "contract_type": "development", "tech_field": "advanced_manufacturing"},
+        "state": {"id": entity.id, "registration_no": format!("2026371302{:06}", i % 999_999 + 1), "status": "registered",
+                  "contract_amount": "1250000.00", "technical_amount": "1000000.00", "office": "371302", "version": 1,
+                  "seller_region": "320102", "buyer_region": "371302", "flow": "inflow", "introduced": true, "audit_seq": seq}
+    });
+    ("contract.register", entity, payload)
 }
 
 fn build(n: usize, key: &KeyPair, path: &std::path::Path) -> std::io::Result<()> {
@@ -39,23 +57,24 @@ fn build(n: usize, key: &KeyPair, path: &std::path::Path) -> std::io::Result<()>
         let seq = i as i64 + 1;
         let id = uuid::Uuid::now_v7().to_string();
         let at = techledger::time::rfc3339(techledger::time::now());
-        let entity = EntityRef {
-            kind: "contract".into(),
-            id: uuid::Uuid::now_v7().to_string(),
+        // The first entry announces the key (the chain's root of trust), as in a real chain.
+        let (action, entity, payload) = if i == 0 {
+            let entity = EntityRef {
+                kind: "key".into(),
+                id: key.kid().to_string(),
+            };
+            let payload = serde_json::json!({"kid": key.kid(), "algorithm": "EdDSA",
+                "public_key": key.public_key(), "previous": null, "endorsement": null});
+            ("key.rotate", entity, payload)
+        } else {
+            contract_entry(i)
         };
-        let payload = serde_json::json!({
-            "command": {"command": "register_contract", "title": "一种智能农机控制系统技术开发", "contract_amount": "1250000.00",
-                        "technical_amount": "1000000.00", "contract_type": "development", "tech_field": "advanced_manufacturing"},
-            "state": {"id": entity.id, "registration_no": format!("2026371302{:06}", i % 999_999 + 1), "status": "registered",
-                      "contract_amount": "1250000.00", "technical_amount": "1000000.00", "office": "371302", "version": 1,
-                      "seller_region": "320102", "buyer_region": "371302", "flow": "inflow", "introduced": true, "audit_seq": seq}
-        });
         let body = EntryBody {
             seq,
             id: &id,
             at: &at,
             actor: Some(&actor),
-            action: "contract.register",
+            action,
             entity: &entity,
             payload: &payload,
             prev_hash: &prev,
@@ -74,7 +93,7 @@ fn build(n: usize, key: &KeyPair, path: &std::path::Path) -> std::io::Result<()>
             id,
             at,
             actor: Some(actor.clone()),
-            action: "contract.register".into(),
+            action: action.into(),
             entity,
             payload,
             prev_hash: prev,
@@ -88,10 +107,10 @@ fn build(n: usize, key: &KeyPair, path: &std::path::Path) -> std::io::Result<()>
     out.flush()
 }
 
-fn verify(path: &std::path::Path, keys: &KeySet, threads: usize) -> f64 {
+fn verify(path: &std::path::Path, anchors: &Anchors, threads: usize) -> f64 {
     let started = Instant::now();
     let file = std::fs::File::open(path).expect("export");
-    let mut v = ChainVerifier::new(keys, threads);
+    let mut v = ChainVerifier::new(anchors, threads);
     for line in std::io::BufReader::new(file).lines() {
         let entry: AuditEntry = serde_json::from_str(&line.expect("line")).expect("entry");
         v.push(entry);
@@ -136,15 +155,9 @@ fn main() {
         started.elapsed().as_secs_f64(),
         n as f64 / started.elapsed().as_secs_f64()
     );
-    let mut keys = KeySet::default();
-    keys.insert(
-        key.kid().to_string(),
-        PublicKey {
-            key: decode_public_key(key.public_key()).expect("public key"),
-            valid_from: None,
-            valid_until: None,
-        },
-    );
+    let keys = Anchors::none("export")
+        .with_root(&key.fingerprint())
+        .expect("root");
     let one: Vec<f64> = (0..runs).map(|_| verify(&path, &keys, 1)).collect();
     let all = median((0..runs).map(|_| verify(&path, &keys, cores)).collect());
     let openssl = openssl_verify_per_second();

@@ -46,9 +46,14 @@ enum Cmd {
     Verify {
         /// An export (`techledger export audit > audit.jsonl`); omit with --database.
         file: Option<PathBuf>,
-        /// The JWKS to verify signatures with (from /.well-known/jwks.json or `export jwks`).
+        /// A JWKS kept independently of the server (an earlier `/.well-known/jwks.json` or
+        /// `export jwks`): its keys must be the chain's own, and one of them must sign it.
         #[arg(long)]
         jwks: Option<PathBuf>,
+        /// The pinned fingerprint of the chain's root key (64 hex digits: SHA-256 of the public
+        /// key, as `techledger keygen` prints it): every later key must be endorsed from it.
+        #[arg(long)]
+        trust_root: Option<String>,
         /// A signed checkpoint the export must contain.
         #[arg(long)]
         checkpoint: Option<PathBuf>,
@@ -82,11 +87,16 @@ enum Cmd {
         #[arg(long)]
         years: Option<String>,
     },
-    /// Create the audit signing key, or rotate it (--rotate).
+    /// Create the audit signing key (and show the root fingerprint to publish), or rotate it.
     Keygen {
-        /// Replace the current key; the old one stays in the JWKS, retired.
+        /// Replace the current key with a new one it endorses; the old one stays in the JWKS,
+        /// retired, and its private half leaves the key directory.
         #[arg(long)]
         rotate: bool,
+        /// With --rotate: keep the retired private key in `<data_dir>/keys-retired` instead of
+        /// destroying it.
+        #[arg(long, requires = "rotate")]
+        keep_retired: bool,
     },
 }
 
@@ -192,11 +202,15 @@ pub fn main() -> ExitCode {
         Cmd::Verify {
             file,
             jwks,
+            trust_root,
             checkpoint,
             database,
-        } => crate::audit::cli::verify(config, file, jwks, checkpoint, database)
+        } => crate::audit::cli::verify(config, file, jwks, trust_root, checkpoint, database)
             .map_err(|(code, message)| Failure { code, message }),
-        Cmd::Keygen { rotate } => keygen(config, rotate),
+        Cmd::Keygen {
+            rotate,
+            keep_retired,
+        } => keygen(config, rotate, keep_retired),
         Cmd::Demo {
             contracts,
             seed,
@@ -346,9 +360,10 @@ fn export(config: Config, what: ExportCmd) -> Result<(), Failure> {
             }
         }
         ExportCmd::Jwks => {
-            let rows = crate::db::models::audit_keys::all(&mut conn)
+            let keys = crate::audit::keys::KeyStore::open(&config.data_dir)
                 .map_err(|e| Failure::failed(e.to_string()))?;
-            let jwks = crate::audit::jwks::jwks(&rows);
+            let jwks = crate::audit::jwks::served(&mut conn, &keys)
+                .map_err(|e| Failure::failed(e.to_string()))?;
             let text =
                 serde_json::to_string_pretty(&jwks).map_err(|e| Failure::failed(e.to_string()))?;
             writeln!(out, "{text}").map_err(|e| Failure::failed(e.to_string()))?;
@@ -358,16 +373,20 @@ fn export(config: Config, what: ExportCmd) -> Result<(), Failure> {
     out.flush().map_err(|e| Failure::failed(e.to_string()))
 }
 
-fn keygen(config: Config, rotate: bool) -> Result<(), Failure> {
+fn keygen(config: Config, rotate: bool, keep_retired: bool) -> Result<(), Failure> {
     let services = open(config)?;
     if rotate {
         let outcome = services
             .ledger
-            .execute_blocking(Request::new(Principal::System, Command::RotateKey))
+            .execute_blocking(Request::new(
+                Principal::System,
+                Command::RotateKey { keep_retired },
+            ))
             .map_err(|e| Failure::failed(e.to_string()))?;
         println!(
-            "rotated: new key {} (previous {}), audit seq {}",
+            "rotated: new key {} (fingerprint {}), endorsed by the previous key {}, audit seq {}",
             outcome.body["kid"].as_str().unwrap_or_default(),
+            outcome.body["fingerprint"].as_str().unwrap_or_default(),
             outcome.body["previous"].as_str().unwrap_or("none"),
             outcome.audit_seq
         );
@@ -376,7 +395,25 @@ fn keygen(config: Config, rotate: bool) -> Result<(), Failure> {
             .keys
             .current_or_create(crate::audit::keys::KeyPurpose::Audit)
             .map_err(|e| Failure::failed(e.to_string()))?;
-        println!("audit signing key {} (registered in the chain)", key.kid());
+        println!(
+            "audit signing key {} (fingerprint {})",
+            key.kid(),
+            key.fingerprint()
+        );
+    }
+    let root = services
+        .db
+        .run_blocking(|conn| {
+            crate::audit::rotation::load(conn).map_err(|e| crate::db::DbError::Task(e.to_string()))
+        })
+        .map_err(|e| Failure::failed(e.to_string()))?
+        .map_err(|e| Failure::failed(e.to_string()))?;
+    if let Some(root) = root.root() {
+        println!(
+            "root of trust: key {} fingerprint {} (publish it; auditors pin it with `techledger verify --trust-root`)",
+            root.kid,
+            root.fingerprint()
+        );
     }
     Ok(())
 }

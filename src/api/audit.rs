@@ -12,6 +12,8 @@ use super::written::Written;
 use crate::audit::chain::{self, AuditError};
 use crate::audit::checkpoint::{self, Checkpoint};
 use crate::audit::entry::AuditEntry;
+use crate::audit::keys::KeyStore;
+use crate::audit::trust::Anchors;
 use crate::audit::verify::DatabaseVerification;
 use crate::auth::guards::{Admin, AuditReader};
 use crate::db::{Db, DbError};
@@ -19,7 +21,10 @@ use crate::ledger::{Command, Ledger};
 
 impl From<AuditError> for ApiError {
     fn from(e: AuditError) -> Self {
-        ApiError::Internal(e.to_string())
+        match e {
+            AuditError::Untrusted { .. } => ApiError::Integrity(e.to_string()),
+            e => ApiError::Internal(e.to_string()),
+        }
     }
 }
 
@@ -218,20 +223,51 @@ pub async fn checkpoints(
 #[utoipa::path(get, operation_id = "audit_verify", path = "/api/v1/audit/verify", tag = "audit", security(("bearer" = [])),
     responses((status = 200, description = "Result (ok false names the first bad seq)", body = DatabaseVerification)))]
 #[get("/audit/verify")]
-pub async fn verify(_reader: AuditReader, db: &State<Db>) -> ApiResult<Json<DatabaseVerification>> {
+pub async fn verify(
+    _reader: AuditReader,
+    db: &State<Db>,
+    keys: &State<KeyStore>,
+) -> ApiResult<Json<DatabaseVerification>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // The server's own signing key anchors the chain: a key the database names but this data
+    // directory does not hold fails the verification.
+    let anchors = Anchors::none("database")
+        .with_key_store(keys)
+        .map_err(ApiError::Internal)?;
     let result = db
-        .run(move |conn| crate::audit::verify::verify_database(conn, threads).map_err(db_err))
+        .run(move |conn| {
+            crate::audit::verify::verify_database(conn, threads, &anchors).map_err(db_err)
+        })
         .await?;
     Ok(Json(result))
 }
 
-/// Rotates the audit signing key (admins); old entries stay verifiable with the old key.
+/// Rotates the audit signing key (admins): the new key is endorsed by the old one, old entries
+/// stay verifiable with the old key, whose private half leaves the key directory (into
+/// `keys-retired` with `keep_retired=true`, else destroyed).
 #[utoipa::path(post, operation_id = "audit_rotate_key", path = "/api/v1/audit/keys/rotate", tag = "audit", security(("bearer" = [])),
-    responses((status = 201, description = "The new key", body = Object)))]
-#[post("/audit/keys/rotate")]
-pub async fn rotate_key(admin: Admin, ledger: &State<Ledger>) -> ApiResult<Written> {
+    params(("keep_retired" = Option<bool>, Query, description = "Keep the retired private key in keys-retired (default false: destroyed)")),
+    responses((status = 201, description = "The new key: kid, public_key, fingerprint, previous, audit_seq", body = Object)))]
+#[post("/audit/keys/rotate?<keep_retired>")]
+pub async fn rotate_key(
+    admin: Admin,
+    keep_retired: Option<&str>,
+    ledger: &State<Ledger>,
+) -> ApiResult<Written> {
+    let keep_retired = match keep_retired {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "keep_retired",
+                "must be true or false",
+                "应为 true 或 false",
+            ));
+        }
+    };
     Ok(Written(
-        ledger.submit(admin.principal(), Command::RotateKey).await?,
+        ledger
+            .submit(admin.principal(), Command::RotateKey { keep_retired })
+            .await?,
     ))
 }

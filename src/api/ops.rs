@@ -98,16 +98,20 @@ pub fn metrics(http: &State<HttpMetrics>, ledger: &State<Ledger>) -> (ContentTyp
     )
 }
 
-/// Every public key that ever signed the audit chain (Ed25519 OKP keys with kid and
-/// validity window).
+/// Every public key that ever signed the audit chain (Ed25519 OKP keys with kid, the seqs and
+/// times each signs), from the chain's verified key history.
 #[utoipa::path(get, operation_id = "ops_jwks", path = "/.well-known/jwks.json", tag = "audit",
     responses((status = 200, description = "JSON Web Key Set", body = Jwks)))]
 #[get("/.well-known/jwks.json")]
-pub async fn jwks(db: &State<Db>) -> ApiResult<Json<Jwks>> {
-    let rows = db
-        .run(|conn| crate::db::models::audit_keys::all(conn).map_err(crate::db::DbError::from))
-        .await?;
-    Ok(Json(crate::audit::jwks::jwks(&rows)))
+pub async fn jwks(
+    db: &State<Db>,
+    keys: &State<crate::audit::keys::KeyStore>,
+) -> ApiResult<Json<Jwks>> {
+    let keys = keys.inner().clone();
+    let jwks = db
+        .run(move |conn| Ok::<_, crate::db::DbError>(crate::audit::jwks::served(conn, &keys)))
+        .await??;
+    Ok(Json(jwks))
 }
 
 /// The OpenAPI 3.1 document of this API.

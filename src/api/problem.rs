@@ -104,6 +104,10 @@ pub enum ApiError {
     /// Something of ours failed.
     #[error("{0}")]
     Internal(String),
+    /// The audit chain's own integrity does not hold (its keys cannot be trusted): nothing a
+    /// client did, and nothing to serve until an operator looks.
+    #[error("{0}")]
+    Integrity(String),
 }
 
 impl From<diesel::result::Error> for ApiError {
@@ -191,6 +195,10 @@ impl ApiError {
                 ),
             },
             ApiError::Db(_) | ApiError::Internal(_) => internal(),
+            ApiError::Integrity(detail) => {
+                tracing::error!(%detail, "the audit chain's integrity does not hold");
+                Problem::new(Status::ServiceUnavailable, "integrity", detail.clone())
+            }
             ApiError::BadRequest { detail, errors } => {
                 Problem::new(Status::BadRequest, "bad_request", detail.clone())
                     .with_errors(errors.clone())

@@ -62,8 +62,9 @@ pub fn write(services: &Services, dir: &Path) -> Result<String, BundleError> {
             }
             file.flush()
                 .map_err(|e| crate::db::DbError::Task(e.to_string()))?;
-            let keys = crate::db::models::audit_keys::all(conn)?;
-            Ok::<_, crate::db::DbError>((count, super::jwks::jwks(&keys)))
+            let jwks = super::jwks::served(conn, &services.keys)
+                .map_err(|e| crate::db::DbError::Task(e.to_string()))?;
+            Ok::<_, crate::db::DbError>((count, jwks))
         })
         .map_err(|e| BundleError::Chain(e.to_string()))?;
     std::fs::write(dir.join("jwks.json"), pretty(&jwks)).map_err(io)?;

@@ -27,6 +27,15 @@ pub enum AuditError {
     /// Storage failed.
     #[error("audit storage: {0}")]
     Db(#[from] diesel::result::Error),
+    /// The chain's signing keys do not hold: a rotation the previous key did not sign, or a
+    /// current key that is not this server's.
+    #[error("the audit chain's signing keys cannot be trusted (seq {seq}): {reason}")]
+    Untrusted {
+        /// seq of the `key.rotate` entry in question.
+        seq: i64,
+        /// Why.
+        reason: String,
+    },
     /// A stored entry could not be read back.
     #[error("audit entry {seq} is unreadable: {reason}")]
     Corrupt {
@@ -46,16 +55,20 @@ pub struct ChainHead {
     pub hash: String,
 }
 
-/// Locks the head row for the rest of the transaction and reads it.
-pub(crate) fn lock_head(conn: &mut DbConn) -> QueryResult<ChainHead> {
+/// Locks the head row for the rest of the transaction and reads it, with the kid of the key
+/// that signs the next entry (None on a chain that has none yet).
+pub(crate) fn lock_head(conn: &mut DbConn) -> QueryResult<(ChainHead, Option<String>)> {
     // One statement (kept prepared: it starts every write transaction) that locks and reads.
     let lock =
-        KeptPrepared::new("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash");
+        KeptPrepared::new("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash, kid");
     let head = crate::on_backend!(conn, c => lock.get_result::<HeadRow>(c))?;
-    Ok(ChainHead {
-        seq: head.seq,
-        hash: head.hash,
-    })
+    Ok((
+        ChainHead {
+            seq: head.seq,
+            hash: head.hash,
+        },
+        head.kid,
+    ))
 }
 
 #[derive(QueryableByName)]
@@ -64,6 +77,16 @@ struct HeadRow {
     seq: i64,
     #[diesel(sql_type = diesel::sql_types::Text)]
     hash: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    kid: Option<String>,
+}
+
+/// Makes `kid` the key that signs the next entries (a rotation, in its transaction).
+pub(crate) fn set_head_signer(conn: &mut DbConn, kid: &str) -> QueryResult<()> {
+    diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
+        .set(audit_head::kid.eq(Some(kid)))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Reads the head without locking it.

@@ -1,12 +1,15 @@
-//! `techledger verify`: an exported file offline (needs only the export and the JWKS), or a
-//! database (chain and reconciliation).
+//! `techledger verify`: an exported file offline, or a database (chain and reconciliation) —
+//! with the keys anchored in something outside the chain: a pinned root fingerprint
+//! (`--trust-root`), an independently kept JWKS (`--jwks`), or the data directory's own keys.
 
 use std::io::BufRead;
 use std::path::PathBuf;
 
 use super::checkpoint::{Checkpoint, CheckpointClaims};
 use super::entry::AuditEntry;
-use super::verify::{ChainVerifier, Jwks, KeySet};
+use super::rotation::KeyHistory;
+use super::trust::{Anchors, TrustReport};
+use super::verify::{ChainVerifier, open_jws};
 use crate::config::Config;
 
 type Fail = (u8, String);
@@ -15,38 +18,84 @@ fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// Runs `techledger verify`. Prints `OK …` and returns Ok, or prints `FAIL seq N: …` and
-/// returns exit code 1.
+/// The anchors of a verification: `--trust-root` and `--jwks` when given; otherwise the keys
+/// of the configured data directory when it holds any; otherwise none, said out loud.
+fn anchors(
+    config: &Config,
+    jwks: Option<&PathBuf>,
+    trust_root: Option<&str>,
+    own: &'static str,
+) -> Result<Anchors, Fail> {
+    let mut anchors = Anchors::none(own);
+    if let Some(fp) = trust_root {
+        anchors = anchors
+            .with_root(fp)
+            .map_err(|e| (2, format!("--trust-root: {e}")))?;
+    }
+    if let Some(path) = jwks {
+        anchors = anchors
+            .with_jwks_file(path)
+            .map_err(|e| (2, format!("--jwks: {e}")))?;
+    }
+    if anchors.independent() {
+        return Ok(anchors);
+    }
+    let keys_dir = config.data_dir.join("keys");
+    if keys_dir.is_dir()
+        && let Ok(store) = super::keys::KeyStore::open(&config.data_dir)
+        && let Ok(with_dir) = anchors.clone().with_key_store(&store)
+    {
+        return Ok(with_dir);
+    }
+    Ok(anchors)
+}
+
+/// Runs `techledger verify`. Prints `OK …` and a `trust: …` line saying where the trust in the
+/// keys came from, and returns Ok; or prints `FAIL seq N: …` and returns exit code 1.
 pub fn verify(
     config: Config,
     file: Option<PathBuf>,
     jwks: Option<PathBuf>,
+    trust_root: Option<String>,
     checkpoint: Option<PathBuf>,
     database: Option<String>,
 ) -> Result<(), Fail> {
     match (file, database) {
         (Some(file), None) => {
-            let jwks = jwks.ok_or((2, "--jwks JWKS is required to verify a file".to_string()))?;
-            verify_file(&file, &jwks, checkpoint.as_ref())
+            let anchors = anchors(&config, jwks.as_ref(), trust_root.as_deref(), "export")?;
+            verify_file(&file, &anchors, checkpoint.as_ref())
         }
-        (None, Some(url)) => {
-            let url: crate::db::DatabaseUrl =
-                url.parse().map_err(|e| (2, format!("--database: {e}")))?;
-            verify_db(&url)
+        (None, database) => {
+            if checkpoint.is_some() {
+                return Err((2, "--checkpoint goes with an exported file".into()));
+            }
+            let url = match database {
+                Some(url) => url.parse().map_err(|e| (2, format!("--database: {e}")))?,
+                None => config.database_url.clone(),
+            };
+            let anchors = anchors(&config, jwks.as_ref(), trust_root.as_deref(), "database")?;
+            verify_db(&url, &anchors)
         }
-        (None, None) => verify_db(&config.database_url),
         (Some(_), Some(_)) => Err((2, "give a file or --database, not both".into())),
     }
 }
 
-fn verify_file(file: &PathBuf, jwks: &PathBuf, checkpoint: Option<&PathBuf>) -> Result<(), Fail> {
-    let jwks_text =
-        std::fs::read_to_string(jwks).map_err(|e| (2, format!("{}: {e}", jwks.display())))?;
-    let jwks: Jwks = serde_json::from_str(&jwks_text)
-        .map_err(|e| (2, format!("{}: not a JWKS: {e}", jwks.display())))?;
-    let keys = KeySet::from_jwks(&jwks).map_err(|e| (2, format!("JWKS: {e}")))?;
+fn say_trust(trust: Option<&TrustReport>) {
+    if let Some(t) = trust {
+        println!(
+            "trust: {} (root key {}, fingerprint {})",
+            t.note, t.root_kid, t.root_fingerprint
+        );
+    }
+}
+
+fn verify_file(
+    file: &PathBuf,
+    anchors: &Anchors,
+    checkpoint: Option<&PathBuf>,
+) -> Result<(), Fail> {
     let reader = std::fs::File::open(file).map_err(|e| (2, format!("{}: {e}", file.display())))?;
-    let mut verifier = ChainVerifier::new(&keys, threads());
+    let mut verifier = ChainVerifier::new(anchors, threads());
     let mut hashes: Vec<String> = Vec::new();
     for line in std::io::BufReader::new(reader).lines() {
         let line = line.map_err(|e| (2, format!("{}: {e}", file.display())))?;
@@ -66,6 +115,7 @@ fn verify_file(file: &PathBuf, jwks: &PathBuf, checkpoint: Option<&PathBuf>) -> 
             break;
         }
     }
+    let history = verifier.history().clone();
     let result = verifier.finish();
     if !result.ok {
         println!(
@@ -76,29 +126,37 @@ fn verify_file(file: &PathBuf, jwks: &PathBuf, checkpoint: Option<&PathBuf>) -> 
         return Err((1, "the audit chain does not verify".into()));
     }
     if let Some(path) = checkpoint {
-        check_checkpoint(path, &keys, &hashes)?;
+        check_checkpoint(path, &history, &hashes)?;
     }
     println!(
         "OK {} entries, head {}",
         result.entries,
         result.head_hash.unwrap_or_default()
     );
+    say_trust(result.trust.as_ref());
     Ok(())
 }
 
-/// A checkpoint must be signed by a known key and match the entry at its tree size.
-fn check_checkpoint(path: &PathBuf, keys: &KeySet, hashes: &[String]) -> Result<(), Fail> {
+/// A checkpoint must be signed by the key that signed the chain at its tree size and match
+/// the entry at that size.
+fn check_checkpoint(path: &PathBuf, history: &KeyHistory, hashes: &[String]) -> Result<(), Fail> {
     let text =
         std::fs::read_to_string(path).map_err(|e| (2, format!("{}: {e}", path.display())))?;
     let cp: Checkpoint = serde_json::from_str(&text)
         .map_err(|e| (2, format!("{}: not a checkpoint: {e}", path.display())))?;
-    let claims: CheckpointClaims = verify_jws(&cp.signature, &cp.kid, keys).map_err(|e| {
-        println!("FAIL checkpoint: {e}");
-        (1, "the checkpoint does not verify".to_string())
-    })?;
     let fail = |why: String| {
         println!("FAIL checkpoint: {why}");
         Err((1, "the checkpoint does not verify".to_string()))
+    };
+    let Some(key) = history.signer_of(cp.tree_size).filter(|k| k.kid == cp.kid) else {
+        return fail(format!(
+            "signed by key {}, which is not the key that signed the chain at seq {}",
+            cp.kid, cp.tree_size
+        ));
+    };
+    let claims: CheckpointClaims = match open_jws(&cp.signature, &cp.kid, &key.key) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
     };
     if claims.tree_size != cp.tree_size || claims.head_hash != cp.head_hash {
         return fail("signed claims differ from the checkpoint".into());
@@ -120,47 +178,10 @@ fn check_checkpoint(path: &PathBuf, keys: &KeySet, hashes: &[String]) -> Result<
     }
 }
 
-/// Verifies a compact EdDSA JWS with the key `kid` and returns its claims.
-pub fn verify_jws<T: serde::de::DeserializeOwned>(
-    token: &str,
-    kid: &str,
-    keys: &KeySet,
-) -> Result<T, String> {
-    use base64::Engine;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let mut parts = token.split('.');
-    let (Some(h), Some(c), Some(s), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err("not a compact JWS".into());
-    };
-    let header: serde_json::Value = URL_SAFE_NO_PAD
-        .decode(h)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or("bad JWS header")?;
-    if header["alg"] != "EdDSA" || header["kid"] != kid {
-        return Err("the JWS header is not EdDSA with the named key".into());
-    }
-    let key = keys
-        .public(kid)
-        .ok_or_else(|| format!("unknown key {kid}"))?;
-    let sig = URL_SAFE_NO_PAD
-        .decode(s)
-        .map_err(|_| "bad signature encoding")?;
-    let sig = ed25519_dalek::Signature::from_slice(&sig).map_err(|_| "bad signature length")?;
-    key.verify_strict(format!("{h}.{c}").as_bytes(), &sig)
-        .map_err(|_| "the signature does not verify")?;
-    let claims = URL_SAFE_NO_PAD
-        .decode(c)
-        .map_err(|_| "bad claims encoding")?;
-    serde_json::from_slice(&claims).map_err(|e| format!("bad claims: {e}"))
-}
-
-fn verify_db(url: &crate::db::DatabaseUrl) -> Result<(), Fail> {
+fn verify_db(url: &crate::db::DatabaseUrl, anchors: &Anchors) -> Result<(), Fail> {
     let mut conn = crate::db::establish(url).map_err(|e| (1, e.to_string()))?;
-    let result =
-        super::verify::verify_database(&mut conn, threads()).map_err(|e| (1, e.to_string()))?;
+    let result = super::verify::verify_database(&mut conn, threads(), anchors)
+        .map_err(|e| (1, e.to_string()))?;
     if result.ok {
         let rows: usize = result
             .reconciliation
@@ -171,6 +192,7 @@ fn verify_db(url: &crate::db::DatabaseUrl) -> Result<(), Fail> {
             result.entries,
             result.head_hash.unwrap_or_default()
         );
+        say_trust(result.trust.as_ref());
         Ok(())
     } else {
         println!(

@@ -76,6 +76,23 @@ pub fn kid_of(public_key: &[u8; 32]) -> String {
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
+/// The fingerprint of a public key: lower-case hex SHA-256 of its 32 bytes (the kid is its
+/// first 16 digits). Auditors pin the root key by it (`techledger verify --trust-root`).
+pub fn fingerprint(key: &ed25519_dalek::VerifyingKey) -> String {
+    super::entry::sha256_hex(key.as_bytes())
+}
+
+/// A fingerprint as an operator may write it: 64 hex digits, any case, optionally after
+/// `sha256:`.
+pub fn parse_fingerprint(text: &str) -> Option<String> {
+    let text = text.trim();
+    let hex = text
+        .strip_prefix("sha256:")
+        .unwrap_or(text)
+        .to_ascii_lowercase();
+    (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())).then_some(hex)
+}
+
 impl KeyPair {
     /// A fresh key from the operating system's random source.
     pub fn generate() -> KeyPair {
@@ -117,6 +134,11 @@ impl KeyPair {
     /// The public key, for fast verification.
     pub fn verifying_key(&self) -> &ed25519_dalek::VerifyingKey {
         &self.verifying
+    }
+
+    /// See [`fingerprint`].
+    pub fn fingerprint(&self) -> String {
+        fingerprint(&self.verifying)
     }
 
     /// Signs `claims` as a compact JWS with header `{"typ":"JWT","alg":"EdDSA","kid":…}`.
@@ -205,18 +227,95 @@ impl KeyStore {
 
     /// Generates a new key of `purpose`, stores it (0600) and makes it the current one.
     pub fn create(&self, purpose: KeyPurpose) -> Result<KeyPair, KeyError> {
-        let signing = SigningKey::generate(&mut rand::rngs::OsRng);
-        let pair = KeyPair::from_signing_key(&signing);
-        let pem = signing
+        let pair = KeyPair::generate();
+        self.save(purpose, &pair)?;
+        self.set_current(purpose, pair.kid())?;
+        Ok(pair)
+    }
+
+    /// Stores `pair` (0600) without making it the current key.
+    pub fn save(&self, purpose: KeyPurpose, pair: &KeyPair) -> Result<(), KeyError> {
+        let pem = pair
+            .signing
             .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
             .map_err(|e| KeyError::Sign(e.to_string()))?;
-        let path = self.key_file(purpose, &pair.kid);
-        write_private(&path, pem.as_bytes())?;
+        write_private(&self.key_file(purpose, &pair.kid), pem.as_bytes())
+    }
+
+    /// Makes the stored key `kid` the current one of `purpose`.
+    pub fn set_current(&self, purpose: KeyPurpose, kid: &str) -> Result<(), KeyError> {
         let pointer = self.pointer(purpose);
         let tmp = pointer.with_extension("current.tmp");
-        fs::write(&tmp, format!("{}\n", pair.kid)).map_err(|e| io_error(&tmp, e))?;
+        fs::write(&tmp, format!("{kid}\n")).map_err(|e| io_error(&tmp, e))?;
         fs::rename(&tmp, &pointer).map_err(|e| io_error(&pointer, e))?;
-        Ok(pair)
+        Ok(())
+    }
+
+    /// Whether the private key `kid` of `purpose` is here.
+    pub fn has(&self, purpose: KeyPurpose, kid: &str) -> bool {
+        self.key_file(purpose, kid).is_file()
+    }
+
+    /// Takes the private key `kid` out of the serving directory: into `<data_dir>/keys-retired`
+    /// (mode 0700) when `keep`, otherwise overwritten and deleted. A retired key signs nothing
+    /// any more, so a server that is broken into later holds no key that could re-sign the past.
+    pub fn retire(&self, purpose: KeyPurpose, kid: &str, keep: bool) -> Result<(), KeyError> {
+        let path = self.key_file(purpose, kid);
+        if !path.exists() {
+            return Ok(());
+        }
+        if keep {
+            let dir = self.retired_dir();
+            fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
+            restrict(&dir, 0o700)?;
+            let to = dir.join(path.file_name().unwrap_or_default());
+            fs::rename(&path, &to).map_err(|e| io_error(&to, e))?;
+        } else {
+            let len = fs::metadata(&path).map_err(|e| io_error(&path, e))?.len();
+            let mut file = fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .map_err(|e| io_error(&path, e))?;
+            file.write_all(&vec![0u8; usize::try_from(len).unwrap_or(0)])
+                .and_then(|()| file.sync_all())
+                .map_err(|e| io_error(&path, e))?;
+            fs::remove_file(&path).map_err(|e| io_error(&path, e))?;
+        }
+        Ok(())
+    }
+
+    /// Where retired keys are kept when asked to.
+    pub fn retired_dir(&self) -> PathBuf {
+        self.dir
+            .parent()
+            .map_or_else(|| self.dir.join("retired"), |d| d.join("keys-retired"))
+    }
+
+    /// The public halves of the private keys of `purpose` in the serving directory: what this
+    /// data directory can vouch for without asking the database.
+    pub fn public_keys(&self, purpose: KeyPurpose) -> Result<Vec<KeyPair>, KeyError> {
+        let prefix = format!("{}-", purpose.file_prefix());
+        let mut keys = Vec::new();
+        let entries = fs::read_dir(&self.dir).map_err(|e| io_error(&self.dir, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| io_error(&self.dir, e))?;
+            let name = entry.file_name();
+            let Some(kid) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix(&prefix))
+                .and_then(|n| n.strip_suffix(".pem"))
+            else {
+                continue;
+            };
+            keys.push(self.load(purpose, kid)?);
+        }
+        keys.sort_by(|a, b| a.kid.cmp(&b.kid));
+        Ok(keys)
+    }
+
+    /// The key directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// When the current-key pointer of `purpose` last changed (to notice a rotation made by

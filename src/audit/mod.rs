@@ -12,5 +12,7 @@ pub mod entry;
 pub mod jwks;
 pub mod keys;
 pub mod reconcile;
+pub mod rotation;
 pub mod signing;
+pub mod trust;
 pub mod verify;

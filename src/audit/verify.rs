@@ -8,27 +8,17 @@ use std::collections::HashMap;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::NaiveDateTime;
 use ed25519_dalek::{Signature, VerifyingKey};
 use serde::{Deserialize, Serialize};
 
 use super::entry::{AuditEntry, EntryClaims, GENESIS_HASH};
+use super::rotation::{KeyHistory, ROTATE_ACTION};
+use super::trust::{Anchors, TrustReport};
 
-/// A public key allowed to sign entries in a time window.
-#[derive(Debug, Clone)]
-pub struct PublicKey {
-    /// The key.
-    pub key: VerifyingKey,
-    /// First instant it may sign.
-    pub valid_from: Option<NaiveDateTime>,
-    /// Last instant it may sign (absent while it is current).
-    pub valid_until: Option<NaiveDateTime>,
-}
-
-/// The keys a verifier trusts, by kid.
+/// Public keys by kid: what a JWKS file or a data directory vouches for (trust anchors).
 #[derive(Debug, Clone, Default)]
 pub struct KeySet {
-    keys: HashMap<String, PublicKey>,
+    keys: HashMap<String, VerifyingKey>,
 }
 
 /// One JWK of our JWKS.
@@ -54,6 +44,12 @@ pub struct Jwk {
     /// When the key was retired (RFC 3339); absent for the current key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<String>,
+    /// seq of the `key.rotate` entry that announced the key: the first entry it signs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_seq: Option<i64>,
+    /// The last entry it signs; absent for the current key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seq: Option<i64>,
 }
 
 /// A JSON Web Key Set.
@@ -65,7 +61,7 @@ pub struct Jwks {
 
 impl KeySet {
     /// Adds a key.
-    pub fn insert(&mut self, kid: String, key: PublicKey) {
+    pub fn insert(&mut self, kid: String, key: VerifyingKey) {
         self.keys.insert(kid, key);
     }
 
@@ -81,22 +77,9 @@ impl KeySet {
             }
             let key = decode_public_key(&jwk.x)
                 .ok_or_else(|| format!("key {}: x is not an Ed25519 public key", jwk.kid))?;
-            let time = |t: &Option<String>, what: &str| -> Result<Option<NaiveDateTime>, String> {
-                match t {
-                    None => Ok(None),
-                    Some(s) => crate::time::parse_rfc3339(s)
-                        .map(Some)
-                        .ok_or_else(|| format!("key {}: {what} is not an RFC 3339 time", jwk.kid)),
-                }
-            };
-            set.insert(
-                jwk.kid.clone(),
-                PublicKey {
-                    key,
-                    valid_from: time(&jwk.valid_from, "valid_from")?,
-                    valid_until: time(&jwk.valid_until, "valid_until")?,
-                },
-            );
+            if set.keys.insert(jwk.kid.clone(), key).is_some() {
+                return Err(format!("key {} appears twice", jwk.kid));
+            }
         }
         Ok(set)
     }
@@ -111,13 +94,14 @@ impl KeySet {
         self.keys.is_empty()
     }
 
-    fn get(&self, kid: &str) -> Option<&PublicKey> {
+    /// The public key `kid`.
+    pub fn public(&self, kid: &str) -> Option<&VerifyingKey> {
         self.keys.get(kid)
     }
 
-    /// The public key `kid`.
-    pub fn public(&self, kid: &str) -> Option<&VerifyingKey> {
-        self.keys.get(kid).map(|k| &k.key)
+    /// Every key, by kid.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &VerifyingKey)> {
+        self.keys.iter()
     }
 }
 
@@ -131,7 +115,7 @@ pub fn decode_public_key(x: &str) -> Option<VerifyingKey> {
 /// The result of a verification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Verification {
-    /// True when every entry holds.
+    /// True when every entry holds and the keys are anchored as asked.
     pub ok: bool,
     /// Entries checked (all of them when `ok`).
     pub entries: u64,
@@ -144,6 +128,9 @@ pub struct Verification {
     /// Why it does not hold.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Where the trust in the signing keys came from, when the chain holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust: Option<TrustReport>,
 }
 
 /// A failed check at a chain position.
@@ -156,30 +143,35 @@ pub struct Failure {
 }
 
 /// Verifies entries as they stream in, in chunks, using `threads` threads for the
-/// independent checks.
-pub struct ChainVerifier<'k> {
-    keys: &'k KeySet,
+/// independent checks. Which key signs each entry is not looked up by the kid the entry
+/// names: the verifier follows the chain's own `key.rotate` entries (each endorsed by the key
+/// before it, see [`super::rotation`]) and expects exactly the key whose turn it is; at the end
+/// the keys must be anchored by something from outside the chain (`anchors`).
+pub struct ChainVerifier<'a> {
+    anchors: &'a Anchors,
     threads: usize,
     chunk: Vec<AuditEntry>,
     expected_seq: i64,
     prev_hash: String,
     verified: u64,
     failure: Option<Failure>,
+    history: KeyHistory,
 }
 
 const CHUNK: usize = 8192;
 
-impl<'k> ChainVerifier<'k> {
+impl<'a> ChainVerifier<'a> {
     /// A verifier for a chain that starts at seq 1.
-    pub fn new(keys: &'k KeySet, threads: usize) -> Self {
+    pub fn new(anchors: &'a Anchors, threads: usize) -> Self {
         ChainVerifier {
-            keys,
+            anchors,
             threads: threads.max(1),
             chunk: Vec::with_capacity(CHUNK),
             expected_seq: 1,
             prev_hash: GENESIS_HASH.to_string(),
             verified: 0,
             failure: None,
+            history: KeyHistory::default(),
         }
     }
 
@@ -210,31 +202,37 @@ impl<'k> ChainVerifier<'k> {
         }
     }
 
+    /// The key history read so far (complete once every entry was pushed and flushed).
+    pub fn history(&mut self) -> &KeyHistory {
+        self.flush();
+        &self.history
+    }
+
     /// Finishes and reports.
     pub fn finish(mut self) -> Verification {
         self.flush();
+        let failed = |entries, seq, detail: String| Verification {
+            ok: false,
+            entries,
+            head_hash: None,
+            first_bad_seq: Some(seq),
+            detail: Some(detail),
+            trust: None,
+        };
         match self.failure {
-            None if self.verified == 0 => Verification {
-                ok: false,
-                entries: 0,
-                head_hash: None,
-                first_bad_seq: Some(1),
-                detail: Some("the chain is empty".into()),
+            None if self.verified == 0 => failed(0, 1, "the chain is empty".into()),
+            None => match self.anchors.check(&self.history) {
+                Ok(trust) => Verification {
+                    ok: true,
+                    entries: self.verified,
+                    head_hash: Some(self.prev_hash),
+                    first_bad_seq: None,
+                    detail: None,
+                    trust: Some(trust),
+                },
+                Err(f) => failed(self.verified, f.seq, format!("trust: {}", f.reason)),
             },
-            None => Verification {
-                ok: true,
-                entries: self.verified,
-                head_hash: Some(self.prev_hash),
-                first_bad_seq: None,
-                detail: None,
-            },
-            Some(f) => Verification {
-                ok: false,
-                entries: self.verified,
-                head_hash: None,
-                first_bad_seq: Some(f.seq),
-                detail: Some(f.reason),
-            },
+            Some(f) => failed(self.verified, f.seq, f.reason),
         }
     }
 
@@ -249,10 +247,11 @@ impl<'k> ChainVerifier<'k> {
             return;
         }
         let chunk = std::mem::take(&mut self.chunk);
-        // Order and links: sequential.
+        // Order, links and whose turn it is to sign: sequential.
         let mut first_bad: Option<(usize, String)> = None;
         let mut expected = self.expected_seq;
         let mut prev = self.prev_hash.clone();
+        let mut signers = Vec::with_capacity(chunk.len());
         for (i, entry) in chunk.iter().enumerate() {
             if entry.seq != expected {
                 let reason = if entry.seq > expected {
@@ -276,13 +275,20 @@ impl<'k> ChainVerifier<'k> {
                 ));
                 break;
             }
+            match self.signer_of(entry) {
+                Ok(key) => signers.push(key),
+                Err(reason) => {
+                    first_bad = Some((i, reason));
+                    break;
+                }
+            }
             prev = entry.hash.clone();
             expected += 1;
         }
         // Hashes and signatures: independent per entry, checked in parallel up to the first
         // order failure.
         let limit = first_bad.as_ref().map_or(chunk.len(), |(i, _)| *i);
-        let content_failure = check_contents(&chunk[..limit], self.keys, self.threads);
+        let content_failure = check_contents(&chunk[..limit], &signers, self.threads);
         let failure = match (first_bad, content_failure) {
             (Some((i, r)), Some((j, s))) => Some(if j < i { (j, s) } else { (i, r) }),
             (a, b) => a.or(b),
@@ -302,13 +308,33 @@ impl<'k> ChainVerifier<'k> {
             }
         }
     }
+
+    /// The key that must have signed `entry`: the one announced last, after following the
+    /// entry itself when it announces a key.
+    fn signer_of(&mut self, entry: &AuditEntry) -> Result<VerifyingKey, String> {
+        if entry.action == ROTATE_ACTION {
+            self.history
+                .push(entry)
+                .map_err(|f| format!("key rotation: {}", f.reason))?;
+        }
+        let current = self.history.current().ok_or(
+            "signed before the chain announced any key (the first entry must be a key.rotate)",
+        )?;
+        if entry.kid != current.kid {
+            return Err(format!(
+                "signed with key {:?} where key {} signs (announced at seq {})",
+                entry.kid, current.kid, current.first_seq
+            ));
+        }
+        Ok(current.key)
+    }
 }
 
-/// Checks hash, JWS structure, claims, key and signature of each entry; returns the first
-/// failing index.
+/// Checks hash, JWS structure, claims and signature of each entry with the key whose turn it
+/// was; returns the first failing index.
 fn check_contents(
     entries: &[AuditEntry],
-    keys: &KeySet,
+    signers: &[VerifyingKey],
     threads: usize,
 ) -> Option<(usize, String)> {
     if entries.is_empty() {
@@ -318,8 +344,9 @@ fn check_contents(
     let results: Vec<Option<(usize, String)>> = std::thread::scope(|scope| {
         let handles: Vec<_> = entries
             .chunks(per_thread)
+            .zip(signers.chunks(per_thread))
             .enumerate()
-            .map(|(n, part)| {
+            .map(|(n, (part, keys))| {
                 scope.spawn(move || check_part(part, keys).map(|(i, r)| (n * per_thread + i, r)))
             })
             .collect();
@@ -340,10 +367,10 @@ struct Prepared {
     key: VerifyingKey,
 }
 
-fn check_part(entries: &[AuditEntry], keys: &KeySet) -> Option<(usize, String)> {
+fn check_part(entries: &[AuditEntry], signers: &[VerifyingKey]) -> Option<(usize, String)> {
     let mut prepared = Vec::with_capacity(entries.len());
-    for (i, entry) in entries.iter().enumerate() {
-        match prepare(entry, keys) {
+    for (i, (entry, key)) in entries.iter().zip(signers).enumerate() {
+        match prepare(entry, key) {
             Ok(p) => prepared.push(p),
             Err(reason) => {
                 // Signatures before i still need checking: one of them may fail earlier.
@@ -375,6 +402,14 @@ fn first_bad_signature(prepared: &[Prepared]) -> Option<usize> {
         .position(|p| p.key.verify_strict(&p.message, &p.signature).is_err())
 }
 
+/// Checks one entry on its own: its hash, and its JWS by `key`.
+pub fn check_entry(entry: &AuditEntry, key: &VerifyingKey) -> Result<(), String> {
+    let p = prepare(entry, key)?;
+    p.key
+        .verify_strict(&p.message, &p.signature)
+        .map_err(|_| bad_sig())
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct JwsHeader {
@@ -383,19 +418,13 @@ struct JwsHeader {
     typ: Option<String>,
 }
 
-fn prepare(entry: &AuditEntry, keys: &KeySet) -> Result<Prepared, String> {
-    let computed = entry.body().hash().map_err(|e| e.to_string())?;
-    if computed != entry.hash {
-        return Err(format!(
-            "hash does not match the content (stored {}, computed {computed})",
-            short(&entry.hash)
-        ));
-    }
-    let mut parts = entry.signature.split('.');
+/// The parts of a compact EdDSA JWS by key `kid`, its header checked.
+fn split_jws<'t>(token: &'t str, kid: &str) -> Result<(&'t str, &'t str, Signature), String> {
+    let mut parts = token.split('.');
     let (Some(h), Some(c), Some(s), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Err("signature is not a compact JWS".into());
+        return Err("not a compact JWS".into());
     };
     let header: JwsHeader = decode_json(h).ok_or("JWS header is not valid JSON")?;
     if header.alg != "EdDSA" {
@@ -407,31 +436,46 @@ fn prepare(entry: &AuditEntry, keys: &KeySet) -> Result<Prepared, String> {
     if header.typ.as_deref().is_some_and(|t| t != "JWT") {
         return Err("JWS typ must be JWT".into());
     }
-    if header.kid.as_deref() != Some(entry.kid.as_str()) {
-        return Err("JWS kid differs from the entry's kid".into());
-    }
-    let claims: EntryClaims =
-        decode_json(c).ok_or("JWS claims are not {seq, hash, prev_hash, iat}")?;
-    if claims.seq != entry.seq || claims.hash != entry.hash || claims.prev_hash != entry.prev_hash {
-        return Err("signed claims differ from the entry".into());
-    }
-    let key = keys
-        .get(&entry.kid)
-        .ok_or_else(|| format!("signed with unknown key {:?}", entry.kid))?;
-    let at = crate::time::parse_rfc3339(&entry.at).ok_or("at is not an RFC 3339 time")?;
-    if key.valid_from.is_some_and(|from| at < from)
-        || key.valid_until.is_some_and(|until| at > until)
-    {
-        return Err(format!(
-            "signed outside the validity window of key {}",
-            entry.kid
-        ));
+    if header.kid.as_deref() != Some(kid) {
+        return Err(format!("the JWS is not by key {kid}"));
     }
     let sig_bytes = URL_SAFE_NO_PAD
         .decode(s)
         .map_err(|_| "JWS signature is not base64url")?;
     let signature =
         Signature::from_slice(&sig_bytes).map_err(|_| "JWS signature is not 64 bytes")?;
+    Ok((h, c, signature))
+}
+
+/// Verifies a compact EdDSA JWS by key `kid` (whose public half is `key`) and returns its
+/// claims.
+pub fn open_jws<T: serde::de::DeserializeOwned>(
+    token: &str,
+    kid: &str,
+    key: &VerifyingKey,
+) -> Result<T, String> {
+    let (h, c, signature) = split_jws(token, kid)?;
+    key.verify_strict(format!("{h}.{c}").as_bytes(), &signature)
+        .map_err(|_| "the signature does not verify")?;
+    decode_json(c).ok_or_else(|| "the JWS claims do not parse".to_string())
+}
+
+fn prepare(entry: &AuditEntry, key: &VerifyingKey) -> Result<Prepared, String> {
+    let computed = entry.body().hash().map_err(|e| e.to_string())?;
+    if computed != entry.hash {
+        return Err(format!(
+            "hash does not match the content (stored {}, computed {computed})",
+            short(&entry.hash)
+        ));
+    }
+    let (h, c, signature) =
+        split_jws(&entry.signature, &entry.kid).map_err(|e| format!("signature: {e}"))?;
+    let claims: EntryClaims =
+        decode_json(c).ok_or("JWS claims are not {seq, hash, prev_hash, iat}")?;
+    if claims.seq != entry.seq || claims.hash != entry.hash || claims.prev_hash != entry.prev_hash {
+        return Err("signed claims differ from the entry".into());
+    }
+    crate::time::parse_rfc3339(&entry.at).ok_or("at is not an RFC 3339 time")?;
     let mut message = Vec::with_capacity(h.len() + c.len() + 1);
     message.extend_from_slice(h.as_bytes());
     message.push(b'.');
@@ -439,7 +483,7 @@ fn prepare(entry: &AuditEntry, keys: &KeySet) -> Result<Prepared, String> {
     Ok(Prepared {
         message,
         signature,
-        key: key.key,
+        key: *key,
     })
 }
 
@@ -452,8 +496,9 @@ fn short(hash: &str) -> &str {
     hash.get(..12).unwrap_or(hash)
 }
 
-/// The full check of a database: the chain (order, links, hashes, signatures with the stored
-/// keys), the head row, then the reconciliation of every ledger table against the chain.
+/// The full check of a database: the chain (order, links, hashes, signatures, the key
+/// history anchored by `anchors`), the head row, then the reconciliation of every ledger table
+/// against the chain.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DatabaseVerification {
     /// True when the chain verifies and every table reconciles.
@@ -469,6 +514,9 @@ pub struct DatabaseVerification {
     /// Hash of the head entry, when the chain verifies.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub head_hash: Option<String>,
+    /// Where the trust in the signing keys came from, when the chain verifies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust: Option<TrustReport>,
     /// The reconciliation, when the chain verifies.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reconciliation: Option<super::reconcile::Reconciliation>,
@@ -478,9 +526,9 @@ pub struct DatabaseVerification {
 pub fn verify_database(
     conn: &mut crate::db::DbConn,
     threads: usize,
+    anchors: &Anchors,
 ) -> Result<DatabaseVerification, super::chain::AuditError> {
-    let keys = super::jwks::key_set(&crate::db::models::audit_keys::all(conn)?);
-    let mut verifier = ChainVerifier::new(&keys, threads);
+    let mut verifier = ChainVerifier::new(anchors, threads);
     let mut replay = super::reconcile::Replay::default();
     let mut after = 0;
     loop {
@@ -516,6 +564,7 @@ pub fn verify_database(
         first_bad_seq: chain.first_bad_seq,
         detail: chain.detail.clone(),
         head_hash: chain.head_hash.clone(),
+        trust: chain.trust.clone(),
         reconciliation: None,
     };
     if !chain.ok {

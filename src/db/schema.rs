@@ -289,6 +289,7 @@ diesel::table! {
         id -> Integer,
         seq -> BigInt,
         hash -> Text,
+        kid -> Nullable<Text>,
     }
 }
 

@@ -56,8 +56,12 @@ pub enum Command {
         /// The auditor's note.
         note: String,
     },
-    /// `key.rotate`: a new audit signing key takes over (the previous one is retired).
-    RotateKey,
+    /// `key.rotate`: a new audit signing key takes over, endorsed by the previous one, which
+    /// is retired and leaves the serving key directory.
+    RotateKey {
+        /// Keep the retired private key in `<data_dir>/keys-retired` instead of destroying it.
+        keep_retired: bool,
+    },
     /// `import.commit` (plus one `contract.register` per accepted row).
     Import(ImportCommand),
 }
@@ -76,7 +80,7 @@ impl Command {
             Command::RefuseContract { .. } => "refuse_contract",
             Command::VoidContract { .. } => "void_contract",
             Command::ReviewContract { .. } => "review_contract",
-            Command::RotateKey => "rotate_key",
+            Command::RotateKey { .. } => "rotate_key",
             Command::Import(_) => "import",
         }
     }

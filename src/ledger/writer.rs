@@ -6,7 +6,7 @@
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError, mpsc};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use diesel::Connection;
 use diesel::r2d2::R2D2Connection;
@@ -162,26 +162,28 @@ pub enum StartError {
     /// The first transaction (registering the signing key) failed.
     #[error("the ledger could not start: {0}")]
     Ledger(#[from] LedgerError),
+    /// The chain's signing keys cannot be trusted, or this data directory cannot sign for it.
+    #[error("refusing to start: {0}")]
+    Untrusted(String),
 }
 
 impl Ledger {
-    /// Opens the write connection, loads (or creates) the audit signing key, starts the writer
-    /// thread and registers the key in the chain if it is new.
+    /// Opens the write connection, checks the chain's key history and finds this data
+    /// directory's key for it (see [`signer_for`]), starts the writer thread and, on a new
+    /// chain, registers the key as its root of trust.
     pub fn start(
         url: &DatabaseUrl,
         keystore: KeyStore,
         settings: LedgerSettings,
     ) -> Result<Ledger, StartError> {
-        let conn = crate::db::pool::establish(url)?;
-        let signer = keystore.current_or_create(KeyPurpose::Audit)?;
+        let mut conn = crate::db::pool::establish(url)?;
+        let signer = signer_for(&mut conn, &keystore)?;
         let mut writer = Writer {
             conn,
             url: url.clone(),
-            pointer_stamp: keystore.pointer_stamp(KeyPurpose::Audit),
             keystore,
             signer,
-            previous_kid: None,
-            registered_kid: None,
+            rotations: Vec::new(),
             settings,
             last_checkpoint: (0, Instant::now()),
             last_purge: Instant::now(),
@@ -324,17 +326,24 @@ struct Writer {
     conn: DbConn,
     url: DatabaseUrl,
     keystore: KeyStore,
-    pointer_stamp: Option<SystemTime>,
     signer: KeyPair,
-    /// A key this writer signed with before rotating, to retire when the new one registers.
-    previous_kid: Option<String>,
-    /// The signing key last found registered and current in the database (keys are never
-    /// deleted, and a rotation changes the signer), so rounds need not look it up again.
-    registered_kid: Option<String>,
+    /// Rotations made in the running transaction: the keys they replaced, to take out of the
+    /// key directory once the transaction commits (or to sign with again if it does not).
+    rotations: Vec<Rotated>,
     settings: LedgerSettings,
     /// (tree size, when) of the last checkpoint this writer stored.
     last_checkpoint: (i64, Instant),
     last_purge: Instant,
+}
+
+/// A key replaced in the running transaction.
+struct Rotated {
+    /// The key that signed before.
+    old: KeyPair,
+    /// The key that took over.
+    new_kid: String,
+    /// Keep the old private key in `keys-retired` rather than destroying it.
+    keep_retired: bool,
 }
 
 /// A caller waiting for its answer.
@@ -521,10 +530,8 @@ impl Writer {
         let Writer {
             conn,
             keystore,
-            pointer_stamp,
             signer,
-            previous_kid,
-            registered_kid,
+            rotations,
             settings,
             last_checkpoint,
             last_purge,
@@ -533,19 +540,18 @@ impl Writer {
         let mut entries_before = 0;
         let mut entries_after = 0;
         let done = conn.transaction::<_, LedgerError, _>(|conn| {
-            let mut head = chain::lock_head(conn)?;
+            let (mut head, head_signer) = chain::lock_head(conn)?;
             entries_before = head.seq;
-            follow_rotation(keystore, pointer_stamp, signer)?;
+            follow_rotation(keystore, head_signer.as_deref(), signer)?;
             let mut round = Round {
                 keystore,
                 signer,
-                previous_kid,
-                registered_kid,
+                rotations,
                 settings,
                 fault: &common.fault,
                 pending: Pending::default(),
             };
-            round.ensure_registered(conn, &mut head)?;
+            round.ensure_registered(conn, &mut head, head_signer.as_deref())?;
             round.read_ahead(conn, work)?;
             let mut done = Vec::with_capacity(work.len());
             for request in work {
@@ -594,7 +600,9 @@ impl Writer {
             entries_after = head.seq;
             *reached_commit = true;
             Ok(done)
-        })?;
+        });
+        finish_rotations(keystore, signer, rotations, done.is_ok(), *reached_commit);
+        let done = done?;
         let appended = u64::try_from(entries_after - entries_before).unwrap_or(0);
         common
             .metrics
@@ -616,31 +624,142 @@ impl Writer {
     }
 }
 
-/// Another process sharing the data directory may have rotated the key.
+/// Another process sharing the database (and the data directory) may have rotated the key:
+/// the head row names the key that signs next, read under the head's lock, so no entry is ever
+/// signed by a key the chain has already replaced.
 fn follow_rotation(
     keystore: &KeyStore,
-    pointer_stamp: &mut Option<SystemTime>,
+    head_signer: Option<&str>,
     signer: &mut KeyPair,
 ) -> Result<(), LedgerError> {
-    let stamp = keystore.pointer_stamp(KeyPurpose::Audit);
-    if stamp != *pointer_stamp {
-        if let Some(current) = keystore
-            .current(KeyPurpose::Audit)
-            .map_err(|e| LedgerError::Storage(e.to_string()))?
-        {
-            *signer = current;
-        }
-        *pointer_stamp = stamp;
-    }
+    let Some(kid) = head_signer.filter(|kid| *kid != signer.kid()) else {
+        return Ok(());
+    };
+    *signer = keystore.load(KeyPurpose::Audit, kid).map_err(|e| {
+        LedgerError::Storage(format!(
+            "the chain is now signed by key {kid}, which this process cannot load: {e}"
+        ))
+    })?;
+    tracing::info!(kid, "following a key rotation made by another process");
     Ok(())
+}
+
+/// After a transaction: a committed rotation makes the new key current on disk and takes the
+/// replaced keys out of the key directory; a failed one puts the old key back in charge and,
+/// when the transaction surely did not commit, destroys the new key.
+fn finish_rotations(
+    keystore: &KeyStore,
+    signer: &mut KeyPair,
+    rotations: &mut Vec<Rotated>,
+    committed: bool,
+    reached_commit: bool,
+) {
+    if rotations.is_empty() {
+        return;
+    }
+    let done = std::mem::take(rotations);
+    if committed {
+        if let Some(last) = done.last()
+            && let Err(e) = keystore.set_current(KeyPurpose::Audit, &last.new_kid)
+        {
+            tracing::error!(error = %e, "the rotation committed but the key pointer was not updated; the next start completes it");
+        }
+        for r in &done {
+            if let Err(e) = keystore.retire(KeyPurpose::Audit, r.old.kid(), r.keep_retired) {
+                tracing::error!(error = %e, kid = r.old.kid(), "a retired signing key could not be taken out of the key directory");
+            }
+        }
+        return;
+    }
+    if let Some(first) = done.first() {
+        *signer = first.old.clone();
+    }
+    if !reached_commit {
+        for r in &done {
+            let _ = keystore.retire(KeyPurpose::Audit, &r.new_kid, false);
+        }
+    }
+}
+
+/// The key this data directory signs the chain in the database with, after checking the
+/// chain's key history: every rotation endorsed by the key before it, the `signing_keys` table
+/// agreeing with the history, and the chain's current key held here (its private half in this
+/// data directory). A new chain takes this directory's key (made if there is none) as its root.
+/// Anything else refuses to start: a server must never sign for a chain whose keys someone
+/// else controls.
+fn signer_for(conn: &mut DbConn, keystore: &KeyStore) -> Result<KeyPair, StartError> {
+    let untrusted = |why: String| StartError::Untrusted(why);
+    let history = crate::audit::rotation::load(conn)
+        .map_err(|e| DbError::Task(e.to_string()))?
+        .map_err(|f| {
+            untrusted(format!(
+                "the audit chain's key rotation at seq {} does not hold: {}",
+                f.seq, f.reason
+            ))
+        })?;
+    let rows = audit_keys::all(conn).map_err(DbError::from)?;
+    let agrees = rows.len() == history.keys().len()
+        && history.keys().iter().all(|k| {
+            rows.iter().any(|r| {
+                r.kid == k.kid
+                    && r.public_key == k.x
+                    && r.audit_seq == k.first_seq
+                    && r.retired_at.is_some() == k.last_seq.is_some()
+            })
+        });
+    if !agrees {
+        return Err(untrusted(
+            "the signing_keys table disagrees with the keys the audit chain announces: it was \
+             changed behind the ledger"
+                .into(),
+        ));
+    }
+    let Some(current) = history.current() else {
+        return Ok(keystore.current_or_create(KeyPurpose::Audit)?);
+    };
+    if !keystore.has(KeyPurpose::Audit, &current.kid) {
+        return Err(untrusted(format!(
+            "the audit chain's current signing key {} (announced at seq {}) has no private half \
+             in {}: this data directory cannot sign for this database (restore audit-{}.pem, or \
+             start with the data directory that belongs to this database)",
+            current.kid,
+            current.first_seq,
+            keystore.dir().display(),
+            current.kid
+        )));
+    }
+    let pair = keystore.load(KeyPurpose::Audit, &current.kid)?;
+    if *pair.verifying_key() != current.key {
+        return Err(untrusted(format!(
+            "the key file of {} is not the key the chain announces",
+            current.kid
+        )));
+    }
+    if keystore
+        .current(KeyPurpose::Audit)
+        .ok()
+        .flatten()
+        .is_none_or(|k| k.kid() != current.kid)
+    {
+        // A rotation committed just before the process stopped: finish it.
+        keystore.set_current(KeyPurpose::Audit, &current.kid)?;
+        tracing::warn!(kid = current.kid, "completed an interrupted key rotation");
+    }
+    if let Some(root) = history.root() {
+        tracing::info!(
+            root = root.kid,
+            fingerprint = root.fingerprint(),
+            "audit chain verified back to its root key; auditors pin it with `techledger verify --trust-root`"
+        );
+    }
+    Ok(pair)
 }
 
 /// What one write transaction works with.
 struct Round<'r> {
     keystore: &'r KeyStore,
     signer: &'r mut KeyPair,
-    previous_kid: &'r mut Option<String>,
-    registered_kid: &'r mut Option<String>,
+    rotations: &'r mut Vec<Rotated>,
     settings: &'r LedgerSettings,
     fault: &'r AtomicBool,
     pending: Pending,
@@ -664,38 +783,26 @@ impl Round<'_> {
         )
     }
 
-    /// Registers the signing key in the chain (key.rotate) if the database does not know it
-    /// yet.
+    /// On a chain without a key yet, registers the signing key as its root of trust.
     fn ensure_registered(
         &mut self,
         conn: &mut DbConn,
         head: &mut ChainHead,
+        head_signer: Option<&str>,
     ) -> Result<(), LedgerError> {
-        if self.registered_kid.as_deref() == Some(self.signer.kid()) {
+        if head_signer == Some(self.signer.kid()) {
             return Ok(());
         }
-        match audit_keys::by_kid(conn, self.signer.kid())? {
-            Some(row) if row.retired_at.is_none() => {
-                *self.registered_kid = Some(row.kid);
-                Ok(())
-            }
-            Some(_) => Err(LedgerError::Storage(format!(
-                "signing key {} was retired; rotate to a new key (techledger keygen --rotate)",
+        if head_signer.is_some() || head.seq > 0 || !audit_keys::all(conn)?.is_empty() {
+            return Err(LedgerError::Storage(format!(
+                "the chain is not signed by this process's key {} (the head names {head_signer:?})",
                 self.signer.kid()
-            ))),
-            None => {
-                let previous = match self.previous_kid.take() {
-                    Some(kid) => audit_keys::by_kid(conn, &kid)?
-                        .filter(|r| r.retired_at.is_none())
-                        .map(|r| r.kid),
-                    None => None,
-                };
-                let principal = Principal::System;
-                let key = self.signer.clone();
-                let mut tx = self.tx(conn, head, &principal);
-                keys::register(&mut tx, &key, previous.as_deref()).map(|_| ())
-            }
+            )));
         }
+        let principal = Principal::System;
+        let key = self.signer.clone();
+        let mut tx = self.tx(conn, head, &principal);
+        keys::register(&mut tx, &key, None).map(|_| ())
     }
 
     /// Reads what the queued requests will ask for, a statement for all of them instead of
@@ -779,8 +886,15 @@ impl Round<'_> {
         request: &Request,
     ) -> Result<Outcome, LedgerError> {
         let result = conn.transaction::<Outcome, JobError, _>(|conn| {
-            let outcome = if let Command::RotateKey = request.command {
-                self.rotate(conn, head, &request.principal)?
+            let outcome = if let Command::RotateKey { keep_retired } = request.command {
+                if request.dry_run {
+                    return Err(JobError::Failed(LedgerError::invalid(
+                        "dry_run",
+                        "a key rotation cannot be rehearsed",
+                        "密钥轮换不能试运行",
+                    )));
+                }
+                self.rotate(conn, head, &request.principal, keep_retired)?
             } else {
                 let mut tx = self.tx(conn, head, &request.principal);
                 tx.historical = request.historical;
@@ -799,28 +913,38 @@ impl Round<'_> {
         }
     }
 
-    /// A new audit signing key takes over; the entry announcing it is signed by it.
+    /// A new audit signing key takes over: stored (not yet current on disk), endorsed by the
+    /// key it replaces, announced by an entry it signs itself. The key pointer moves and the old
+    /// key leaves the key directory only after the commit ([`finish_rotations`]).
     fn rotate(
         &mut self,
         conn: &mut DbConn,
         head: &mut ChainHead,
         principal: &Principal,
+        keep_retired: bool,
     ) -> Result<Outcome, LedgerError> {
         keys::may_rotate(&self.tx(conn, head, principal))?;
-        let fresh = self
-            .keystore
-            .create(KeyPurpose::Audit)
+        let fresh = KeyPair::generate();
+        self.keystore
+            .save(KeyPurpose::Audit, &fresh)
             .map_err(|e| LedgerError::Storage(e.to_string()))?;
-        let old = std::mem::replace(self.signer, fresh);
-        let previous = Some(old.kid().to_string());
-        let key = self.signer.clone();
+        let old = std::mem::replace(self.signer, fresh.clone());
         let mut tx = self.tx(conn, head, principal);
-        let outcome = keys::register(&mut tx, &key, previous.as_deref());
-        if outcome.is_err() {
-            // The new key stays current on disk; the next round registers it and retires the old.
-            *self.previous_kid = previous;
+        match keys::register(&mut tx, &fresh, Some(&old)) {
+            Ok(outcome) => {
+                self.rotations.push(Rotated {
+                    old,
+                    new_kid: fresh.kid().to_string(),
+                    keep_retired,
+                });
+                Ok(outcome)
+            }
+            Err(e) => {
+                *self.signer = old;
+                let _ = self.keystore.retire(KeyPurpose::Audit, fresh.kid(), false);
+                Err(e)
+            }
         }
-        outcome
     }
 }
 
@@ -848,7 +972,7 @@ fn dispatch(tx: &mut Tx<'_>, command: &Command) -> Result<Outcome, LedgerError> 
         Command::VoidContract { id, reason } => contracts::void(tx, id, reason),
         Command::ReviewContract { id, verdict, note } => reviews::review(tx, id, *verdict, note),
         Command::Import(c) => imports::import(tx, c),
-        Command::RotateKey => Err(LedgerError::Storage(
+        Command::RotateKey { .. } => Err(LedgerError::Storage(
             "key rotation is handled by the writer".into(),
         )),
     }

@@ -380,11 +380,12 @@ both!(the_checkpoint_covers_the_head_and_verifies, |app| {
     let (_, jwks) = app.get("/.well-known/jwks.json", None).await;
     let jwks: techledger::audit::verify::Jwks = serde_json::from_value(jwks).unwrap();
     let keys = techledger::audit::verify::KeySet::from_jwks(&jwks).unwrap();
+    let kid = cp["kid"].as_str().unwrap();
     let claims: techledger::audit::checkpoint::CheckpointClaims =
-        techledger::audit::cli::verify_jws(
+        techledger::audit::verify::open_jws(
             cp["signature"].as_str().unwrap(),
-            cp["kid"].as_str().unwrap(),
-            &keys,
+            kid,
+            keys.public(kid).unwrap(),
         )
         .unwrap();
     assert_eq!(serde_json::json!(claims.tree_size), cp["tree_size"]);

@@ -425,7 +425,10 @@ fn matrix() -> BTreeMap<(&'static str, &'static str), &'static [&'static str]> {
         (("GET", "/api/v1/audit/checkpoint"), AUDIT),
         (("GET", "/api/v1/audit/checkpoints?<before>&<limit>"), AUDIT),
         (("GET", "/api/v1/audit/verify"), AUDIT),
-        (("POST", "/api/v1/audit/keys/rotate"), &[D][..]),
+        (
+            ("POST", "/api/v1/audit/keys/rotate?<keep_retired>"),
+            &[D][..],
+        ),
         (("POST", "/api/v1/parties"), &[R][..]),
         (
             ("GET", "/api/v1/parties?<q>&<credit_code>&<limit>&<after>"),

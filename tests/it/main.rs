@@ -15,4 +15,5 @@ mod odd_input;
 mod parties;
 mod session;
 mod stats;
+mod trust;
 mod web_pages;

@@ -369,8 +369,23 @@ pub async fn run(app: &TestApp, user: &TestUser, command: Command) -> techledger
         .expect("command succeeds")
 }
 
-/// Verifies and reconciles the test database.
+/// Verifies and reconciles the test database, anchored on the test server's own key.
 pub fn verify(app: &TestApp) -> techledger::audit::verify::DatabaseVerification {
     let mut conn = app.connect();
-    techledger::audit::verify::verify_database(&mut conn, 2).expect("verification runs")
+    techledger::audit::verify::verify_database(&mut conn, 2, &app.anchors())
+        .expect("verification runs")
+}
+
+impl TestApp {
+    /// The server's key store.
+    pub fn key_store(&self) -> techledger::audit::keys::KeyStore {
+        techledger::audit::keys::KeyStore::open(&self.config.data_dir).expect("key store")
+    }
+
+    /// Trust anchored on the server's own data directory, as `GET /api/v1/audit/verify` does.
+    pub fn anchors(&self) -> techledger::audit::trust::Anchors {
+        techledger::audit::trust::Anchors::none("database")
+            .with_key_store(&self.key_store())
+            .expect("anchors")
+    }
 }
