@@ -12,6 +12,7 @@ import hashlib
 import json
 import sys
 import uuid
+from datetime import datetime, timezone
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -39,7 +40,7 @@ def main(src, dst):
     raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     kid = hashlib.sha256(raw).hexdigest()[:16]
     x = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-    at = "2026-12-06T00:00:00.000000Z"
+    at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     rotate = seal({"seq": head["seq"] + 1, "id": str(uuid.uuid4()), "at": at, "actor": None,
                    "action": "key.rotate", "entity": {"type": "key", "id": kid},
                    "payload": {"kid": kid, "algorithm": "EdDSA", "public_key": x,
