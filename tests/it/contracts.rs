@@ -841,3 +841,38 @@ both!(
         assert!(verification.ok, "{verification:?}");
     }
 );
+
+both!(a_registration_may_name_its_own_office_but_no_other, |app| {
+    let reg = app.registrar("reg1").await;
+    let mut own = body(1, 2, "10.00", "10.00");
+    own["office"] = json!("371302");
+    let (s, c) = app.post("/api/v1/contracts", &reg.token, &own).await;
+    assert_eq!(s, Status::Created, "the registrar's own office: {c}");
+    assert_eq!(c["office"], "371302");
+    // A client may send back the object it read, office included.
+    let mut echoed = body(3, 4, "10.00", "10.00");
+    echoed["office"] = c["office"].clone();
+    let (s, _) = app.post("/api/v1/contracts", &reg.token, &echoed).await;
+    assert_eq!(s, Status::Created);
+    let entries = verify(&app).entries;
+    let mut other = body(5, 6, "10.00", "10.00");
+    other["office"] = json!("371311");
+    let (s, p) = app.post("/api/v1/contracts", &reg.token, &other).await;
+    assert_eq!(s, Status::Forbidden, "{p}");
+    assert_eq!(fields(&p), vec!["office"], "{p}");
+    assert!(
+        p["errors"][0]["message_zh"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+    for bad in [json!("999999"), json!("3713"), json!(371302)] {
+        let mut b = body(5, 6, "10.00", "10.00");
+        b["office"] = bad.clone();
+        let (s, p) = app.post("/api/v1/contracts", &reg.token, &b).await;
+        assert_eq!(s, Status::UnprocessableEntity, "{bad}: {p}");
+        assert_eq!(fields(&p), vec!["office"], "{bad}: {p}");
+    }
+    let verification = verify(&app);
+    assert!(verification.ok, "{verification:?}");
+    assert_eq!(verification.entries, entries, "the refusals wrote nothing");
+});

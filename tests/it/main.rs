@@ -5,6 +5,7 @@
 mod support;
 
 mod anomalies;
+mod approvals;
 mod audit_chain;
 mod auth;
 mod contracts;
