@@ -1,6 +1,7 @@
-// 待复核: the office's pending large contracts. A second registrar approves (the contract is
-// registered and numbered) or refuses with a reason; one's own pending contracts are listed
-// but cannot be approved, and the page says why.
+// 待复核: the office's pending large contracts. A second registrar approves the version shown
+// (the contract is registered and numbered; one sent back by an amendment keeps its number) or
+// refuses it with a reason; contracts one recorded or amended are listed but cannot be
+// approved, and the page says why.
 "use strict";
 
 (() => {
@@ -15,18 +16,22 @@
   let after = null;
   let count = 0;
 
-  async function author(c) {
+  /** Who recorded the contract, and whether I wrote any of its pending versions. */
+  async function authorship(c) {
     const r = await TL.api("GET", "/api/v1/contracts/" + encodeURIComponent(c.id) + "/history");
-    const first = r.ok && r.body.versions.length ? r.body.versions[0] : null;
-    if (!first || !first.actor) return "";
-    return first.actor.display_name || first.actor.username;
+    const versions = r.ok ? r.body.versions : [];
+    const first = versions.length ? versions[0] : null;
+    const name = first && first.actor ? first.actor.display_name || first.actor.username : "";
+    return { name, mine: c.created_by === me || TLP.pendingAuthors(versions).has(me) };
   }
 
-  function decision(c) {
-    if (c.created_by === me) {
+  function decision(c, mine) {
+    if (mine) {
       return `<span class="muted own-note">${esc(TL.t("reg.appr.own"))}</span>`;
     }
-    return `<div class="decide" data-id="${esc(c.id)}">
+    // The version shown is the version approved: if it changes meanwhile, the server refuses.
+    return `<div class="decide" data-id="${esc(c.id)}" data-version="${esc(String(c.version))}">
+        <span class="muted version-note">${esc(TL.t("reg.appr.version").replace("{n}", String(c.version)))}</span>
         <button type="button" class="btn btn-primary btn-small approve">${esc(TL.t("reg.detail.approve"))}</button>
         <button type="button" class="btn btn-small refuse-open" aria-expanded="false">${esc(TL.t("reg.detail.refuse"))}</button>
         <form class="refuse-inline" hidden novalidate>
@@ -55,7 +60,7 @@
     const items = r.body.items;
     after = r.body.next;
     more.hidden = !after;
-    const names = await Promise.all(items.map((c) => author(c).catch(() => "")));
+    const who = await Promise.all(items.map((c) => authorship(c).catch(() => ({ name: "", mine: c.created_by === me }))));
     const html = items.map((c, i) => `<tr data-id="${esc(c.id)}"${c.created_by === me ? ` class="own"` : ""}>
         <td><a href="/contracts/${encodeURIComponent(c.id)}">${esc(c.title)}</a></td>
         <td>${esc(c.seller_name)}</td>
@@ -63,8 +68,8 @@
         <td class="nowrap">${esc(c.signed_on)}</td>
         <td class="num">${esc(TLP.wan(c.contract_amount))}</td>
         <td class="num">${esc(TLP.wan(c.technical_amount))}</td>
-        <td>${esc(names[i])}${c.created_by === me ? ` <span class="tag">${esc(TL.t("reg.appr.me"))}</span>` : ""}<br><span class="muted">${esc(TLP.time(c.created_at))}</span></td>
-        <td class="decision">${decision(c)}</td>
+        <td>${esc(who[i].name)}${c.created_by === me ? ` <span class="tag">${esc(TL.t("reg.appr.me"))}</span>` : ""}<br><span class="muted">${esc(TLP.time(c.created_at))}</span></td>
+        <td class="decision">${decision(c, who[i].mine)}</td>
       </tr>`).join("");
     body.insertAdjacentHTML("beforeend", html);
     count += items.length;
@@ -101,7 +106,9 @@
     }
     if (button.classList.contains("approve")) {
       button.disabled = true;
-      const r = await TL.api("POST", `/api/v1/contracts/${encodeURIComponent(cid)}/approve`, undefined, { "Idempotency-Key": keyFor("approve " + cid) });
+      const version = Number(box.dataset.version);
+      const r = await TL.api("POST", `/api/v1/contracts/${encodeURIComponent(cid)}/approve`, { version },
+        { "Idempotency-Key": keyFor("approve " + cid + " " + version) });
       button.disabled = false;
       if (r.ok) {
         done(row, `${TLP.tag("status", r.body.status)} <span class="mono reg-no-small">${esc(r.body.registration_no || "")}</span>`);

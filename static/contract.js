@@ -44,7 +44,8 @@
 
   function facts(c, versions) {
     const first = versions[0];
-    const approval = versions.find((v) => v.change === "approve");
+    // The approval of the version that stands (none while it waits for a fresh one).
+    const approval = c.approved_by ? versions.filter((v) => v.change === "approve").pop() : null;
     const rows = [
       ["reg.col.registration_no", c.registration_no ? `<span class="mono">${esc(c.registration_no)}</span>` : dash],
       ["reg.field.contract_type", show("contract_type", c.contract_type) + (c.subtype ? " · " + show("subtype", c.subtype) : "")],
@@ -153,7 +154,7 @@
   }
 
   // Registrar actions.
-  function registrarActions(c) {
+  function registrarActions(c, history) {
     const box = document.getElementById("registrar-actions");
     if (!box) return;
     const mine = c.office === myOffice;
@@ -166,8 +167,10 @@
     document.getElementById("closed-note").hidden = open;
     const pending = c.status === "pending";
     document.getElementById("pending-actions").hidden = !pending;
-    document.getElementById("own-pending").hidden = !(pending && c.created_by === me);
-    document.getElementById("decide").hidden = !(pending && c.created_by !== me);
+    const mine = c.created_by === me || TLP.pendingAuthors(history).has(me);
+    document.getElementById("own-pending").hidden = !(pending && mine);
+    document.getElementById("decide").hidden = !(pending && !mine);
+    TLP.setText("approve-version", TL.t("reg.detail.approve_version").replace("{n}", String(c.version)));
     fillAmend(c);
   }
 
@@ -186,7 +189,11 @@
     ["contract_amount", "technical_amount"].forEach((n) => TLP.showWan(f.elements.namedItem(n)));
   }
 
-  /** Posts a form's write once per key; on success reloads the contract. */
+  /**
+   * Posts a form's write once per key; on success reloads the contract. On a conflict (the
+   * contract changed meanwhile) it reloads too, keeping the message, so what is shown is what
+   * the next attempt acts on.
+   */
   function wire(formId, path, makeBody, done) {
     const f = document.getElementById(formId);
     if (!f) return;
@@ -211,6 +218,10 @@
           await load();
         } else {
           TLP.showProblem(f, r);
+          if (r.status === 409) {
+            key = null;
+            await load();
+          }
         }
       } catch (err) {
         TLP.showProblem(f, { status: 0, body: { detail: TL.t("form.network"), detail_zh: TL.t("form.network") } });
@@ -223,7 +234,8 @@
 
   const base = () => "/api/v1/contracts/" + encodeURIComponent(id);
   const reason = (f) => ({ reason: f.elements.namedItem("reason").value });
-  wire("approve-form", () => base() + "/approve", () => undefined, (c) => TLP.announce(status, TL.t("reg.detail.approved").replace("{no}", c.registration_no || ""), "ok"));
+  // The approval names the version on the page: if it changed meanwhile, the server refuses.
+  wire("approve-form", () => base() + "/approve", () => ({ version: contract.version }), (c) => TLP.announce(status, TL.t("reg.detail.approved").replace("{no}", c.registration_no || ""), "ok"));
   wire("refuse-form", () => base() + "/refuse", reason, () => TLP.announce(status, TL.t("reg.detail.refused"), "ok"));
   wire("void-form", () => base() + "/void", reason, () => TLP.announce(status, TL.t("reg.detail.voided"), "ok"));
   wire("review-form", () => base() + "/reviews", (f) => ({
@@ -270,7 +282,7 @@
     facts(contract, r.body.versions);
     versions(r.body.versions);
     reviews(r.body.reviews);
-    registrarActions(contract);
+    registrarActions(contract, r.body.versions);
     const review = document.getElementById("review-box");
     if (review) review.hidden = !(role === "auditor" && (contract.status === "registered" || contract.status === "voided"));
     await Promise.all([parties(contract), entries()]);

@@ -258,5 +258,21 @@ const TLP = (() => {
     el.hidden = !message;
   }
 
-  return { zh, codes, label, subtypeLabel, tag, yuan, wan, time, fieldMessage, problemText, problemLine, clearErrors, showErrors, showProblem, regions, regionName, subtypeFollower, plainAmount, pager, showWan, liveWan, setText, announce };
+  /**
+   * The ids of everyone who may not approve a pending contract, from its history's versions
+   * (oldest first): whoever recorded or amended it while it was pending or so that it became
+   * pending. The server decides; this only spares a registrar a button that would be refused.
+   */
+  function pendingAuthors(versions) {
+    const out = new Set();
+    let before = null;
+    for (const v of versions || []) {
+      const writes = v.change === "register" || v.change === "amend";
+      if (writes && v.actor && (v.status === "pending" || before === "pending")) out.add(v.actor.id);
+      before = v.status;
+    }
+    return out;
+  }
+
+  return { zh, codes, label, subtypeLabel, tag, yuan, wan, time, fieldMessage, problemText, problemLine, clearErrors, showErrors, showProblem, regions, regionName, subtypeFollower, plainAmount, pager, showWan, liveWan, setText, announce, pendingAuthors };
 })();

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Page;
 use super::fields::Fields;
-use super::json::{ApiJson, BodyHash};
+use super::json::{ApiJson, BodyHash, OptionalJson};
 use super::parties::PartyBody;
 use super::problem::{ApiError, ApiResult};
 use super::written::{Attachment, IdempotencyHeader, Written};
@@ -56,6 +56,10 @@ pub struct ContractBody {
     pub tech_field: Option<String>,
     /// IP type code.
     pub ip_type: Option<String>,
+    /// The registering office, optional: it is always the registrar's own (a client may send
+    /// back the contract object it read); another office's code is refused with 403.
+    #[schema(example = "371302")]
+    pub office: Option<String>,
 }
 
 fn party_ref(
@@ -94,9 +98,50 @@ fn party_ref(
 }
 
 impl ContractBody {
+    /// Refuses (403, naming `office`) a valid office code other than the registrar's own; an
+    /// invalid code is left to [`ContractBody::parse`] (422).
+    pub fn check_office(&self, own: Option<OfficeCode>) -> Result<(), ApiError> {
+        let Some(Ok(office)) = self
+            .office
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(OfficeCode::parse)
+        else {
+            return Ok(());
+        };
+        if own == Some(office) {
+            return Ok(());
+        }
+        Err(ApiError::ForbiddenFields {
+            detail: format!(
+                "registrars register contracts for their own office only, not {}",
+                office.code()
+            ),
+            errors: vec![crate::ledger::FieldError::new(
+                "office",
+                match own {
+                    Some(own) => format!(
+                        "you register for office {} only; leave the field out or give {}",
+                        own.code(),
+                        own.code()
+                    ),
+                    None => "you have no registration office".to_string(),
+                },
+                match own {
+                    Some(own) => format!("您只能为本登记点（{}）登记合同", own.name_zh()),
+                    None => "您没有所属登记点".to_string(),
+                },
+            )],
+        })
+    }
+
     /// Parses every field, recording every error.
     pub fn parse(&self) -> Result<NewContract, ApiError> {
         let mut f = Fields::new();
+        // The office is the registrar's own (checked by `check_office`); only its form is
+        // checked here.
+        let _office = f.optional("office", self.office.as_deref(), OfficeCode::parse);
         let title = f.text("title", self.title.as_deref(), 300);
         let contract_type = f.required(
             "contract_type",
@@ -196,13 +241,14 @@ async fn execute(
     Ok(Written(ledger.execute(request).await?))
 }
 
-/// Registers a contract. It is `registered` with its number at once, unless its technical
-/// amount is at or above the large-contract threshold: then it is `pending`, without a
-/// number, and counts nowhere until a second registrar of the office approves it.
+/// Registers a contract for the registrar's office. It is `registered` with its number at
+/// once, unless its technical amount is at or above the large-contract threshold: then it is
+/// `pending`, without a number, and counts nowhere until a second registrar of the office
+/// approves it. `office` may be given, and must then be the registrar's own.
 #[utoipa::path(post, operation_id = "contracts_create", path = "/api/v1/contracts", tag = "contracts", security(("bearer" = [])), request_body = ContractBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retry safety: the same key and body return the first answer")),
     responses((status = 201, description = "Registered or pending", body = ContractState),
-        (status = 403, description = "Not a registrar", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a registrar, or `office` names another office (named in `errors`)", body = super::problem::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Idempotency key reused with another body", body = super::problem::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, each named", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[post("/contracts", data = "<body>")]
@@ -213,6 +259,7 @@ pub async fn create(
     ledger: &State<Ledger>,
 ) -> ApiResult<Written> {
     let ApiJson(body, hash) = body;
+    body.check_office(registrar.office())?;
     let contract = body.parse()?;
     execute(
         ledger,
@@ -751,28 +798,118 @@ pub async fn void(
     .await
 }
 
-/// Approves a pending large contract: a registrar of its office who did not record it.
+/// The version an approver saw (`If-Match: "n"` says the same).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveBody {
+    /// The contract's `version` as the approver read it; another current version is a 409.
+    #[schema(example = 1)]
+    pub version: Option<i32>,
+}
+
+/// The version an approval names: in the body or in `If-Match` (both: they must agree).
+fn approved_version(body: Option<&ApproveBody>, if_match: &IfMatch) -> ApiResult<i32> {
+    let in_header = match &if_match.0 {
+        None => None,
+        Some(value) => Some(version_tag(value).ok_or_else(|| {
+            ApiError::invalid(
+                "If-Match",
+                "give the version you saw as an entity tag: If-Match: \"3\"",
+                "If-Match 应为您所查看的版本号，如 If-Match: \"3\"",
+            )
+        })?),
+    };
+    let in_body = body.and_then(|b| b.version);
+    match (in_body, in_header) {
+        (Some(v), _) | (None, Some(v)) if v < 1 => Err(ApiError::invalid(
+            "version",
+            "versions start at 1",
+            "版本号从1开始",
+        )),
+        (Some(b), Some(h)) if b != h => Err(ApiError::invalid(
+            "version",
+            format!("the body names version {b} and If-Match version {h}"),
+            format!("请求体中的版本（{b}）与 If-Match 中的版本（{h}）不一致"),
+        )),
+        (Some(v), _) | (None, Some(v)) => Ok(v),
+        (None, None) => Err(ApiError::invalid(
+            "version",
+            "required: the version of the contract you approve (or If-Match: \"n\")",
+            "必须注明所复核的合同版本",
+        )),
+    }
+}
+
+/// `"3"` → 3: one strong entity tag holding a version (a weak tag, `*` or a list never names
+/// the version approved).
+fn version_tag(value: &str) -> Option<i32> {
+    let digits = value.trim().strip_prefix('"')?.strip_suffix('"')?;
+    if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// The `If-Match` header, if sent (more than one is refused as unreadable).
+#[derive(Debug)]
+pub struct IfMatch(Option<String>);
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for IfMatch {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(
+        req: &'r rocket::Request<'_>,
+    ) -> rocket::request::Outcome<Self, Self::Error> {
+        let mut values = req.headers().get("If-Match");
+        let value = match (values.next(), values.next()) {
+            (None, _) => None,
+            (Some(one), None) => Some(one.to_string()),
+            // Two headers are a list, which names no single version.
+            (Some(_), Some(_)) => Some(String::new()),
+        };
+        rocket::request::Outcome::Success(IfMatch(value))
+    }
+}
+
+/// Approves a pending large contract: registered (with its number; a contract sent back for
+/// approval by an amendment keeps the number it had). The approver names the version they saw
+/// — `{"version": n}` or `If-Match: "n"` — and must be a registrar of its office who neither
+/// recorded it nor amended it while it was pending.
 #[utoipa::path(post, operation_id = "contracts_approve", path = "/api/v1/contracts/{id}/approve", tag = "contracts", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Contract id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry safety")),
+    request_body(content = ApproveBody, description = "The version approved; may be left out when If-Match names it"),
+    params(("id" = String, Path, description = "Contract id"),
+        ("If-Match" = Option<String>, Header, description = "The version approved as an entity tag, `\"3\"` (instead of the body)"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retry safety")),
     responses((status = 200, description = "Registered, with its number", body = ContractState),
-        (status = 403, description = "Your own contract, or another office's", body = super::problem::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not pending", body = super::problem::Problem, content_type = "application/problem+json")))]
-#[post("/contracts/<id>/approve")]
+        (status = 403, description = "You recorded or amended it, or it is another office's", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not pending (`not_pending`), or the contract is no longer at the version approved (`stale_version`)", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No version, or an unreadable one (`version`, `If-Match`)", body = super::problem::Problem, content_type = "application/problem+json")))]
+#[post("/contracts/<id>/approve", data = "<body>")]
 pub async fn approve(
     registrar: Registrar,
     id: &str,
+    if_match: IfMatch,
     idempotency: IdempotencyHeader,
+    body: OptionalJson<ApproveBody>,
     ledger: &State<Ledger>,
 ) -> ApiResult<Written> {
+    let version = approved_version(body.0.as_ref(), &if_match)?;
     let path = format!("/api/v1/contracts/{id}/approve");
-    let empty = BodyHash(crate::audit::entry::sha256_hex(b""));
+    // The same approval however the version was sent, for the idempotency key.
+    let request = BodyHash(crate::audit::entry::sha256_hex(
+        format!("{{\"version\":{version}}}").as_bytes(),
+    ));
     execute(
         ledger,
         registrar.principal(),
-        Command::ApproveContract { id: id.to_string() },
+        Command::ApproveContract {
+            id: id.to_string(),
+            version,
+        },
         &idempotency,
         &path,
-        &empty,
+        &request,
     )
     .await
 }

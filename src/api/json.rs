@@ -83,56 +83,82 @@ fn strip_position(message: &str) -> String {
     }
 }
 
+/// Reads a JSON request body's bytes, answering the problem a client caused otherwise.
+async fn read_json_bytes(req: &Request<'_>, data: Data<'_>) -> Result<Vec<u8>, (Status, ApiError)> {
+    match req.content_type() {
+        Some(ct) if ct.is_json() => {}
+        Some(ct) if ct.top() == "application" && ct.sub().as_str().ends_with("+json") => {}
+        None => {}
+        Some(other) => {
+            return Err((
+                Status::UnsupportedMediaType,
+                ApiError::UnsupportedMediaType(format!("send application/json, not {other}")),
+            ));
+        }
+    }
+    let limit = req.limits().get("json").unwrap_or(256.kibibytes());
+    match data.open(limit).into_bytes().await {
+        Ok(b) if b.is_complete() => Ok(b.into_inner()),
+        Ok(_) => Err((
+            Status::PayloadTooLarge,
+            ApiError::TooLarge(format!("the body is larger than {limit}")),
+        )),
+        Err(e) => Err((
+            Status::BadRequest,
+            ApiError::BadRequest {
+                detail: format!("the body could not be read: {e}"),
+                errors: vec![],
+            },
+        )),
+    }
+}
+
+/// Parses read bytes into a body guard's value, or the outcome of the failure.
+fn parsed<'r, T: DeserializeOwned, G>(
+    req: &Request<'_>,
+    bytes: &[u8],
+    make: impl FnOnce(T, BodyHash) -> G,
+) -> Outcome<'r, G, ApiError> {
+    match parse::<T>(bytes) {
+        Ok(v) => Outcome::Success(make(v, BodyHash(crate::audit::entry::sha256_hex(bytes)))),
+        Err(e) => {
+            let status = match &e {
+                ApiError::BadRequest { .. } => Status::BadRequest,
+                _ => Status::UnprocessableEntity,
+            };
+            fail(req, status, e)
+        }
+    }
+}
+
 #[rocket::async_trait]
 impl<'r, T: DeserializeOwned + Send> FromData<'r> for ApiJson<T> {
     type Error = ApiError;
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r, Self, ApiError> {
-        match req.content_type() {
-            Some(ct) if ct.is_json() => {}
-            Some(ct) if ct.top() == "application" && ct.sub().as_str().ends_with("+json") => {}
-            None => {}
-            Some(other) => {
-                return fail(
-                    req,
-                    Status::UnsupportedMediaType,
-                    ApiError::UnsupportedMediaType(format!("send application/json, not {other}")),
-                );
-            }
+        match read_json_bytes(req, data).await {
+            Ok(bytes) => parsed(req, &bytes, ApiJson),
+            Err((status, e)) => fail(req, status, e),
         }
-        let limit = req.limits().get("json").unwrap_or(256.kibibytes());
-        let bytes = match data.open(limit).into_bytes().await {
-            Ok(b) if b.is_complete() => b.into_inner(),
-            Ok(_) => {
-                return fail(
-                    req,
-                    Status::PayloadTooLarge,
-                    ApiError::TooLarge(format!("the body is larger than {limit}")),
-                );
+    }
+}
+
+/// A JSON request body that may be left out altogether (an empty body is `None`); otherwise
+/// read exactly as [`ApiJson`].
+#[derive(Debug)]
+pub struct OptionalJson<T>(pub Option<T>);
+
+#[rocket::async_trait]
+impl<'r, T: DeserializeOwned + Send> FromData<'r> for OptionalJson<T> {
+    type Error = ApiError;
+
+    async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r, Self, ApiError> {
+        match read_json_bytes(req, data).await {
+            Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => {
+                Outcome::Success(OptionalJson(None))
             }
-            Err(e) => {
-                return fail(
-                    req,
-                    Status::BadRequest,
-                    ApiError::BadRequest {
-                        detail: format!("the body could not be read: {e}"),
-                        errors: vec![],
-                    },
-                );
-            }
-        };
-        match parse::<T>(&bytes) {
-            Ok(v) => Outcome::Success(ApiJson(
-                v,
-                BodyHash(crate::audit::entry::sha256_hex(&bytes)),
-            )),
-            Err(e) => {
-                let status = match &e {
-                    ApiError::BadRequest { .. } => Status::BadRequest,
-                    _ => Status::UnprocessableEntity,
-                };
-                fail(req, status, e)
-            }
+            Ok(bytes) => parsed(req, &bytes, |v, _| OptionalJson(Some(v))),
+            Err((status, e)) => fail(req, status, e),
         }
     }
 }

@@ -83,6 +83,14 @@ pub enum ApiError {
     /// The role or office may not do this.
     #[error("{0}")]
     Forbidden(String),
+    /// The user may not give these values (another office's code, say): 403 naming the fields.
+    #[error("{detail}")]
+    ForbiddenFields {
+        /// What is not allowed.
+        detail: String,
+        /// The fields at fault.
+        errors: Vec<FieldError>,
+    },
     /// Nothing there.
     #[error("{0}")]
     NotFound(String),
@@ -218,6 +226,10 @@ impl ApiError {
             }
             ApiError::Forbidden(detail) => {
                 Problem::new(Status::Forbidden, "forbidden", detail.clone())
+            }
+            ApiError::ForbiddenFields { detail, errors } => {
+                Problem::new(Status::Forbidden, "forbidden", detail.clone())
+                    .with_errors(errors.clone())
             }
             ApiError::NotFound(detail) => {
                 Problem::new(Status::NotFound, "not_found", detail.clone())

@@ -463,6 +463,8 @@ pub(super) struct Afterwards {
     pub left_pending: u64,
     /// Amendments.
     pub amended: u64,
+    /// Amended large contracts approved again.
+    pub reapproved: u64,
     /// Voids.
     pub voided: u64,
     /// Reviews (confirmed or disputed).
@@ -552,7 +554,10 @@ pub(super) fn afterwards(
             Approval::Approve => steps.push((
                 i,
                 other,
-                Command::ApproveContract { id: id_of(i)? },
+                Command::ApproveContract {
+                    id: id_of(i)?,
+                    version: 1,
+                },
                 "approve",
             )),
             Approval::Refuse(k) => steps.push((
@@ -610,6 +615,21 @@ pub(super) fn afterwards(
                     Command::AmendContract(amendment),
                     "amend",
                 ));
+                // A registered contract that stays large goes back to pending: the office's
+                // other registrar, who wrote none of it, approves the amended version (right
+                // after the amendment, in the same queue; before any review).
+                if c.approved_again(threshold) {
+                    let approved_before = c.now && c.approval == Approval::Approve;
+                    steps.push((
+                        i,
+                        users.registrar(c.office, !c.by_second)?,
+                        Command::ApproveContract {
+                            id: id_of(i)?,
+                            version: 2 + i32::from(approved_before),
+                        },
+                        "approve again",
+                    ));
+                }
             }
             Change::Void(k) => steps.push((
                 i,
@@ -648,6 +668,7 @@ pub(super) fn afterwards(
         result.map_err(|e| ledger_error(format!("{what} of contract {i} of the plan"), e))?;
         match what {
             "approve" => counts.approved += 1,
+            "approve again" => counts.reapproved += 1,
             "refuse" => counts.refused += 1,
             "amend" => counts.amended += 1,
             "void" => counts.voided += 1,
@@ -667,12 +688,13 @@ pub(super) fn afterwards(
 }
 
 /// How many requests go through `afterwards`.
-pub(super) fn afterwards_steps(plan: &super::Plan) -> u64 {
+pub(super) fn afterwards_steps(plan: &super::Plan, threshold_fen: i64) -> u64 {
     plan.contracts
         .iter()
         .map(|c| {
             u64::from(c.now && matches!(c.approval, Approval::Approve | Approval::Refuse(_)))
                 + u64::from(c.change != Change::Keep)
+                + u64::from(c.approved_again(threshold_fen))
                 + u64::from(c.review != Review::None)
         })
         .sum()

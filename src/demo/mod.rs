@@ -60,8 +60,9 @@
 //!   registered now and take the large-contract path: the first stays pending, the second is
 //!   refused, of the rest 80 % are approved by the office's other registrar, 10 % refused,
 //!   10 % left pending. Of the historical contracts 3 % are amended (technical amount or both
-//!   amounts corrected, with a Chinese reason), 1 % voided, 8 % confirmed and 1 % disputed
-//!   by the auditor.
+//!   amounts corrected, with a Chinese reason; a large one goes back to pending and the
+//!   office's other registrar approves the amended version), 1 % voided, 8 % confirmed and
+//!   1 % disputed by the auditor.
 //! - **Planted anomalies** (from 200 contracts on; once per year of the range from 10,000):
 //!   one clear case of each rule of issue 7 with its parameters from `AnomalyConfig` and
 //!   `ledger.large_contract_threshold` — duplicate (the same contract registered again weeks
@@ -178,6 +179,8 @@ pub struct DemoReport {
     pub pending_left: u64,
     /// Contracts amended.
     pub amended: u64,
+    /// Of those, large contracts sent back for approval by the amendment and approved again.
+    pub reapproved: u64,
     /// Contracts voided.
     pub voided: u64,
     /// Contracts reviewed by the auditor (confirmed or disputed).
@@ -244,8 +247,8 @@ impl fmt::Display for DemoReport {
         )?;
         writeln!(
             f,
-            "  afterwards  {} amended, {} voided, {} reviewed ({} disputed)",
-            self.amended, self.voided, self.reviewed, self.disputed
+            "  afterwards  {} amended ({} approved again), {} voided, {} reviewed ({} disputed)",
+            self.amended, self.reapproved, self.voided, self.reviewed, self.disputed
         )?;
         for (rule, ids) in &self.planted {
             writeln!(f, "  planted     {rule}: {} contract(s)", ids.len())?;
@@ -500,7 +503,9 @@ pub fn run(services: &Services, options: &DemoOptions) -> Result<DemoReport, Dem
     )?;
     let plan_elapsed = plan_started.elapsed();
     let order = party_order(&plan);
-    let total = order.len() as u64 + plan.contracts.len() as u64 + execute::afterwards_steps(&plan);
+    let total = order.len() as u64
+        + plan.contracts.len() as u64
+        + execute::afterwards_steps(&plan, threshold_fen);
     let progress = if options.progress {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
         if let Ok(style) = ProgressStyle::with_template(
@@ -574,6 +579,7 @@ pub fn run(services: &Services, options: &DemoOptions) -> Result<DemoReport, Dem
         pending_refused: after.refused,
         pending_left: after.left_pending,
         amended: after.amended,
+        reapproved: after.reapproved,
         voided: after.voided,
         reviewed: after.reviewed,
         disputed: after.disputed,

@@ -156,7 +156,8 @@ pub(super) struct Planned {
 
 impl Planned {
     /// Contract and technical amount after the planned amendment, fen. A contract below the
-    /// large-contract threshold never rises to it by amendment (the ledger refuses that).
+    /// large-contract threshold never rises to it by amendment (that would send it back to the
+    /// approval queue, which the demo fills on purpose only with contracts registered now).
     pub fn final_amounts(&self, threshold_fen: i64) -> (i64, i64) {
         let (c, t) = (self.contract_fen, self.technical_fen);
         let Change::Amend {
@@ -181,6 +182,15 @@ impl Planned {
             t2 = (t - 100).max(0);
         }
         (c2, t2)
+    }
+
+    /// Whether the contract is registered when amended and stays at or above the threshold:
+    /// the amendment sends it back to `pending`, and the office's other registrar approves the
+    /// amended version.
+    pub fn approved_again(&self, threshold_fen: i64) -> bool {
+        matches!(self.change, Change::Amend { .. })
+            && matches!(self.approval, Approval::Immediate | Approval::Approve)
+            && self.final_amounts(threshold_fen).1 >= threshold_fen
     }
 
     /// Whether the contract ends up `registered` (counted in the figures).

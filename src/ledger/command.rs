@@ -32,6 +32,8 @@ pub enum Command {
     ApproveContract {
         /// Contract id.
         id: String,
+        /// The version the approver saw; another current version is a conflict.
+        version: i32,
     },
     /// `contract.refuse`: a second registrar refuses a large contract.
     RefuseContract {

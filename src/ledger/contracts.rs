@@ -7,8 +7,8 @@ use serde_json::json;
 
 use super::tx::{Stamp, Tx, Writes};
 use super::{
-    Actor, ContractAmendment, FieldError, LedgerError, NewContract, Outcome, PartyRef, parties,
-    projection,
+    Actor, ContractAmendment, FieldError, LedgerError, NewContract, Outcome, PartyRef, approval,
+    parties, projection,
 };
 use crate::db::DbConn;
 use crate::db::models::contracts as contract_rows;
@@ -181,20 +181,6 @@ pub(super) fn amend(tx: &mut Tx<'_>, cmd: &ContractAmendment) -> Result<Outcome,
         contract_amount,
         technical_amount,
     ));
-    let threshold = tx.settings.large_contract_threshold;
-    if current.status == ContractStatus::Registered
-        && current.technical_amount < threshold
-        && technical_amount >= threshold
-    {
-        errors.push(FieldError::new(
-            "technical_amount",
-            format!(
-                "raising a registered contract to the large-contract threshold ({threshold} yuan) needs a second \
-                 registrar's approval: void it and register it again"
-            ),
-            format!("将已登记合同的技术交易额提高到大额合同标准（{threshold}元）以上需要复核：请注销后重新登记"),
-        ));
-    }
     let seller = party_change(tx, cmd.seller_id.as_deref(), "seller_id", &mut errors)?;
     let buyer = party_change(tx, cmd.buyer_id.as_deref(), "buyer_id", &mut errors)?;
     let seller_id = seller
@@ -238,14 +224,35 @@ pub(super) fn amend(tx: &mut Tx<'_>, cmd: &ContractAmendment) -> Result<Outcome,
             "没有需要修改的内容",
         ));
     }
+    // A review and an approval each belong to the version they looked at: the new version is
+    // unreviewed, and it waits for a fresh approval while it is large (approval.rs).
+    let status = approval::after_amendment(
+        current.status,
+        technical_amount,
+        tx.settings.large_contract_threshold,
+    );
+    let now = tx.now;
     let next = ContractState {
+        status,
+        review: ReviewState::Unreviewed,
+        approved_by: match status {
+            ContractStatus::Pending => None,
+            _ => current.approved_by.clone(),
+        },
+        // A contract registered before keeps its registration (number and period); one
+        // registered now for the first time is numbered below, once the stamp is known.
+        registered_at: match status {
+            ContractStatus::Registered => current.registered_at.or(Some(now)),
+            _ => current.registered_at,
+        },
         version: current.version + 1,
-        updated_at: tx.now,
+        updated_at: now,
         ..next
     };
     let actor_id = actor.id.clone();
     let reason = cmd.reason.trim().to_string();
     let command = serde_json::to_value(cmd).map_err(|e| LedgerError::Storage(e.to_string()))?;
+    let office = current.office;
     commit_change(
         tx,
         "contract.amend",
@@ -255,25 +262,48 @@ pub(super) fn amend(tx: &mut Tx<'_>, cmd: &ContractAmendment) -> Result<Outcome,
         Some(reason),
         actor_id,
         command,
-        |_, _, _| Ok(()),
+        move |w, state, _| number_if_new(w, office, state),
     )
 }
 
-pub(super) fn approve(tx: &mut Tx<'_>, id: &str) -> Result<Outcome, LedgerError> {
-    decide(tx, id, None)
+/// Gives a contract that has just become registered for the first time its number, in the
+/// year it counts in.
+fn number_if_new(
+    w: &mut Writes<'_>,
+    office: OfficeCode,
+    state: &mut ContractState,
+) -> Result<(), LedgerError> {
+    if state.status == ContractStatus::Registered
+        && state.registration_no.is_none()
+        && let Some(at) = state.registered_at
+    {
+        state.registration_no = Some(next_registration_no(w, office, at)?);
+    }
+    Ok(())
+}
+
+pub(super) fn approve(tx: &mut Tx<'_>, id: &str, version: i32) -> Result<Outcome, LedgerError> {
+    decide(tx, id, Decision::Approve { version })
 }
 
 pub(super) fn refuse(tx: &mut Tx<'_>, id: &str, reason: &str) -> Result<Outcome, LedgerError> {
-    decide(tx, id, Some(reason))
+    decide(tx, id, Decision::Refuse { reason })
 }
 
-/// Approval (no reason) or refusal (with one) of a pending large contract by a second
-/// registrar of its office.
-fn decide(tx: &mut Tx<'_>, id: &str, refusal: Option<&str>) -> Result<Outcome, LedgerError> {
-    let (what_en, what_zh) = if refusal.is_some() {
-        ("refuse contracts", "退回合同")
-    } else {
-        ("approve contracts", "复核合同")
+/// What a second registrar decides about a pending large contract.
+enum Decision<'a> {
+    /// Register it: the version the approver saw, which must still be the current one.
+    Approve { version: i32 },
+    /// Refuse it, with a reason.
+    Refuse { reason: &'a str },
+}
+
+/// Approval or refusal of a pending large contract by a registrar of its office who wrote
+/// none of it (approval.rs).
+fn decide(tx: &mut Tx<'_>, id: &str, decision: Decision<'_>) -> Result<Outcome, LedgerError> {
+    let (what_en, what_zh) = match decision {
+        Decision::Refuse { .. } => ("refuse contracts", "退回合同"),
+        Decision::Approve { .. } => ("approve contracts", "复核合同"),
     };
     let actor = registrar(tx, what_en, what_zh)?;
     let current = load(tx.conn()?, id)?;
@@ -291,14 +321,30 @@ fn decide(tx: &mut Tx<'_>, id: &str, refusal: Option<&str>) -> Result<Outcome, L
             ),
         ));
     }
-    if current.created_by == actor.id {
+    let versions = contract_rows::versions(tx.conn()?, id)?;
+    if approval::authors(&current.created_by, &versions).contains(&actor.id) {
         return Err(LedgerError::forbidden(
-            "a large contract needs a second registrar: you recorded this one",
-            "大额合同须由另一名登记员复核，不能复核自己登记的合同",
+            "a large contract needs a second registrar: you recorded or amended this one",
+            "大额合同须由另一名登记员复核，不能复核自己登记或变更过的合同",
+        ));
+    }
+    if let Decision::Approve { version } = decision
+        && version != current.version
+    {
+        return Err(LedgerError::conflict(
+            "stale_version",
+            format!(
+                "you approved version {version}, but the contract is now at version {}: read it again and approve what you see",
+                current.version
+            ),
+            format!(
+                "您复核的是第{version}版，该合同现为第{}版：请重新查看后再复核",
+                current.version
+            ),
         ));
     }
     let mut errors = Vec::new();
-    if let Some(reason) = refusal {
+    if let Decision::Refuse { reason } = decision {
         check_reason(reason, &mut errors);
     }
     if !errors.is_empty() {
@@ -306,20 +352,40 @@ fn decide(tx: &mut Tx<'_>, id: &str, refusal: Option<&str>) -> Result<Outcome, L
     }
     let actor_id = actor.id.clone();
     let now = tx.now;
-    let (action, change, status) = match refusal {
-        None => ("contract.approve", "approve", ContractStatus::Registered),
-        Some(_) => ("contract.refuse", "refuse", ContractStatus::Refused),
+    let (action, change, status, reason) = match decision {
+        Decision::Approve { .. } => (
+            "contract.approve",
+            "approve",
+            ContractStatus::Registered,
+            None,
+        ),
+        Decision::Refuse { reason } => (
+            "contract.refuse",
+            "refuse",
+            ContractStatus::Refused,
+            Some(reason.trim().to_string()),
+        ),
     };
+    let registered = status == ContractStatus::Registered;
     let next = ContractState {
         status,
-        registered_at: (status == ContractStatus::Registered).then_some(now),
-        approved_by: (status == ContractStatus::Registered).then(|| actor_id.clone()),
+        // A contract sent back for approval by an amendment keeps the registration it had.
+        registered_at: if registered {
+            current.registered_at.or(Some(now))
+        } else {
+            current.registered_at
+        },
+        approved_by: registered.then(|| actor_id.clone()),
         version: current.version + 1,
         updated_at: now,
         ..current.clone()
     };
-    let reason = refusal.map(|r| r.trim().to_string());
-    let command = json!({"command": change, "id": id, "reason": reason});
+    let command = match decision {
+        Decision::Approve { version } => {
+            json!({"command": change, "id": id, "version": version, "reason": reason})
+        }
+        Decision::Refuse { .. } => json!({"command": change, "id": id, "reason": reason}),
+    };
     let office = current.office;
     commit_change(
         tx,
@@ -330,12 +396,7 @@ fn decide(tx: &mut Tx<'_>, id: &str, refusal: Option<&str>) -> Result<Outcome, L
         reason,
         actor_id,
         command,
-        move |w, state, stamp| {
-            if state.status == ContractStatus::Registered {
-                state.registration_no = Some(next_registration_no(w, office, stamp.at)?);
-            }
-            Ok(())
-        },
+        move |w, state, _| number_if_new(w, office, state),
     )
 }
 

@@ -17,6 +17,7 @@
 //! of it goes in one statement (module `one_statement`), and what the queued commands will read
 //! (parties, idempotency keys) is read in one statement when the transaction starts.
 
+mod approval;
 mod command;
 mod contracts;
 mod error;

@@ -967,7 +967,7 @@ fn dispatch(tx: &mut Tx<'_>, command: &Command) -> Result<Outcome, LedgerError> 
         Command::UpdateParty(c) => parties::update(tx, c),
         Command::RegisterContract(c) => contracts::register(tx, c),
         Command::AmendContract(c) => contracts::amend(tx, c),
-        Command::ApproveContract { id } => contracts::approve(tx, id),
+        Command::ApproveContract { id, version } => contracts::approve(tx, id, *version),
         Command::RefuseContract { id, reason } => contracts::refuse(tx, id, reason),
         Command::VoidContract { id, reason } => contracts::void(tx, id, reason),
         Command::ReviewContract { id, verdict, note } => reviews::review(tx, id, *verdict, note),

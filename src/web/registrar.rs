@@ -468,18 +468,19 @@ pub static STRINGS: &[Entry] = &[
     ),
     (
         "reg.appr.intro",
-        "技术交易额达到大额标准的合同，须由本登记点另一名登记员复核通过后才予登记编号",
-        "Large contracts are registered and numbered only after a second registrar of this office approves them",
+        "技术交易额达到大额标准的合同，须由本登记点未登记、未变更过该合同的另一名登记员复核通过后才予登记编号、计入统计；已登记的合同变更后仍达到该标准的，回到此处重新复核（保留原登记编号）",
+        "Large contracts are registered, numbered and counted only after a registrar of this office who neither recorded nor amended them approves them; a registered contract amended while it stays large comes back here for a fresh approval (keeping its number)",
     ),
     ("reg.appr.me", "本人", "You"),
     (
         "reg.appr.own",
-        "本人登记的合同须由其他登记员复核",
-        "You recorded this one: another registrar must approve it",
+        "您登记或变更过该合同，须由其他登记员复核",
+        "You recorded or amended this one: another registrar must approve it",
     ),
     ("reg.appr.recorded_by", "登记人", "Recorded by"),
     ("reg.appr.refuse_confirm", "确认退回", "Confirm refusal"),
     ("reg.appr.title", "待复核", "Approvals"),
+    ("reg.appr.version", "第{n}版", "Version {n}"),
     ("reg.change.amend", "变更", "Amended"),
     ("reg.change.approve", "复核通过", "Approved"),
     ("reg.change.refuse", "退回（未予登记）", "Refused"),
@@ -512,8 +513,8 @@ pub static STRINGS: &[Entry] = &[
     ("reg.detail.amend", "变更合同", "Amend the contract"),
     (
         "reg.detail.amend_hint",
-        "只修改需要变更的字段；变更作为新版本记录，原版本保留",
-        "Change only what needs changing; the amendment is recorded as a new version and earlier versions stay",
+        "只修改需要变更的字段；变更作为新版本记录，原版本保留。变更后的版本须重新审核；技术交易额达到大额标准的，还须由另一名登记员重新复核，复核通过前不计入统计",
+        "Change only what needs changing; the amendment is recorded as a new version and earlier versions stay. The new version is unreviewed again, and while the technical amount is at or above the large-contract threshold it needs a fresh approval by another registrar and counts nowhere until then",
     ),
     (
         "reg.detail.amend_reason",
@@ -531,6 +532,11 @@ pub static STRINGS: &[Entry] = &[
         "Amended: a new version was recorded",
     ),
     ("reg.detail.approve", "复核通过", "Approve"),
+    (
+        "reg.detail.approve_version",
+        "复核的是所示的第{n}版",
+        "You approve version {n}, as shown",
+    ),
     (
         "reg.detail.approved",
         "已复核通过，登记编号 {no}",
@@ -553,8 +559,8 @@ pub static STRINGS: &[Entry] = &[
     ),
     (
         "reg.detail.decide_intro",
-        "该合同为大额合同，须由您复核：核对无误后复核通过，或填写原因退回",
-        "This large contract needs your decision: approve it once checked, or refuse it with a reason",
+        "该合同为大额合同，须由您复核：核对所示版本无误后复核通过，或填写原因退回。如合同在此期间被变更，复核将被拒绝，请查看新版本后再复核",
+        "This large contract needs your decision: approve the version shown once checked, or refuse it with a reason. If it is amended meanwhile, the approval is refused: check the new version first",
     ),
     ("reg.detail.diff", "变更内容", "What changed"),
     ("reg.detail.facts", "合同信息", "Contract"),
@@ -594,8 +600,8 @@ pub static STRINGS: &[Entry] = &[
     ),
     (
         "reg.detail.own_pending",
-        "这是您登记的大额合同，须由本登记点另一名登记员复核；任何人都不能复核自己登记的合同",
-        "You recorded this large contract: another registrar of your office must approve it, as nobody approves their own",
+        "您登记或变更过这份大额合同，须由本登记点另一名登记员复核；任何人都不能复核自己登记或变更过的合同",
+        "You recorded or amended this large contract: another registrar of your office must approve it, as nobody approves what they wrote",
     ),
     ("reg.detail.parties", "合同主体", "Parties"),
     ("reg.detail.payload", "内容", "Payload"),

@@ -587,10 +587,152 @@ both!(
             (json!("disputed"), json!(2))
         );
         let versions = h["versions"].as_array().unwrap();
-        assert_eq!(versions[0]["review"], "confirmed", "{versions:?}");
-        assert_eq!(versions[1]["review"], "disputed");
+        assert_eq!(
+            (versions.len(), versions[1]["change"].as_str()),
+            (2, Some("amend"))
+        );
         assert_eq!(h["contract"]["review"], "disputed");
         assert_eq!(totals(&app, &o.official).await, (120_000 * YUAN, 1));
         chain_holds(&app, &o.auditor).await;
+    }
+);
+
+/// Reverts and re-applies this change's migration (`pending_keeps_its_number`) on `conn`.
+fn migrate_down_and_up(conn: &mut techledger::db::DbConn) {
+    use diesel::migration::{Migration, MigrationSource};
+    use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+    const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+    const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+    fn down_and_up<DB, C>(c: &mut C, source: EmbeddedMigrations)
+    where
+        DB: diesel::backend::Backend,
+        C: MigrationHarness<DB>,
+        EmbeddedMigrations: MigrationSource<DB>,
+    {
+        let all: Vec<Box<dyn Migration<DB>>> = source.migrations().unwrap();
+        let ours = all
+            .iter()
+            .find(|m| m.name().to_string().ends_with("_pending_keeps_its_number"))
+            .expect("the migration is embedded");
+        c.revert_migration(ours.as_ref()).expect("down");
+        c.run_migration(ours.as_ref()).expect("up again");
+    }
+    match conn {
+        techledger::db::DbConn::Sqlite(c) => down_and_up(c, SQLITE),
+        techledger::db::DbConn::Postgres(c) => down_and_up(c, POSTGRES),
+    }
+}
+
+both!(
+    the_migration_keeps_every_contract_and_its_references,
+    |app| {
+        use diesel::prelude::*;
+        let o = office(&app).await;
+        let small = register(&app, &o.a, &contract(1, "1000000.00")).await;
+        let large = register(&app, &o.a, &contract(3, "6000000.00")).await;
+        let waiting = register(&app, &o.a, &contract(5, "7000000.00")).await;
+        let (s, _) = approve(&app, &o.b, large["id"].as_str().unwrap(), 1).await;
+        assert_eq!(s, Status::Ok);
+        let (s, _) = amend(
+            &app,
+            &o.a,
+            small["id"].as_str().unwrap(),
+            json!({"contract_amount": "1200000.00", "reason": "更正"}),
+        )
+        .await;
+        assert_eq!(s, Status::Ok);
+        let before = totals(&app, &o.official).await;
+        let rows = |conn: &mut techledger::db::DbConn| {
+            use techledger::db::schema::{amount_entries, contract_versions, contracts};
+            (
+                contracts::table.count().get_result::<i64>(conn).unwrap(),
+                contract_versions::table
+                    .count()
+                    .get_result::<i64>(conn)
+                    .unwrap(),
+                amount_entries::table
+                    .count()
+                    .get_result::<i64>(conn)
+                    .unwrap(),
+            )
+        };
+        let mut conn = app.connect();
+        let counted = rows(&mut conn);
+        migrate_down_and_up(&mut conn);
+        assert_eq!(rows(&mut conn), counted, "every row is still there");
+        if let techledger::db::DbConn::Sqlite(c) = &mut conn {
+            #[derive(QueryableByName)]
+            struct Count {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            let broken: Count =
+                diesel::sql_query("SELECT count(*) AS n FROM pragma_foreign_key_check")
+                    .get_result(c)
+                    .unwrap();
+            assert_eq!(broken.n, 0, "every reference to a contract still holds");
+            let on: Count = diesel::sql_query("SELECT foreign_keys AS n FROM pragma_foreign_keys")
+                .get_result(c)
+                .unwrap();
+            assert_eq!(on.n, 1, "foreign keys are enforced again");
+        }
+        assert_eq!(totals(&app, &o.official).await, before);
+        chain_holds(&app, &o.auditor).await;
+        // The new rule is in force: a pending contract may keep a number, but is never approved.
+        let (s, raised) = amend(
+            &app,
+            &o.a,
+            small["id"].as_str().unwrap(),
+            json!({"technical_amount": "1200000.00", "contract_amount": "9000000.00", "reason": "追加"}),
+        )
+        .await;
+        assert_eq!(s, Status::Ok, "{raised}");
+        let (s, raised) = amend(
+            &app,
+            &o.a,
+            small["id"].as_str().unwrap(),
+            json!({"technical_amount": "9000000.00", "reason": "追加"}),
+        )
+        .await;
+        assert_eq!(s, Status::Ok, "{raised}");
+        assert_eq!(raised["status"], "pending");
+        assert!(raised["registration_no"].is_string());
+        let approved_pending = diesel::sql_query(format!(
+            "UPDATE contracts SET approved_by = created_by WHERE id = '{}'",
+            waiting["id"].as_str().unwrap()
+        ))
+        .execute(&mut conn);
+        assert!(
+            approved_pending.is_err(),
+            "the database refuses a pending contract marked approved"
+        );
+        chain_holds(&app, &o.auditor).await;
+    }
+);
+
+both!(
+    the_openapi_document_describes_the_version_and_the_office,
+    |app| {
+        let res = app.client.get("/openapi.json").dispatch().await;
+        let doc: Value = res.into_json().await.unwrap();
+        let schema = |name: &str| doc["components"]["schemas"][name].clone();
+        let approve = &doc["paths"]["/api/v1/contracts/{id}/approve"]["post"];
+        let body_ref = approve["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(body_ref.ends_with("/ApproveBody"), "{approve}");
+        assert!(schema("ApproveBody")["properties"]["version"].is_object());
+        assert!(
+            approve["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["name"] == "If-Match" && p["in"] == "header"),
+            "{approve}"
+        );
+        for status in ["403", "409", "422"] {
+            assert!(approve["responses"][status].is_object(), "{status}");
+        }
+        assert!(schema("ContractBody")["properties"]["office"].is_object());
     }
 );

@@ -464,7 +464,7 @@ both!(
                 &b,
                 "POST",
                 format!("/api/v1/contracts/{large_id}/approve"),
-                None,
+                json_body(&json!({"version": 1})),
                 Status::Ok,
             ),
             (
