@@ -589,11 +589,12 @@ fn demo(config: Config, contracts: u64, seed: u64, years: Option<&str>) -> Resul
     let report =
         crate::demo::run(&services, &options).map_err(|e| Failure::failed(e.to_string()))?;
     println!(
-        "demo: {} contracts ({} large approved, {} refused, {} amended, {} voided, {} reviewed) between {} parties in {}–{}, {:.1} s",
+        "demo: {} contracts ({} large approved, {} refused, {} amended of which {} approved again, {} voided, {} reviewed) between {} parties in {}–{}, {:.1} s",
         report.contracts,
         report.pending_approved,
         report.pending_refused,
         report.amended,
+        report.reapproved,
         report.voided,
         report.reviewed,
         report.parties,

@@ -113,6 +113,13 @@
       if (r.ok) {
         done(row, `${TLP.tag("status", r.body.status)} <span class="mono reg-no-small">${esc(r.body.registration_no || "")}</span>`);
         TLP.announce(status, TL.t("reg.detail.approved").replace("{no}", r.body.registration_no || ""), "ok");
+      } else if (r.status === 409) {
+        // Amended or decided meanwhile: show the queue as it stands now, and say why.
+        body.innerHTML = "";
+        after = null;
+        count = 0;
+        await load();
+        TLP.announce(status, TLP.problemText(r), "error");
       } else {
         TLP.announce(status, TLP.problemText(r), "error");
       }

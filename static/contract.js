@@ -167,9 +167,9 @@
     document.getElementById("closed-note").hidden = open;
     const pending = c.status === "pending";
     document.getElementById("pending-actions").hidden = !pending;
-    const mine = c.created_by === me || TLP.pendingAuthors(history).has(me);
-    document.getElementById("own-pending").hidden = !(pending && mine);
-    document.getElementById("decide").hidden = !(pending && !mine);
+    const wrote = c.created_by === me || TLP.pendingAuthors(history).has(me);
+    document.getElementById("own-pending").hidden = !(pending && wrote);
+    document.getElementById("decide").hidden = !(pending && !wrote);
     TLP.setText("approve-version", TL.t("reg.detail.approve_version").replace("{n}", String(c.version)));
     fillAmend(c);
   }

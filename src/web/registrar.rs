@@ -370,7 +370,16 @@ pub fn approvals(ctx: PageCtx, user: Registrar) -> Page<ApprovalsPage> {
         .map(|o| pick(layout.t.lang(), o.name_zh(), o.name_en()).to_string())
         .unwrap_or_default();
     Page::ok(ApprovalsPage {
-        i18n: strings(layout.t, &["reg.appr.", "reg.col."]),
+        // The decision buttons and their messages are the contract page's.
+        i18n: strings(
+            layout.t,
+            &[
+                "reg.appr.",
+                "reg.col.",
+                "reg.detail.approve",
+                "reg.detail.refuse",
+            ],
+        ),
         user_id: user_id(&user),
         office,
         layout,

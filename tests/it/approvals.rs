@@ -736,3 +736,57 @@ both!(
         assert!(schema("ContractBody")["properties"]["office"].is_object());
     }
 );
+
+/// The literal `TL.t("…")` keys a page script asks for (not those it builds: `"x." + code`).
+fn keys_used(script: &str) -> Vec<String> {
+    let text =
+        std::fs::read_to_string(format!("{}/static/{script}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    text.split("TL.t(\"")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"'))
+        .filter(|(_, after)| after.starts_with(')'))
+        .map(|(key, _)| key.to_string())
+        .collect()
+}
+
+both!(
+    the_approval_pages_carry_every_string_their_scripts_use,
+    |app| {
+        let registrar = app.registrar("reg-a").await;
+        let c = register(&app, &registrar, &contract(1, "10.00")).await;
+        for (path, script) in [
+            ("/approvals".to_string(), "approvals.js"),
+            (
+                format!("/contracts/{}", c["id"].as_str().unwrap()),
+                "contract.js",
+            ),
+        ] {
+            for lang in ["zh", "en"] {
+                let res = app
+                    .client
+                    .get(format!("{path}?lang={lang}"))
+                    .header(Header::new("Accept", "text/html"))
+                    .header(Header::new(
+                        "Authorization",
+                        format!("Bearer {}", registrar.token),
+                    ))
+                    .dispatch()
+                    .await;
+                assert_eq!(res.status(), Status::Ok, "{path}");
+                let html = res.into_string().await.unwrap();
+                let json = html
+                    .split("<script type=\"application/json\" id=\"i18n\">")
+                    .nth(1)
+                    .and_then(|rest| rest.split("</script>").next())
+                    .unwrap_or_else(|| panic!("{path} embeds its strings"));
+                let strings: Value = serde_json::from_str(json).unwrap();
+                for key in keys_used(script) {
+                    assert!(
+                        strings[&key].as_str().is_some_and(|s| !s.is_empty()),
+                        "{path} ({lang}) lacks {key} used by {script}"
+                    );
+                }
+            }
+        }
+    }
+);
