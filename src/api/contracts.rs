@@ -675,7 +675,10 @@ pub struct AmendmentBody {
     pub reason: Option<String>,
 }
 
-/// Amends a contract: a new version with a reason; amounts may go up or down.
+/// Amends a contract: a new version with a reason; amounts may go up or down. The new version
+/// is unreviewed. A registered contract whose technical amount is left or put at or above the
+/// large-contract threshold goes back to `pending` (keeping its number; out of the totals until
+/// another registrar approves it); a pending one brought below the threshold is registered.
 #[utoipa::path(post, operation_id = "contracts_amend", path = "/api/v1/contracts/{id}/amendments", tag = "contracts", security(("bearer" = [])), request_body = AmendmentBody,
     params(("id" = String, Path, description = "Contract id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry safety")),
     responses((status = 200, description = "The new version", body = ContractState),

@@ -16,7 +16,8 @@ use crate::domain::{
 pub struct ContractState {
     /// UUID.
     pub id: String,
-    /// 16-digit registration number, once registered.
+    /// 16-digit registration number, once registered (kept while an amended contract waits for
+    /// a fresh approval).
     #[schema(value_type = Option<String>, example = "2026371302000123")]
     pub registration_no: Option<RegistrationNo>,
     /// Title of the contract.
@@ -83,11 +84,13 @@ pub struct ContractState {
     #[serde(with = "super::timestamp")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: NaiveDateTime,
-    /// Registered (numbered); the year and month it counts in, in Asia/Shanghai.
+    /// Registered (numbered); the year and month it counts in, in Asia/Shanghai (kept while an
+    /// amended contract waits for a fresh approval).
     #[serde(with = "super::timestamp::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub registered_at: Option<NaiveDateTime>,
-    /// Second registrar who approved it (large contracts).
+    /// Second registrar who approved the version that stands (large contracts); none while it
+    /// is pending.
     pub approved_by: Option<String>,
     /// Last changed.
     #[serde(with = "super::timestamp")]
