@@ -20,7 +20,7 @@ pub use codes::{ContractType, Flow, IpType, PartyKind, Subtype, TechField, is_in
 pub use country::{CountryCode, CountryError};
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use error::{DomainError, Localized, UnknownCode};
-pub use money::{Money, MoneyError, Total};
+pub use money::{Money, MoneyError, Total, chinese_capitals};
 pub use office::{OfficeCode, OfficeKind};
 pub use region::{RegionCode, RegionError, RegionLevel};
 pub use registration_no::{RegistrationNo, RegistrationNoError};

@@ -270,6 +270,121 @@ fn format_scaled(fen: i64, step: i64) -> String {
     format!("{}.{:02}", hundredths / 100, hundredths % 100)
 }
 
+/// Digits in financial capitals (大写数字), 0–9.
+const CAPITAL_DIGITS: [char; 10] = ['零', '壹', '贰', '叁', '肆', '伍', '陆', '柒', '捌', '玖'];
+/// The units inside a group of four digits, from the ones up.
+const CAPITAL_UNITS: [&str; 4] = ["", "拾", "佰", "仟"];
+
+/// An amount in fen written in Chinese financial capitals (中文大写金额), the way cheques,
+/// invoices and registration certificates write it, without the 人民币 prefix:
+/// `125_000_000` → `壹佰贰拾伍万元整`, `140_950` → `壹仟肆佰零玖元伍角整`,
+/// `32_504` → `叁佰贰拾伍元零肆分`.
+///
+/// The rules (《正确填写票据和结算凭证的基本规定》): every ten is written with its digit (壹拾);
+/// a run of zeros between two digits of the yuan is one 零, across 万 and 亿 too (陆仟零柒元,
+/// 壹拾万零柒仟元); a zero ones digit before the 角 takes none (壹仟陆佰捌拾元叁角贰分); where
+/// the rules allow a 零 in either of two places this writes the second of their examples, so
+/// one amount has one text. A zero 角 before a 分 takes 零 (叁佰贰拾伍元零肆分); 整 closes an
+/// amount that ends at 元 or 角 (so no digit can be added after it), never one with 分; zero
+/// is 零元整; amounts below one yuan start at the 角 or 分 (伍角整). Above 亿 the count of 亿
+/// is written like any number (壹万零壹亿, 壹万亿).
+///
+/// Defined for 0 ≤ fen < 10^16 (beyond any `Money`, and any year's `Total` in sight); larger
+/// or negative values give `None`.
+pub fn chinese_capitals(fen: i64) -> Option<String> {
+    const LIMIT: i64 = 10_000_000_000_000_000;
+    if !(0..LIMIT).contains(&fen) {
+        return None;
+    }
+    let yuan = fen / FEN_PER_YUAN;
+    let jiao = usize::try_from(fen % FEN_PER_YUAN / 10).ok()?;
+    let cents = usize::try_from(fen % 10).ok()?;
+    let mut out = String::new();
+    if yuan > 0 {
+        write_capital_yuan(&mut out, yuan);
+        out.push('元');
+    }
+    match (jiao, cents) {
+        (0, 0) if yuan == 0 => out.push_str("零元整"),
+        (0, 0) => out.push('整'),
+        (j, 0) => {
+            out.push(CAPITAL_DIGITS[j]);
+            out.push_str("角整");
+        }
+        (j, c) => {
+            if j > 0 {
+                out.push(CAPITAL_DIGITS[j]);
+                out.push('角');
+            } else if yuan > 0 {
+                out.push('零');
+            }
+            out.push(CAPITAL_DIGITS[c]);
+            out.push('分');
+        }
+    }
+    Some(out)
+}
+
+/// Writes whole yuan (> 0) in capitals, without the 元: the 亿 above the 万 above the rest,
+/// so that 10,001 亿 reads 壹万零壹亿 and 10^12 reads 壹万亿.
+fn write_capital_yuan(out: &mut String, yuan: i64) {
+    write_capital_split(out, yuan, 100_000_000, '亿', |out, n| {
+        write_capital_split(out, n, 10_000, '万', write_capital_group)
+    });
+}
+
+/// Writes `n` (> 0) as `n / unit` followed by `unit_char`, then `n % unit`, each part by
+/// `lower`.
+fn write_capital_split(
+    out: &mut String,
+    n: i64,
+    unit: i64,
+    unit_char: char,
+    lower: impl Fn(&mut String, i64),
+) {
+    let (high, low) = (n / unit, n % unit);
+    if high > 0 {
+        lower(out, high);
+        out.push(unit_char);
+        // A zero between the two parts — at the end of the upper one (壹拾万零柒仟) or at the
+        // start of the lower one (壹万零壹) — is one 零, like any run of zeros between digits.
+        if low > 0 && (high % 10 == 0 || low < unit / 10) {
+            out.push('零');
+        }
+    }
+    if low > 0 {
+        lower(out, low);
+    }
+}
+
+/// Writes 1 ≤ n ≤ 9999: each digit with its unit, one 零 for a run of zeros between digits.
+fn write_capital_group(out: &mut String, n: i64) {
+    let mut started = false;
+    let mut zero_waiting = false;
+    for power in (0..4).rev() {
+        let d = usize::try_from(n / 10_i64.pow(power) % 10).unwrap_or(0);
+        if d == 0 {
+            zero_waiting = started;
+            continue;
+        }
+        started = true;
+        if zero_waiting {
+            out.push('零');
+            zero_waiting = false;
+        }
+        out.push(CAPITAL_DIGITS[d]);
+        out.push_str(CAPITAL_UNITS[power as usize]);
+    }
+}
+
+impl Money {
+    /// The amount in Chinese financial capitals (see [`chinese_capitals`]): `壹佰贰拾伍万元整`.
+    pub fn chinese_capitals(self) -> String {
+        // Every Money is below 10^16 fen.
+        chinese_capitals(self.0).unwrap_or_default()
+    }
+}
+
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write_yuan(f, self.0)
@@ -373,6 +488,86 @@ impl<T> Visitor<'_> for YuanVisitor<T> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn capitals_follow_the_payment_settlement_rules() {
+        let cases = [
+            // The examples of the rules and of the brief.
+            (125_000_000, "壹佰贰拾伍万元整"),
+            (140_950, "壹仟肆佰零玖元伍角整"),
+            (600_714, "陆仟零柒元壹角肆分"),
+            (168_032, "壹仟陆佰捌拾元叁角贰分"),
+            (10_700_053, "壹拾万零柒仟元伍角叁分"),
+            (1_640_902, "壹万陆仟肆佰零玖元零贰分"),
+            (32_504, "叁佰贰拾伍元零肆分"),
+            // Tens always carry their digit.
+            (1_000, "壹拾元整"),
+            (1_600, "壹拾陆元整"),
+            (10_000_000, "壹拾万元整"),
+            (100_000_000_000, "壹拾亿元整"),
+            // Zero and amounts below one yuan.
+            (0, "零元整"),
+            (1, "壹分"),
+            (10, "壹角整"),
+            (55, "伍角伍分"),
+            (5, "伍分"),
+            (100, "壹元整"),
+            (101, "壹元零壹分"),
+            (110, "壹元壹角整"),
+            // Zero runs across the groups: one 零, and no group unit for an empty group.
+            (10_000_000_100, "壹亿零壹元整"),
+            (10_000_010_000, "壹亿零壹佰元整"),
+            (10_010_000_000, "壹亿零壹拾万元整"),
+            (100_100_000_000, "壹拾亿零壹佰万元整"),
+            (1_000_100, "壹万零壹元整"),
+            (100_000_100_000_000, "壹万亿零壹佰万元整"),
+            (100_010_000_000_000, "壹万零壹亿元整"),
+            (1_000_000_000, "壹仟万元整"),
+            (1_000_000_100, "壹仟万零壹元整"),
+            (10_100_000, "壹拾万零壹仟元整"),
+            (200_000_000, "贰佰万元整"),
+            (2_000_000_000, "贰仟万元整"),
+            (2_000_100_000, "贰仟万零壹仟元整"),
+            // The largest amount a contract may have, and the largest Money below it.
+            (Money::MAX.fen(), "壹万亿元整"),
+            (99_999_999_999_999, "玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分"),
+            // Totals beyond one contract.
+            (9_999_999_999_999_999, "玖拾玖万玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分"),
+        ];
+        for (fen, want) in cases {
+            assert_eq!(chinese_capitals(fen).as_deref(), Some(want), "{fen} fen");
+        }
+    }
+
+    #[test]
+    fn capitals_refuse_what_they_cannot_write() {
+        assert_eq!(chinese_capitals(-1), None);
+        assert_eq!(chinese_capitals(10_000_000_000_000_000), None);
+        assert_eq!(chinese_capitals(i64::MAX), None);
+    }
+
+    #[test]
+    fn capitals_never_repeat_or_end_on_a_zero() {
+        // Every amount from 0 to 1,000,100.00 yuan in steps that hit every digit pattern of
+        // the low groups: no 零零, no 零 before a unit, no 零 just before 元 or 万.
+        let mut fen = 0i64;
+        while fen <= 100_010_000 {
+            let text = chinese_capitals(fen).unwrap_or_default();
+            for bad in ["零零", "零元", "零万", "零亿", "零整", "零角", "万万", "亿万"] {
+                assert!(!text.contains(bad) || (fen == 0 && bad == "零元"), "{fen}: {text}");
+            }
+            assert!(text.ends_with('整') || text.ends_with('分'), "{fen}: {text}");
+            fen += if fen < 200_000 { 1 } else { 9_973 };
+        }
+    }
+
+    #[test]
+    fn money_writes_its_capitals() {
+        assert_eq!(
+            Money::parse("1250000.00").map(Money::chinese_capitals),
+            Ok("壹佰贰拾伍万元整".to_string())
+        );
+    }
 
     #[test]
     fn well_formed_amounts_parse_to_fen() {
