@@ -86,6 +86,9 @@ enum Cmd {
         /// Registration years, e.g. 2024-2026 (default: this year and the two before).
         #[arg(long)]
         years: Option<String>,
+        /// Add demo data to a database that already holds contracts (refused without it).
+        #[arg(long)]
+        force: bool,
     },
     /// Create the audit signing key (and show the root fingerprint to publish), or rotate it.
     Keygen {
@@ -215,7 +218,8 @@ pub fn main() -> ExitCode {
             contracts,
             seed,
             years,
-        } => demo(config, contracts, seed, years.as_deref()),
+            force,
+        } => demo(config, contracts, seed, years.as_deref(), force),
         Cmd::Import {
             file,
             user,
@@ -551,7 +555,13 @@ fn import(
     }
 }
 
-fn demo(config: Config, contracts: u64, seed: u64, years: Option<&str>) -> Result<(), Failure> {
+fn demo(
+    config: Config,
+    contracts: u64,
+    seed: u64,
+    years: Option<&str>,
+    force: bool,
+) -> Result<(), Failure> {
     let this_year = crate::stats::this_year();
     let years = match years {
         None => crate::demo::DemoOptions::default_years(),
@@ -585,6 +595,7 @@ fn demo(config: Config, contracts: u64, seed: u64, years: Option<&str>) -> Resul
         seed,
         years,
         progress: true,
+        force,
     };
     let report =
         crate::demo::run(&services, &options).map_err(|e| Failure::failed(e.to_string()))?;

@@ -41,6 +41,9 @@ pub struct Config {
     pub database_pool_size: u32,
     /// Log filter in `tracing` syntax (`info`, `techledger=debug,info`, …).
     pub log: String,
+    /// Where the public reaches this service (`https://ledger.example.cn`): the links printed
+    /// on registration certificates (their QR codes) start with it.
+    pub public_base_url: String,
     /// Tokens, passwords and login throttling.
     pub auth: AuthConfig,
     /// The write path.
@@ -64,6 +67,7 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             database_pool_size: 8,
             log: "info".into(),
+            public_base_url: "http://127.0.0.1:8000".into(),
             auth: AuthConfig::default(),
             ledger: LedgerConfig::default(),
             audit: AuditConfig::default(),
@@ -327,6 +331,16 @@ impl Config {
             |key: &str, why: &str| Err(ConfigError(format!("invalid value for `{key}`: {why}")));
         if self.database_pool_size == 0 || self.database_pool_size > 256 {
             return bad("database_pool_size", "must be between 1 and 256");
+        }
+        let base = self.public_base_url.as_str();
+        if !(base.starts_with("http://") || base.starts_with("https://"))
+            || base.contains(['?', '#', ' '])
+            || base.trim_end_matches('/').len() <= "https://".len()
+        {
+            return bad(
+                "public_base_url",
+                "must be an http:// or https:// address without a query, e.g. https://ledger.example.cn",
+            );
         }
         if self.auth.token_lifetime_minutes == 0 || self.auth.token_lifetime_minutes > 7 * 24 * 60 {
             return bad("auth.token_lifetime_minutes", "must be between 1 and 10080");

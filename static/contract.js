@@ -151,6 +151,9 @@
     number.classList.toggle("muted", !c.registration_no);
     document.getElementById("c-status").innerHTML = TLP.tag("status", c.status);
     document.getElementById("c-review").innerHTML = TLP.tag("review", c.review);
+    // Only a registered contract has a registration certificate.
+    const certificate = document.getElementById("certificate-link");
+    if (certificate) certificate.hidden = c.status !== "registered";
   }
 
   // Registrar actions.

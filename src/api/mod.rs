@@ -4,6 +4,7 @@ pub mod anomalies;
 pub mod audit;
 pub mod auth;
 pub mod catchers;
+pub mod certificates;
 pub mod codes;
 pub mod contracts;
 pub mod fields;
@@ -67,6 +68,7 @@ pub fn routes() -> Vec<Route> {
         contracts::refuse,
         contracts::review,
         contracts::history,
+        certificates::certificate_pdf,
         stats::summary,
         stats::breakdown,
         stats::top_parties,

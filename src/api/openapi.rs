@@ -4,7 +4,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    anomalies, audit, auth, codes, contracts, imports, ops, parties, problem, stats, users,
+    anomalies, audit, auth, certificates, codes, contracts, imports, ops, parties, problem, stats,
+    users,
 };
 
 /// The API description.
@@ -25,6 +26,7 @@ use super::{
         contracts::create, contracts::list, contracts::csv, contracts::get_one, contracts::by_number,
         contracts::amend, contracts::void, contracts::approve, contracts::refuse, contracts::review,
         contracts::history,
+        certificates::certificate_pdf,
         stats::summary, stats::breakdown, stats::top_parties, stats::report,
         codes::codes, codes::regions,
         imports::create, imports::template_csv, imports::template_xlsx,

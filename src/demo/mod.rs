@@ -134,6 +134,9 @@ pub struct DemoOptions {
     pub years: (i32, i32),
     /// Show a progress bar on stderr.
     pub progress: bool,
+    /// Add to a database that already holds contracts (without it such a database is refused:
+    /// demo data mixed into real data could not be told apart).
+    pub force: bool,
 }
 
 impl DemoOptions {
@@ -151,6 +154,7 @@ impl Default for DemoOptions {
             seed: 2026,
             years: DemoOptions::default_years(),
             progress: false,
+            force: false,
         }
     }
 }
@@ -269,6 +273,11 @@ pub enum DemoError {
     /// The options are unusable.
     #[error("invalid demo options: {0}")]
     Options(String),
+    /// The database already holds contracts and `force` was not given.
+    #[error(
+        "the database already holds {0} contracts: demo data would mix with them; use an empty database, or give --force to add demo data anyway"
+    )]
+    NotEmpty(i64),
     /// `TECHLEDGER_DEMO_PASSWORD` breaks the password rules.
     #[error("TECHLEDGER_DEMO_PASSWORD is not acceptable: {0}")]
     Password(String),
@@ -485,6 +494,9 @@ pub fn run(services: &Services, options: &DemoOptions) -> Result<DemoReport, Dem
             .get_result(conn)
             .map_err(DbError::from)
     })?;
+    if existing > 0 && !options.force {
+        return Err(DemoError::NotEmpty(existing));
+    }
     let effective_seed = if existing == 0 {
         options.seed
     } else {

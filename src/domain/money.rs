@@ -530,9 +530,15 @@ mod tests {
             (2_000_100_000, "贰仟万零壹仟元整"),
             // The largest amount a contract may have, and the largest Money below it.
             (Money::MAX.fen(), "壹万亿元整"),
-            (99_999_999_999_999, "玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分"),
+            (
+                99_999_999_999_999,
+                "玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分",
+            ),
             // Totals beyond one contract.
-            (9_999_999_999_999_999, "玖拾玖万玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分"),
+            (
+                9_999_999_999_999_999,
+                "玖拾玖万玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分",
+            ),
         ];
         for (fen, want) in cases {
             assert_eq!(chinese_capitals(fen).as_deref(), Some(want), "{fen} fen");
@@ -553,10 +559,18 @@ mod tests {
         let mut fen = 0i64;
         while fen <= 100_010_000 {
             let text = chinese_capitals(fen).unwrap_or_default();
-            for bad in ["零零", "零元", "零万", "零亿", "零整", "零角", "万万", "亿万"] {
-                assert!(!text.contains(bad) || (fen == 0 && bad == "零元"), "{fen}: {text}");
+            for bad in [
+                "零零", "零元", "零万", "零亿", "零整", "零角", "万万", "亿万",
+            ] {
+                assert!(
+                    !text.contains(bad) || (fen == 0 && bad == "零元"),
+                    "{fen}: {text}"
+                );
             }
-            assert!(text.ends_with('整') || text.ends_with('分'), "{fen}: {text}");
+            assert!(
+                text.ends_with('整') || text.ends_with('分'),
+                "{fen}: {text}"
+            );
             fen += if fen < 200_000 { 1 } else { 9_973 };
         }
     }

@@ -560,6 +560,11 @@ pub static STRINGS: &[Entry] = &[
         "每个版本和审核都标有审计序号，审计员可据此在审计链中核对",
         "Each version and review carries its audit seq, by which auditors check it against the audit chain",
     ),
+    (
+        "reg.detail.certificate",
+        "下载登记证明（PDF）",
+        "Download the registration certificate (PDF)",
+    ),
     ("reg.detail.change", "变更类型", "Change"),
     (
         "reg.detail.closed",

@@ -451,6 +451,7 @@ fn matrix() -> BTreeMap<(&'static str, &'static str), &'static [&'static str]> {
         (("POST", "/api/v1/contracts/<id>/refuse"), &[R][..]),
         (("POST", "/api/v1/contracts/<id>/reviews"), &[A][..]),
         (("GET", "/api/v1/contracts/<id>/history"), READERS),
+        (("GET", "/api/v1/contracts/<id>/certificate.pdf"), READERS),
         (("GET", "/api/v1/stats/summary?<year>&<as_of>"), ALL),
         (("GET", "/api/v1/stats/breakdown?<year>&<by>&<as_of>"), ALL),
         (

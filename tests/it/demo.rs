@@ -42,6 +42,7 @@ fn options(contracts: u64, seed: u64) -> DemoOptions {
         seed,
         years: DemoOptions::default_years(),
         progress: false,
+        force: false,
     }
 }
 
@@ -291,10 +292,35 @@ both!(
     }
 );
 
+both!(a_database_with_contracts_is_refused_without_force, |app| {
+    run_demo(&app, options(20, 5)).await;
+    let services = services(&app);
+    let result = rocket::tokio::task::spawn_blocking(move || demo::run(&services, &options(10, 5)))
+        .await
+        .expect("demo task");
+    match result {
+        Err(demo::DemoError::NotEmpty(20)) => {}
+        other => panic!("a second run without --force: {other:?}"),
+    }
+    let mut conn = app.connect();
+    let total: i64 = contracts::table
+        .count()
+        .get_result(&mut conn)
+        .expect("count");
+    assert_eq!(total, 20, "nothing was added");
+});
+
 both!(a_second_run_adds_data_and_reuses_the_demo_users, |app| {
     let first = run_demo(&app, options(120, 5)).await;
     assert_eq!(first.users, 32);
-    let second = run_demo(&app, options(80, 5)).await;
+    let second = run_demo(
+        &app,
+        DemoOptions {
+            force: true,
+            ..options(80, 5)
+        },
+    )
+    .await;
     assert_eq!((second.users, second.users_reused), (0, 32));
     assert!(
         second.password.is_none(),

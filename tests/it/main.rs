@@ -8,6 +8,7 @@ mod anomalies;
 mod approvals;
 mod audit_chain;
 mod auth;
+mod certificate;
 mod contracts;
 mod demo;
 mod foundation;
