@@ -142,6 +142,12 @@ pub struct AuditConfig {
     pub checkpoint_every_entries: u64,
     /// … or when this many seconds passed since the last one and the chain grew.
     pub checkpoint_every_seconds: u64,
+    /// The transparency log's origin (the first line of its checkpoints, the name its
+    /// checkpoints are signed under); empty: `techledger.linyi/<kid of the root key>`.
+    pub log_origin: String,
+    /// Witnesses whose cosignatures of checkpoints are accepted: C2SP vkeys of type 0x04
+    /// (`<name>+<key ID>+<base64 key>`).
+    pub witnesses: Vec<String>,
 }
 
 impl Default for AuditConfig {
@@ -149,6 +155,8 @@ impl Default for AuditConfig {
         AuditConfig {
             checkpoint_every_entries: 1000,
             checkpoint_every_seconds: 300,
+            log_origin: String::new(),
+            witnesses: Vec::new(),
         }
     }
 }
@@ -368,6 +376,23 @@ impl Config {
                 "audit.checkpoint_every_entries",
                 "checkpoint intervals must be at least 1",
             );
+        }
+        if !self.audit.log_origin.is_empty()
+            && let Err(e) = crate::audit::note::check_name(&self.audit.log_origin)
+        {
+            return bad("audit.log_origin", &e.to_string());
+        }
+        for w in &self.audit.witnesses {
+            match crate::audit::note::VerifierKey::parse(w) {
+                Ok(k) if k.alg == crate::audit::note::ALG_COSIGNATURE_V1 => {}
+                Ok(_) => {
+                    return bad(
+                        "audit.witnesses",
+                        "a witness key is a cosignature key (type 0x04)",
+                    );
+                }
+                Err(e) => return bad("audit.witnesses", &e.to_string()),
+            }
         }
         if self.limits.json_kib == 0 || self.limits.import_mib == 0 {
             return bad("limits.json_kib", "limits must be at least 1");

@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::canonical::CanonicalError;
 use super::entry::{ActorRef, AuditEntry, EntityRef, EntryBody, EntryClaims, iat_of};
 use super::keys::{KeyError, KeyPair};
+use super::merkle::Hash;
 use crate::db::schema::{audit_entries, audit_head};
 use crate::db::{DbConn, KeptPrepared};
 
@@ -35,6 +36,12 @@ pub enum AuditError {
         seq: i64,
         /// Why.
         reason: String,
+    },
+    /// The entry would be larger than a transparency-log entry may be.
+    #[error("the change is too large to record ({bytes} bytes; at most 65535)")]
+    TooLarge {
+        /// Its size.
+        bytes: usize,
     },
     /// A stored entry could not be read back.
     #[error("audit entry {seq} is unreadable: {reason}")]
@@ -151,7 +158,14 @@ pub(crate) fn seal(
         payload: &draft.payload,
         prev_hash: &head.hash,
     };
-    let hash = super::entry::sha256_hex(body.canonical_around(&payload_text)?.as_bytes());
+    let canonical = body.canonical_around(&payload_text)?;
+    if canonical.len() > super::tlog::MAX_ENTRY_BYTES {
+        return Err(AuditError::TooLarge {
+            bytes: canonical.len(),
+        });
+    }
+    let hash = super::entry::sha256_hex(canonical.as_bytes());
+    let leaf = super::merkle::leaf_hash(canonical.as_bytes());
     let row = AuditRow {
         seq,
         id,
@@ -169,16 +183,26 @@ pub(crate) fn seal(
         signature: String::new(),
     };
     head.seq = seq;
-    Ok(UnsignedEntry(row))
+    Ok(UnsignedEntry(row, leaf))
 }
 
 /// An entry hashed into the chain whose signature is still to be made. Signatures depend on
 /// nothing but their own entry, so the writer makes them many at a time, on every core, just
 /// before it inserts the entries; only [`UnsignedEntry::sign`] turns one into a row.
 #[derive(Debug, Clone)]
-pub struct UnsignedEntry(AuditRow);
+pub struct UnsignedEntry(AuditRow, Hash);
 
 impl UnsignedEntry {
+    /// Its seq.
+    pub fn seq(&self) -> i64 {
+        self.0.seq
+    }
+
+    /// Its leaf hash in the Merkle tree.
+    pub fn leaf(&self) -> Hash {
+        self.1
+    }
+
     /// The key it is to be signed with.
     pub fn kid(&self) -> &str {
         &self.0.kid

@@ -6,7 +6,9 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::chain::{AuditError, ChainHead};
-use super::keys::KeyPair;
+use super::keys::{KeyError, KeyPair};
+use super::merkle::Hash;
+use super::note::{self, CheckpointBody, Note};
 use crate::db::DbConn;
 use crate::db::schema::audit_checkpoints;
 
@@ -23,6 +25,14 @@ pub struct Checkpoint {
     pub kid: String,
     /// Compact JWS (EdDSA) over `{"tree_size","head_hash","at","iat"}`.
     pub signature: String,
+    /// The Merkle tree's root hash at this size (hex); absent on checkpoints made before the
+    /// tree existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_hash: Option<String>,
+    /// The same checkpoint as a C2SP tlog-checkpoint signed note (what `/log/checkpoint`
+    /// serves).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// The claims a checkpoint's signature covers.
@@ -46,6 +56,8 @@ struct CheckpointRow {
     at: NaiveDateTime,
     kid: String,
     signature: String,
+    root_hash: Option<Vec<u8>>,
+    note: Option<String>,
 }
 
 impl From<CheckpointRow> for Checkpoint {
@@ -56,14 +68,19 @@ impl From<CheckpointRow> for Checkpoint {
             at: crate::time::rfc3339(r.at),
             kid: r.kid,
             signature: r.signature,
+            root_hash: r.root_hash.as_deref().map(super::entry::to_hex),
+            note: r.note,
         }
     }
 }
 
-/// Signs and stores a checkpoint of `head` (or returns the stored one of the same size).
+/// Signs and stores a checkpoint of `head`, whose Merkle tree has root `root` — as a JWS and
+/// as a C2SP signed note under `origin` (or returns the stored one of the same size).
 pub(crate) fn store(
     conn: &mut DbConn,
     head: &ChainHead,
+    root: &Hash,
+    origin: &str,
     signer: &KeyPair,
     at: NaiveDateTime,
 ) -> Result<Checkpoint, AuditError> {
@@ -77,12 +94,27 @@ pub(crate) fn store(
         at: at_text,
         iat: crate::time::unix_seconds(at),
     })?;
+    let text = CheckpointBody {
+        origin: origin.to_string(),
+        size: u64::try_from(head.seq).unwrap_or(0),
+        root: *root,
+    }
+    .text();
+    let line = note::sign(&text, origin, signer).map_err(|e| KeyError::Sign(e.to_string()))?;
     let row = CheckpointRow {
         tree_size: head.seq,
         head_hash: head.hash.clone(),
         at,
         kid: signer.kid().to_string(),
         signature,
+        root_hash: Some(root.to_vec()),
+        note: Some(
+            Note {
+                text,
+                signatures: vec![line],
+            }
+            .encode(),
+        ),
     };
     diesel::insert_into(audit_checkpoints::table)
         .values(&row)
@@ -96,6 +128,29 @@ pub fn by_size(conn: &mut DbConn, size: i64) -> QueryResult<Option<Checkpoint>> 
         .find(size)
         .select(CheckpointRow::as_select())
         .get_result(conn)
+        .optional()
+        .map(|r| r.map(Checkpoint::from))
+}
+
+/// The newest stored checkpoint that has a signed note (every one since the Merkle tree).
+pub fn latest_note(conn: &mut DbConn) -> QueryResult<Option<Checkpoint>> {
+    audit_checkpoints::table
+        .filter(audit_checkpoints::note.is_not_null())
+        .order(audit_checkpoints::tree_size.desc())
+        .select(CheckpointRow::as_select())
+        .first(conn)
+        .optional()
+        .map(|r| r.map(Checkpoint::from))
+}
+
+/// The smallest stored checkpoint with a signed note covering at least `size` entries.
+pub fn covering(conn: &mut DbConn, size: i64) -> QueryResult<Option<Checkpoint>> {
+    audit_checkpoints::table
+        .filter(audit_checkpoints::note.is_not_null())
+        .filter(audit_checkpoints::tree_size.ge(size))
+        .order(audit_checkpoints::tree_size.asc())
+        .select(CheckpointRow::as_select())
+        .first(conn)
         .optional()
         .map(|r| r.map(Checkpoint::from))
 }

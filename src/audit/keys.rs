@@ -100,6 +100,11 @@ impl KeyPair {
         Self::from_signing_key(&signing)
     }
 
+    /// The key with this 32-byte Ed25519 seed (tests and published examples).
+    pub fn from_seed(seed: &[u8; 32]) -> KeyPair {
+        Self::from_signing_key(&SigningKey::from_bytes(seed))
+    }
+
     fn from_signing_key(signing: &SigningKey) -> KeyPair {
         let verifying = signing.verifying_key();
         let public = verifying.to_bytes();
@@ -157,6 +162,12 @@ impl KeyPair {
         jws.push('.');
         URL_SAFE_NO_PAD.encode_string(signature.to_bytes(), &mut jws);
         Ok(jws)
+    }
+
+    /// A plain Ed25519 signature of `message` (signed notes).
+    pub fn sign_raw(&self, message: &[u8]) -> [u8; 64] {
+        use ed25519_dalek::Signer;
+        self.signing.sign(message).to_bytes()
     }
 
     /// The key as jsonwebtoken takes it (tests compare our signatures with its).

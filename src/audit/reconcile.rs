@@ -162,9 +162,9 @@ impl Replay {
                 let command = entry.payload.get("command").cloned().unwrap_or(Value::Null);
                 let rejected = entry
                     .payload
-                    .get("rejected_rows")
-                    .and_then(Value::as_array)
-                    .map_or(0, Vec::len);
+                    .get("rejected")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0);
                 let facts = ImportFacts {
                     actor_id: actor_id.ok_or("an import without an actor")?,
                     file_name: text(command.get("file_name")),

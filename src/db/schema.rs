@@ -300,6 +300,25 @@ diesel::table! {
         at -> Timestamp,
         kid -> Text,
         signature -> Text,
+        root_hash -> Nullable<Binary>,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    tlog_hashes (id) {
+        id -> BigInt,
+        hash -> Binary,
+    }
+}
+
+diesel::table! {
+    tlog_cosignatures (tree_size, witness) {
+        tree_size -> BigInt,
+        witness -> Text,
+        signature_line -> Text,
+        signed_at -> BigInt,
+        received_at -> Timestamp,
     }
 }
 
@@ -353,6 +372,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_entries,
     audit_head,
     audit_checkpoints,
+    tlog_hashes,
+    tlog_cosignatures,
     signing_keys,
     idempotency_keys,
 );

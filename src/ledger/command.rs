@@ -343,7 +343,9 @@ pub struct ImportCommand {
     /// Rows that parsed; the ledger checks the rest of their rules.
     #[serde(skip)]
     pub rows: Vec<ImportRow>,
-    /// Rows that did not even parse.
+    /// Rows that did not even parse (reported to the caller; the audit entry counts them: a
+    /// transparency-log entry holds at most 64 KiB).
+    #[serde(skip)]
     pub rejected: Vec<RowReport>,
     /// Import the good rows even when some are rejected.
     pub partial: bool,

@@ -140,7 +140,16 @@ impl From<diesel::result::Error> for LedgerError {
 
 impl From<crate::audit::chain::AuditError> for LedgerError {
     fn from(e: crate::audit::chain::AuditError) -> Self {
-        LedgerError::Storage(e.to_string())
+        match e {
+            crate::audit::chain::AuditError::TooLarge { bytes } => LedgerError::invalid(
+                "body",
+                format!(
+                    "the change is too large to record in the audit log ({bytes} bytes; at most 65535)"
+                ),
+                format!("该变更过大，无法记入审计日志（{bytes} 字节，上限 65535）"),
+            ),
+            e => LedgerError::Storage(e.to_string()),
+        }
     }
 }
 

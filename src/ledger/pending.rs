@@ -17,12 +17,14 @@ use super::one_statement::{OnConflict, OneStatement};
 use super::projection::{Delta, PartyKey, RollupKey};
 use crate::audit::chain::{self, AuditRow, ChainHead, UnsignedEntry};
 use crate::audit::keys::KeyPair;
+use crate::audit::merkle::Frontier;
 use crate::audit::signing;
+use crate::audit::tlog::{self, HashRow};
 use crate::db::models::contracts::{ContractRow, ContractVersionRow};
 use crate::db::models::rollups::{AmountEntryRow, PartyRollupRow, RollupRow};
 use crate::db::schema::{
     amount_entries, audit_entries, contract_versions, contracts, idempotency_keys,
-    registration_counters,
+    registration_counters, tlog_hashes,
 };
 use crate::db::{DbConn, KeptPrepared};
 use crate::records::PartyState;
@@ -52,6 +54,8 @@ pub(super) struct Pending {
     /// Idempotency keys read when the transaction started or inserted since: (user id, key)
     /// → (request hash, answer), None when the database has none.
     keys_known: HashMap<KeyId, Known>,
+    /// The Merkle tree's frontier after the entries appended so far.
+    tree: Option<Frontier>,
 }
 
 /// Append-only rows not inserted yet. Nothing in a transaction reads them back before they are
@@ -64,6 +68,8 @@ struct Rows {
     versions: Vec<ContractVersionRow>,
     amounts: Vec<AmountEntryRow>,
     keys: Vec<KeyRow>,
+    /// The Merkle tree's new stored hashes.
+    tree: Vec<HashRow>,
 }
 
 impl Rows {
@@ -73,6 +79,7 @@ impl Rows {
             + self.versions.len()
             + self.amounts.len()
             + self.keys.len()
+            + self.tree.len()
     }
 }
 
@@ -151,8 +158,11 @@ impl RowsToInsert {
 }
 
 /// A point to roll the pending writes back to.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(super) struct Mark {
+    /// The Merkle tree's frontier then.
+    tree: Option<Frontier>,
+    tree_rows: usize,
     rollups: usize,
     party: usize,
     counter_log: usize,
@@ -173,6 +183,7 @@ impl Rows {
         statement.insert("contract_versions", &self.versions, OnConflict::Refuse)?;
         statement.insert("amount_entries", &self.amounts, OnConflict::Refuse)?;
         statement.insert("idempotency_keys", &self.keys, OnConflict::Refuse)?;
+        statement.insert("tlog_hashes", &self.tree, OnConflict::Refuse)?;
         Ok(())
     }
 
@@ -196,6 +207,11 @@ impl Rows {
         }
         for row in &self.keys {
             diesel::insert_into(idempotency_keys::table)
+                .values(row)
+                .execute(c)?;
+        }
+        for row in &self.tree {
+            diesel::insert_into(tlog_hashes::table)
                 .values(row)
                 .execute(c)?;
         }
@@ -240,6 +256,8 @@ impl Pending {
     /// The current point.
     pub fn mark(&self) -> Mark {
         Mark {
+            tree: self.tree.clone(),
+            tree_rows: self.rows.tree.len(),
             rollups: self.rollups.len(),
             party: self.party.len(),
             counter_log: self.counter_log.len(),
@@ -252,12 +270,47 @@ impl Pending {
         }
     }
 
-    /// Keeps an audit entry to sign with `signer` and insert.
-    pub fn defer_audit(&mut self, entry: UnsignedEntry, signer: &KeyPair) {
+    /// Keeps an audit entry to sign with `signer` and insert, and appends it to the Merkle
+    /// tree.
+    pub fn defer_audit(
+        &mut self,
+        entry: UnsignedEntry,
+        signer: &KeyPair,
+    ) -> Result<(), LedgerError> {
+        let tree = self.tree.as_mut().ok_or_else(|| {
+            LedgerError::Storage("the Merkle tree was not loaded for this transaction".into())
+        })?;
+        let index = tree.size();
+        if u64::try_from(entry.seq()).ok() != Some(index + 1) {
+            return Err(LedgerError::Storage(format!(
+                "entry {} does not follow the Merkle tree of {index} leaves",
+                entry.seq()
+            )));
+        }
+        let hashes = tree.append(entry.leaf());
+        self.rows.tree.extend(tlog::rows_for(index, hashes));
         if !self.signers.iter().any(|s| s.kid() == signer.kid()) {
             self.signers.push(signer.clone());
         }
         self.rows.audit.push(entry);
+        Ok(())
+    }
+
+    /// Starts the transaction's Merkle tree from the stored tree's frontier.
+    pub fn start_tree(&mut self, frontier: Frontier) {
+        self.tree = Some(frontier);
+    }
+
+    /// The Merkle tree as the transaction leaves it.
+    pub fn tree(&self) -> Option<&Frontier> {
+        self.tree.as_ref()
+    }
+
+    /// The root of the Merkle tree as it stands in this transaction.
+    pub fn tree_root(&self) -> Result<crate::audit::merkle::Hash, LedgerError> {
+        self.tree.as_ref().map(Frontier::root).ok_or_else(|| {
+            LedgerError::Storage("the Merkle tree was not loaded for this transaction".into())
+        })
     }
 
     /// Keeps a new contract to insert.
@@ -377,6 +430,8 @@ impl Pending {
         self.rows.versions.truncate(mark.versions);
         self.rows.amounts.truncate(mark.amounts);
         self.rows.keys.truncate(mark.keys);
+        self.rows.tree.truncate(mark.tree_rows);
+        self.tree = mark.tree;
         // A party read after the mark may have been created after it, and is gone now.
         let forgotten: Vec<String> = self.party_log.drain(mark.party_log..).collect();
         for id in forgotten {

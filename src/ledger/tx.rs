@@ -173,7 +173,7 @@ impl<'a> Tx<'a> {
                 "injected fault after the audit insert".into(),
             ));
         }
-        self.pending.defer_audit(entry, self.signer);
+        self.pending.defer_audit(entry, self.signer)?;
         Ok((result, stamp))
     }
 

@@ -21,6 +21,7 @@ use super::{
 use crate::audit::chain::{self, ChainHead};
 use crate::audit::checkpoint::{self, Checkpoint};
 use crate::audit::keys::{KeyPair, KeyPurpose, KeyStore};
+use crate::audit::merkle::Frontier;
 use crate::config::Config;
 use crate::db::models::{audit_keys, parties as party_rows};
 use crate::db::{DatabaseUrl, DbConn, DbError};
@@ -40,6 +41,8 @@ pub struct LedgerSettings {
     pub checkpoint_every_entries: i64,
     /// … or after this long, when the chain grew.
     pub checkpoint_every: Duration,
+    /// The transparency log's origin (empty: derived from the root key at start).
+    pub log_origin: String,
 }
 
 impl LedgerSettings {
@@ -54,6 +57,7 @@ impl LedgerSettings {
             checkpoint_every_entries: i64::try_from(config.audit.checkpoint_every_entries)
                 .unwrap_or(i64::MAX),
             checkpoint_every: Duration::from_secs(config.audit.checkpoint_every_seconds),
+            log_origin: config.audit.log_origin.clone(),
         }
     }
 }
@@ -177,13 +181,19 @@ impl Ledger {
         settings: LedgerSettings,
     ) -> Result<Ledger, StartError> {
         let mut conn = crate::db::pool::establish(url)?;
-        let signer = signer_for(&mut conn, &keystore)?;
+        let (signer, root_kid) = signer_for(&mut conn, &keystore)?;
+        let mut settings = settings;
+        if settings.log_origin.is_empty() {
+            settings.log_origin = format!("techledger.linyi/{root_kid}");
+        }
+        catch_up_tree(&mut conn)?;
         let mut writer = Writer {
             conn,
             url: url.clone(),
             keystore,
             signer,
             rotations: Vec::new(),
+            tree: None,
             settings,
             last_checkpoint: (0, Instant::now()),
             last_purge: Instant::now(),
@@ -330,6 +340,9 @@ struct Writer {
     /// Rotations made in the running transaction: the keys they replaced, to take out of the
     /// key directory once the transaction commits (or to sign with again if it does not).
     rotations: Vec<Rotated>,
+    /// The Merkle tree's frontier as the last committed transaction left it (read again when
+    /// the chain grew elsewhere meanwhile).
+    tree: Option<Frontier>,
     settings: LedgerSettings,
     /// (tree size, when) of the last checkpoint this writer stored.
     last_checkpoint: (i64, Instant),
@@ -532,6 +545,7 @@ impl Writer {
             keystore,
             signer,
             rotations,
+            tree,
             settings,
             last_checkpoint,
             last_purge,
@@ -539,10 +553,17 @@ impl Writer {
         } = self;
         let mut entries_before = 0;
         let mut entries_after = 0;
+        let mut tree_after = None;
         let done = conn.transaction::<_, LedgerError, _>(|conn| {
             let (mut head, head_signer) = chain::lock_head(conn)?;
             entries_before = head.seq;
             follow_rotation(keystore, head_signer.as_deref(), signer)?;
+            let size = u64::try_from(head.seq).unwrap_or(0);
+            let frontier = match tree.take() {
+                Some(f) if f.size() == size => f,
+                _ => crate::audit::tlog::frontier(conn, size)
+                    .map_err(|e| LedgerError::Storage(e.to_string()))?,
+            };
             let mut round = Round {
                 keystore,
                 signer,
@@ -551,6 +572,7 @@ impl Writer {
                 fault: &common.fault,
                 pending: Pending::default(),
             };
+            round.pending.start_tree(frontier);
             round.ensure_registered(conn, &mut head, head_signer.as_deref())?;
             round.read_ahead(conn, work)?;
             let mut done = Vec::with_capacity(work.len());
@@ -576,10 +598,18 @@ impl Writer {
                     }
                     None => {
                         round.pending.flush_rows(conn)?;
+                        let root = round.pending.tree_root()?;
                         done.push(Done::Checkpoint(
-                            checkpoint::store(conn, &head, round.signer, crate::time::now())
-                                .map_err(LedgerError::from)
-                                .inspect(|c| *last_checkpoint = (c.tree_size, Instant::now())),
+                            checkpoint::store(
+                                conn,
+                                &head,
+                                &root,
+                                &settings.log_origin,
+                                round.signer,
+                                crate::time::now(),
+                            )
+                            .map_err(LedgerError::from)
+                            .inspect(|c| *last_checkpoint = (c.tree_size, Instant::now())),
                         ));
                     }
                 }
@@ -590,7 +620,15 @@ impl Writer {
                 && (head.seq - last_checkpoint.0 >= settings.checkpoint_every_entries
                     || last_checkpoint.1.elapsed() >= settings.checkpoint_every);
             if due {
-                let c = checkpoint::store(conn, &head, round.signer, crate::time::now())?;
+                let root = round.pending.tree_root()?;
+                let c = checkpoint::store(
+                    conn,
+                    &head,
+                    &root,
+                    &settings.log_origin,
+                    round.signer,
+                    crate::time::now(),
+                )?;
                 *last_checkpoint = (c.tree_size, Instant::now());
             }
             if last_purge.elapsed() > Duration::from_secs(3600) {
@@ -598,9 +636,12 @@ impl Writer {
                 *last_purge = Instant::now();
             }
             entries_after = head.seq;
+            tree_after = round.pending.tree().cloned();
             *reached_commit = true;
             Ok(done)
         });
+        // The frontier is kept only when the transaction surely committed.
+        *tree = if done.is_ok() { tree_after } else { None };
         finish_rotations(keystore, signer, rotations, done.is_ok(), *reached_commit);
         let done = done?;
         let appended = u64::try_from(entries_after - entries_before).unwrap_or(0);
@@ -687,7 +728,7 @@ fn finish_rotations(
 /// data directory). A new chain takes this directory's key (made if there is none) as its root.
 /// Anything else refuses to start: a server must never sign for a chain whose keys someone
 /// else controls.
-fn signer_for(conn: &mut DbConn, keystore: &KeyStore) -> Result<KeyPair, StartError> {
+fn signer_for(conn: &mut DbConn, keystore: &KeyStore) -> Result<(KeyPair, String), StartError> {
     let untrusted = |why: String| StartError::Untrusted(why);
     let history = crate::audit::rotation::load(conn)
         .map_err(|e| DbError::Task(e.to_string()))?
@@ -715,7 +756,9 @@ fn signer_for(conn: &mut DbConn, keystore: &KeyStore) -> Result<KeyPair, StartEr
         ));
     }
     let Some(current) = history.current() else {
-        return Ok(keystore.current_or_create(KeyPurpose::Audit)?);
+        let key = keystore.current_or_create(KeyPurpose::Audit)?;
+        let root = key.kid().to_string();
+        return Ok((key, root));
     };
     if !keystore.has(KeyPurpose::Audit, &current.kid) {
         return Err(untrusted(format!(
@@ -745,6 +788,7 @@ fn signer_for(conn: &mut DbConn, keystore: &KeyStore) -> Result<KeyPair, StartEr
         keystore.set_current(KeyPurpose::Audit, &current.kid)?;
         tracing::warn!(kid = current.kid, "completed an interrupted key rotation");
     }
+    let root = history.root().map_or_else(String::new, |r| r.kid.clone());
     if let Some(root) = history.root() {
         tracing::info!(
             root = root.kid,
@@ -752,7 +796,25 @@ fn signer_for(conn: &mut DbConn, keystore: &KeyStore) -> Result<KeyPair, StartEr
             "audit chain verified back to its root key; auditors pin it with `techledger verify --trust-root`"
         );
     }
-    Ok(pair)
+    Ok((pair, root))
+}
+
+/// Brings the Merkle tree up to the chain's head (a database made before the tree, or one
+/// restored without it), under the head lock.
+fn catch_up_tree(conn: &mut DbConn) -> Result<(), StartError> {
+    let added = conn
+        .transaction::<_, LedgerError, _>(|conn| {
+            let (head, _) = chain::lock_head(conn)?;
+            Ok(crate::audit::tlog::catch_up(conn, head.seq)?)
+        })
+        .map_err(StartError::Ledger)?;
+    if added > 0 {
+        tracing::info!(
+            leaves = added,
+            "built the Merkle tree over entries made before it"
+        );
+    }
+    Ok(())
 }
 
 /// What one write transaction works with.
