@@ -163,7 +163,7 @@ impl Nodes<'_> {
         if n == 0 {
             return empty_root();
         }
-        if n.is_power_of_two() && lo % n == 0 {
+        if n.is_power_of_two() && lo.is_multiple_of(n) {
             return self.get(stored_hash_index(n.trailing_zeros(), lo / n));
         }
         let k = split(n);
