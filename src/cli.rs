@@ -26,6 +26,8 @@ struct Cli {
     command: Option<Cmd>,
 }
 
+// Parsed once per run: the size of the verify arguments does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Cmd {
     /// Serve HTTP (the default).
@@ -42,24 +44,13 @@ enum Cmd {
         #[command(subcommand)]
         what: ExportCmd,
     },
-    /// Verify the audit chain: an exported file offline, or a database.
+    /// Verify the audit chain: an exported file offline, or a database; a proof, a receipt.
+    #[command(args_conflicts_with_subcommands = true)]
     Verify {
-        /// An export (`techledger export audit > audit.jsonl`); omit with --database.
-        file: Option<PathBuf>,
-        /// A JWKS kept independently of the server (an earlier `/.well-known/jwks.json` or
-        /// `export jwks`): its keys must be the chain's own, and one of them must sign it.
-        #[arg(long)]
-        jwks: Option<PathBuf>,
-        /// The pinned fingerprint of the chain's root key (64 hex digits: SHA-256 of the public
-        /// key, as `techledger keygen` prints it): every later key must be endorsed from it.
-        #[arg(long)]
-        trust_root: Option<String>,
-        /// A signed checkpoint the export must contain.
-        #[arg(long)]
-        checkpoint: Option<PathBuf>,
-        /// Verify (and reconcile) this database instead of a file.
-        #[arg(long)]
-        database: Option<String>,
+        #[command(subcommand)]
+        what: Option<crate::audit::cli::VerifyCmd>,
+        #[command(flatten)]
+        args: crate::audit::cli::VerifyArgs,
     },
     /// Import contracts from a CSV or XLSX file (English or Chinese headers) as a registrar.
     Import {
@@ -202,13 +193,7 @@ pub fn main() -> ExitCode {
         Cmd::Migrate => migrate(config),
         Cmd::User { command } => user(config, command),
         Cmd::Export { what } => export(config, what),
-        Cmd::Verify {
-            file,
-            jwks,
-            trust_root,
-            checkpoint,
-            database,
-        } => crate::audit::cli::verify(config, file, jwks, trust_root, checkpoint, database)
+        Cmd::Verify { what, args } => crate::audit::cli::verify(config, what, args)
             .map_err(|(code, message)| Failure { code, message }),
         Cmd::Keygen {
             rotate,

@@ -247,7 +247,7 @@ async fn execute(
 /// approves it. `office` may be given, and must then be the registrar's own.
 #[utoipa::path(post, operation_id = "contracts_create", path = "/api/v1/contracts", tag = "contracts", security(("bearer" = [])), request_body = ContractBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retry safety: the same key and body return the first answer")),
-    responses((status = 201, description = "Registered or pending", body = ContractState),
+    responses((status = 201, description = "Registered or pending, with `receipt`: the path of its receipt", body = ContractState),
         (status = 403, description = "Not a registrar, or `office` names another office (named in `errors`)", body = super::problem::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Idempotency key reused with another body", body = super::problem::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, each named", body = super::problem::Problem, content_type = "application/problem+json")))]
@@ -261,7 +261,7 @@ pub async fn create(
     let ApiJson(body, hash) = body;
     body.check_office(registrar.office())?;
     let contract = body.parse()?;
-    execute(
+    let mut written = execute(
         ledger,
         registrar.principal(),
         Command::RegisterContract(contract),
@@ -269,7 +269,17 @@ pub async fn create(
         "/api/v1/contracts",
         &hash,
     )
-    .await
+    .await?;
+    // Where its receipt (its entry proven in a signed checkpoint) is to be had.
+    if let Some(body) = written.0.body.as_object_mut()
+        && let Some(id) = body.get("id").and_then(|v| v.as_str()).map(str::to_string)
+    {
+        body.insert(
+            "receipt".into(),
+            format!("/api/v1/contracts/{id}/receipt").into(),
+        );
+    }
+    Ok(written)
 }
 
 /// Filters of the contract list, as query parameters.

@@ -11,6 +11,7 @@ pub mod fields;
 pub mod history;
 pub mod imports;
 pub mod json;
+pub mod log;
 pub mod openapi;
 pub mod ops;
 pub mod parties;
@@ -32,7 +33,11 @@ pub fn root_routes() -> Vec<Route> {
         ops::openapi,
         ops::docs,
         ops::asset,
-        ops::refused_input
+        ops::refused_input,
+        log::checkpoint,
+        log::tile,
+        log::entries,
+        log::keys,
     ]
 }
 
@@ -52,6 +57,9 @@ pub fn routes() -> Vec<Route> {
         audit::checkpoints,
         audit::verify,
         audit::rotate_key,
+        log::inclusion,
+        log::consistency,
+        log::receipt,
         parties::create,
         parties::list,
         parties::get_one,

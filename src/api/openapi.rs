@@ -4,8 +4,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    anomalies, audit, auth, certificates, codes, contracts, imports, ops, parties, problem, stats,
-    users,
+    anomalies, audit, auth, certificates, codes, contracts, imports, log, ops, parties, problem,
+    stats, users,
 };
 
 /// The API description.
@@ -22,6 +22,7 @@ use super::{
         users::create, users::list, users::get_one, users::update,
         audit::entries, audit::entry, audit::export, audit::current_checkpoint, audit::checkpoints,
         audit::verify, audit::rotate_key,
+        log::checkpoint, log::tile, log::entries, log::keys, log::inclusion, log::consistency, log::receipt,
         parties::create, parties::list, parties::get_one, parties::update, parties::history,
         contracts::create, contracts::list, contracts::csv, contracts::get_one, contracts::by_number,
         contracts::amend, contracts::void, contracts::approve, contracts::refuse, contracts::review,
@@ -43,6 +44,7 @@ use super::{
         (name = "stats", description = "Turnover against targets (统计)"),
         (name = "codes", description = "Code lists and regions"),
         (name = "audit", description = "The signed, hash-chained audit trail"),
+        (name = "transparency log", description = "The audit trail as a C2SP transparency log: checkpoints, tiles, proofs"),
     )
 )]
 pub struct ApiDoc;

@@ -155,6 +155,16 @@ pub fn covering(conn: &mut DbConn, size: i64) -> QueryResult<Option<Checkpoint>>
         .map(|r| r.map(Checkpoint::from))
 }
 
+/// The witnesses' signature lines stored for the checkpoint of `size`.
+pub fn cosignature_lines(conn: &mut DbConn, size: i64) -> QueryResult<Vec<String>> {
+    use crate::db::schema::tlog_cosignatures;
+    tlog_cosignatures::table
+        .filter(tlog_cosignatures::tree_size.eq(size))
+        .order(tlog_cosignatures::witness.asc())
+        .select(tlog_cosignatures::signature_line)
+        .load(conn)
+}
+
 /// The newest stored checkpoint.
 pub fn latest(conn: &mut DbConn) -> QueryResult<Option<Checkpoint>> {
     audit_checkpoints::table

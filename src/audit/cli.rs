@@ -7,6 +7,9 @@ use std::path::PathBuf;
 
 use super::checkpoint::{Checkpoint, CheckpointClaims};
 use super::entry::AuditEntry;
+use super::merkle;
+use super::note::{CheckpointBody, VerifierKey};
+use super::receipt::{Inclusion, Receipt};
 use super::rotation::KeyHistory;
 use super::trust::{Anchors, TrustReport};
 use super::verify::{ChainVerifier, open_jws};
@@ -50,34 +53,296 @@ fn anchors(
     Ok(anchors)
 }
 
+/// `techledger verify`'s arguments (without a subcommand).
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// An export (`techledger export audit > audit.jsonl`); omit with --database.
+    pub file: Option<PathBuf>,
+    /// A JWKS kept independently of the server (an earlier `/.well-known/jwks.json` or
+    /// `export jwks`): its keys must be the chain's own, and one of them must sign it.
+    #[arg(long)]
+    pub jwks: Option<PathBuf>,
+    /// The pinned fingerprint of the chain's root key (64 hex digits: SHA-256 of the public
+    /// key, as `techledger keygen` prints it): every later key must be endorsed from it.
+    #[arg(long)]
+    pub trust_root: Option<String>,
+    /// With an export: a signed checkpoint it must contain (`GET /api/v1/audit/checkpoint`).
+    /// With --inclusion: the signed note (`GET /log/checkpoint`) the proof leads to; with
+    /// --consistency: the older and then the newer signed note.
+    #[arg(long)]
+    pub checkpoint: Vec<PathBuf>,
+    /// Verify (and reconcile) this database instead of a file.
+    #[arg(long)]
+    pub database: Option<String>,
+    /// An inclusion proof (`GET /api/v1/audit/proof/inclusion`) of --entry in --checkpoint.
+    #[arg(long, requires_all = ["entry", "log_keys"])]
+    pub inclusion: Option<PathBuf>,
+    /// A consistency proof (`GET /api/v1/audit/proof/consistency`) between two --checkpoint.
+    #[arg(long, requires = "log_keys", conflicts_with = "inclusion")]
+    pub consistency: Option<PathBuf>,
+    /// The audit entry an inclusion proof is for (one line of an export, or the API's JSON).
+    #[arg(long)]
+    pub entry: Option<PathBuf>,
+    /// The log's keys (`GET /log/keys`): its origin and key rotations, checked from
+    /// --trust-root or --jwks.
+    #[arg(long)]
+    pub log_keys: Option<PathBuf>,
+}
+
+/// `techledger verify`'s subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum VerifyCmd {
+    /// A receipt (`GET /api/v1/contracts/{id}/receipt`): the entry, its inclusion proof, the
+    /// signed checkpoint and the keys vouching for it, checked from the pinned root.
+    Receipt {
+        /// The receipt file.
+        file: PathBuf,
+        /// A JWKS kept independently of the server.
+        #[arg(long)]
+        jwks: Option<PathBuf>,
+        /// The pinned fingerprint of the root key.
+        #[arg(long)]
+        trust_root: Option<String>,
+    },
+}
+
 /// Runs `techledger verify`. Prints `OK …` and a `trust: …` line saying where the trust in the
-/// keys came from, and returns Ok; or prints `FAIL seq N: …` and returns exit code 1.
-pub fn verify(
-    config: Config,
-    file: Option<PathBuf>,
-    jwks: Option<PathBuf>,
-    trust_root: Option<String>,
-    checkpoint: Option<PathBuf>,
-    database: Option<String>,
-) -> Result<(), Fail> {
-    match (file, database) {
+/// keys came from, and returns Ok; or prints `FAIL …` and returns exit code 1.
+pub fn verify(config: Config, what: Option<VerifyCmd>, args: VerifyArgs) -> Result<(), Fail> {
+    let anchored =
+        |jwks: Option<&PathBuf>, root: Option<&str>, own| anchors(&config, jwks, root, own);
+    if let Some(VerifyCmd::Receipt {
+        file,
+        jwks,
+        trust_root,
+    }) = what
+    {
+        return verify_receipt(
+            &file,
+            &anchored(jwks.as_ref(), trust_root.as_deref(), "receipt")?,
+        );
+    }
+    let own_anchors = |own| anchored(args.jwks.as_ref(), args.trust_root.as_deref(), own);
+    if let Some(proof) = &args.inclusion {
+        return verify_inclusion(proof, &args, &own_anchors("log keys")?);
+    }
+    if let Some(proof) = &args.consistency {
+        return verify_consistency(proof, &args, &own_anchors("log keys")?);
+    }
+    match (&args.file, &args.database) {
         (Some(file), None) => {
-            let anchors = anchors(&config, jwks.as_ref(), trust_root.as_deref(), "export")?;
-            verify_file(&file, &anchors, checkpoint.as_ref())
+            if args.checkpoint.len() > 1 {
+                return Err((2, "give one --checkpoint with an export".into()));
+            }
+            verify_file(file, &own_anchors("export")?, args.checkpoint.first())
         }
         (None, database) => {
-            if checkpoint.is_some() {
-                return Err((2, "--checkpoint goes with an exported file".into()));
+            if !args.checkpoint.is_empty() {
+                return Err((
+                    2,
+                    "--checkpoint goes with an exported file or a proof".into(),
+                ));
             }
             let url = match database {
                 Some(url) => url.parse().map_err(|e| (2, format!("--database: {e}")))?,
                 None => config.database_url.clone(),
             };
-            let anchors = anchors(&config, jwks.as_ref(), trust_root.as_deref(), "database")?;
-            verify_db(&url, &anchors)
+            verify_db(&url, &own_anchors("database")?)
         }
         (Some(_), Some(_)) => Err((2, "give a file or --database, not both".into())),
     }
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &PathBuf, what: &str) -> Result<T, Fail> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| (2, format!("{}: {e}", path.display())))?;
+    serde_json::from_str(&text).map_err(|e| (2, format!("{}: not {what}: {e}", path.display())))
+}
+
+fn fail(what: &str, why: String) -> Fail {
+    println!("FAIL {what}: {why}");
+    (1, format!("the {what} does not verify"))
+}
+
+fn verify_receipt(file: &PathBuf, anchors: &Anchors) -> Result<(), Fail> {
+    let receipt: Receipt = read_json(file, "a receipt")?;
+    let report = super::receipt::verify(&receipt, anchors).map_err(|e| fail("receipt", e))?;
+    println!(
+        "OK receipt: entry seq {} ({} {}) is in the log {} at tree size {} (root {}), the checkpoint signed by key {}{}",
+        report.seq,
+        report.action,
+        report.entity,
+        receipt.origin,
+        report.tree_size,
+        report.root_hash,
+        report.signed_by,
+        if report.cosigned_by.is_empty() {
+            String::new()
+        } else {
+            format!("; cosigned by {}", report.cosigned_by.join(", "))
+        }
+    );
+    say_trust(Some(&report.trust));
+    Ok(())
+}
+
+/// The log's checkpoint verifiers from `GET /log/keys`, its rotations checked from the anchors.
+type LogKeys = (String, Vec<(String, VerifierKey)>, TrustReport);
+
+fn log_keys(args: &VerifyArgs, anchors: &Anchors) -> Result<LogKeys, Fail> {
+    #[derive(serde::Deserialize)]
+    struct Published {
+        origin: String,
+        rotations: Vec<AuditEntry>,
+    }
+    let path = args
+        .log_keys
+        .as_ref()
+        .ok_or((2, "--log-keys is required".to_string()))?;
+    let keys: Published = read_json(path, "the log's keys (GET /log/keys)")?;
+    let history = KeyHistory::from_rotations(&keys.rotations).map_err(|f| {
+        fail(
+            "log keys",
+            format!("key rotation at seq {}: {}", f.seq, f.reason),
+        )
+    })?;
+    let trust = anchors
+        .check(&history)
+        .map_err(|f| fail("log keys", format!("trust: {}", f.reason)))?;
+    let verifiers = super::receipt::checkpoint_keys(&history, &keys.origin);
+    Ok((keys.origin, verifiers, trust))
+}
+
+fn read_checkpoint(
+    path: &PathBuf,
+    origin: &str,
+    keys: &[(String, VerifierKey)],
+) -> Result<CheckpointBody, Fail> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| (2, format!("{}: {e}", path.display())))?;
+    super::receipt::open_checkpoint(&text, origin, keys)
+        .map(|(body, _, _)| body)
+        .map_err(|e| fail("checkpoint", format!("{}: {e}", path.display())))
+}
+
+fn hashes_of(list: &[String]) -> Result<Vec<merkle::Hash>, Fail> {
+    list.iter()
+        .map(|h| merkle::parse_hex(h).ok_or_else(|| (2, format!("{h:?} is not a hash"))))
+        .collect()
+}
+
+fn verify_inclusion(
+    proof_path: &PathBuf,
+    args: &VerifyArgs,
+    anchors: &Anchors,
+) -> Result<(), Fail> {
+    let (origin, keys, trust) = log_keys(args, anchors)?;
+    let [checkpoint] = args.checkpoint.as_slice() else {
+        return Err((
+            2,
+            "--inclusion takes one --checkpoint (GET /log/checkpoint)".into(),
+        ));
+    };
+    let body = read_checkpoint(checkpoint, &origin, &keys)?;
+    let proof: Inclusion = read_json(proof_path, "an inclusion proof")?;
+    let entry_path = args
+        .entry
+        .as_ref()
+        .ok_or((2, "--entry is required".to_string()))?;
+    let entry: AuditEntry = read_json(entry_path, "an audit entry")?;
+    let leaf = merkle::leaf_hash(
+        entry
+            .body()
+            .canonical()
+            .map_err(|e| (2, e.to_string()))?
+            .as_bytes(),
+    );
+    if proof.seq != entry.seq || u64::try_from(proof.tree_size).ok() != Some(body.size) {
+        return Err(fail(
+            "inclusion",
+            format!(
+                "the proof is for seq {} in a tree of {}; the entry is seq {} and the checkpoint's tree has {}",
+                proof.seq, proof.tree_size, entry.seq, body.size
+            ),
+        ));
+    }
+    let hashes = hashes_of(&proof.hashes)?;
+    let index =
+        u64::try_from(entry.seq - 1).map_err(|_| (2, "seq must be at least 1".to_string()))?;
+    if !merkle::verify_inclusion(index, body.size, &leaf, &hashes, &body.root) {
+        return Err(fail(
+            "inclusion",
+            format!(
+                "entry seq {} is not in the checkpoint's tree: the proof does not lead to its root",
+                entry.seq
+            ),
+        ));
+    }
+    println!(
+        "OK inclusion: entry seq {} (leaf hash {}) is in the log {origin} at tree size {} (root {})",
+        entry.seq,
+        merkle::hex(&leaf),
+        body.size,
+        merkle::hex(&body.root)
+    );
+    say_trust(Some(&trust));
+    Ok(())
+}
+
+fn verify_consistency(
+    proof_path: &PathBuf,
+    args: &VerifyArgs,
+    anchors: &Anchors,
+) -> Result<(), Fail> {
+    let (origin, keys, trust) = log_keys(args, anchors)?;
+    let [old, new] = args.checkpoint.as_slice() else {
+        return Err((
+            2,
+            "--consistency takes two --checkpoint: the older, then the newer".into(),
+        ));
+    };
+    let old = read_checkpoint(old, &origin, &keys)?;
+    let new = read_checkpoint(new, &origin, &keys)?;
+    #[derive(serde::Deserialize)]
+    struct Proof {
+        from: i64,
+        to: i64,
+        hashes: Vec<String>,
+    }
+    let proof: Proof = read_json(proof_path, "a consistency proof")?;
+    if u64::try_from(proof.from).ok() != Some(old.size)
+        || u64::try_from(proof.to).ok() != Some(new.size)
+    {
+        return Err(fail(
+            "consistency",
+            format!(
+                "the proof is from {} to {}; the checkpoints are of {} and {}",
+                proof.from, proof.to, old.size, new.size
+            ),
+        ));
+    }
+    let hashes = hashes_of(&proof.hashes)?;
+    if !merkle::verify_consistency(old.size, new.size, &old.root, &new.root, &hashes) {
+        return Err(fail(
+            "consistency",
+            format!(
+                "the tree of {} entries (root {}) is not a prefix of the tree of {} (root {}): the log was rewritten",
+                old.size,
+                merkle::hex(&old.root),
+                new.size,
+                merkle::hex(&new.root)
+            ),
+        ));
+    }
+    println!(
+        "OK consistency: the log {origin} at size {} (root {}) is a prefix of the log at size {} (root {})",
+        old.size,
+        merkle::hex(&old.root),
+        new.size,
+        merkle::hex(&new.root)
+    );
+    say_trust(Some(&trust));
+    Ok(())
 }
 
 fn say_trust(trust: Option<&TrustReport>) {

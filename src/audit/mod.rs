@@ -13,6 +13,7 @@ pub mod jwks;
 pub mod keys;
 pub mod merkle;
 pub mod note;
+pub mod receipt;
 pub mod reconcile;
 pub mod rotation;
 pub mod signing;

@@ -94,8 +94,9 @@ impl VerifierKey {
 
     /// Parses a vkey; its key ID must match.
     pub fn parse(vkey: &str) -> Result<VerifierKey, NoteError> {
-        let mut parts = vkey.trim().rsplitn(3, '+');
-        let (Some(material), Some(id), Some(name)) = (parts.next(), parts.next(), parts.next())
+        // A name holds no '+'; the base64 key may.
+        let mut parts = vkey.trim().splitn(3, '+');
+        let (Some(name), Some(id), Some(material)) = (parts.next(), parts.next(), parts.next())
         else {
             return Err(err("a vkey is <name>+<key ID>+<key>"));
         };
@@ -364,6 +365,21 @@ mod tests {
         let tampered = Note::parse(&format!("{}\n{SIGNED}\n", TEXT.replace("you", "we"))).unwrap();
         assert!(!tampered.signed_by(&vkey));
         assert_eq!(note.encode(), format!("{TEXT}\n{SIGNED}\n"));
+    }
+
+    #[test]
+    fn a_vkey_whose_key_has_a_plus_sign_parses() {
+        for seed in 0..64u8 {
+            let key = KeyPair::from_seed(&[seed; 32]);
+            let vkey =
+                VerifierKey::new("log.example/a", ALG_ED25519, *key.verifying_key()).unwrap();
+            assert_eq!(
+                VerifierKey::parse(&vkey.encode()).unwrap(),
+                vkey,
+                "{}",
+                vkey.encode()
+            );
+        }
     }
 
     #[test]

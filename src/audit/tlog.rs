@@ -200,9 +200,185 @@ pub fn catch_up(conn: &mut DbConn, head_seq: i64) -> Result<u64, AuditError> {
     Ok(head - size)
 }
 
+/// Checks the stored Merkle tree against the entries as a verification streams them: every
+/// stored hash must be the one the entries give, and every stored checkpoint's root the tree's
+/// root at its size, its signed note the same size and root under a key of the chain.
+pub struct TreeCheck {
+    tree: Frontier,
+    expected: Vec<HashRow>,
+    /// Stored checkpoints: size → (root stored, note stored).
+    checkpoints: std::collections::BTreeMap<u64, (Option<Vec<u8>>, Option<String>)>,
+    roots: std::collections::BTreeMap<u64, Hash>,
+    failure: Option<(i64, String)>,
+}
+
+impl TreeCheck {
+    /// Starts, knowing the stored checkpoints.
+    pub fn new(conn: &mut DbConn) -> Result<TreeCheck, AuditError> {
+        use crate::db::schema::audit_checkpoints;
+        let rows: Vec<(i64, Option<Vec<u8>>, Option<String>)> = audit_checkpoints::table
+            .select((
+                audit_checkpoints::tree_size,
+                audit_checkpoints::root_hash,
+                audit_checkpoints::note,
+            ))
+            .load(conn)?;
+        Ok(TreeCheck {
+            tree: Frontier::default(),
+            expected: Vec::new(),
+            checkpoints: rows
+                .into_iter()
+                .map(|(size, root, note)| (u64::try_from(size).unwrap_or(0), (root, note)))
+                .collect(),
+            roots: Default::default(),
+            failure: None,
+        })
+    }
+
+    /// Appends the next entry's leaf.
+    pub fn push(&mut self, entry: &super::entry::AuditEntry) {
+        if self.failure.is_some() {
+            return;
+        }
+        let leaf = match entry.body().canonical() {
+            Ok(c) => merkle::leaf_hash(c.as_bytes()),
+            Err(e) => {
+                self.failure = Some((entry.seq, e.to_string()));
+                return;
+            }
+        };
+        let index = self.tree.size();
+        self.expected
+            .extend(rows_for(index, self.tree.append(leaf)));
+        let size = self.tree.size();
+        if self.checkpoints.contains_key(&size) {
+            self.roots.insert(size, self.tree.root());
+        }
+    }
+
+    /// Compares the stored hashes of the entries pushed since the last call.
+    pub fn compare_stored(&mut self, conn: &mut DbConn) -> Result<(), AuditError> {
+        let expected = std::mem::take(&mut self.expected);
+        let (Some(first), Some(last)) = (expected.first(), expected.last()) else {
+            return Ok(());
+        };
+        if self.failure.is_some() {
+            return Ok(());
+        }
+        let stored: Vec<HashRow> = tlog_hashes::table
+            .filter(tlog_hashes::id.ge(first.id))
+            .filter(tlog_hashes::id.le(last.id))
+            .order(tlog_hashes::id.asc())
+            .select(HashRow::as_select())
+            .load(conn)?;
+        for want in &expected {
+            let got = stored
+                .binary_search_by_key(&want.id, |r| r.id)
+                .ok()
+                .map(|i| &stored[i]);
+            if got.map(|g| &g.hash) != Some(&want.hash) {
+                let (level, n) = split(want.id as u64);
+                // The entry whose append wrote this hash: the last leaf of its subtree.
+                let seq = ((n + 1) << level) as i64;
+                self.failure = Some((
+                    seq,
+                    format!(
+                        "the stored Merkle tree hash {} (level {level}, node {n}) is {} where the entries give {}",
+                        want.id,
+                        got.map_or("missing".to_string(), |g| super::entry::to_hex(&g.hash)),
+                        super::entry::to_hex(&want.hash)
+                    ),
+                ));
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The first disagreement, after checking the stored checkpoints against the tree and
+    /// their notes against `keys` (the chain's keys as checkpoint verifiers).
+    pub fn finish(
+        mut self,
+        origin_keys: impl Fn(&str) -> Vec<(String, super::note::VerifierKey)>,
+    ) -> Option<(i64, String)> {
+        if let Some(f) = self.failure.take() {
+            return Some(f);
+        }
+        for (size, (root, note)) in &self.checkpoints {
+            let Some(want) = self.roots.get(size) else {
+                if *size > self.tree.size() {
+                    return Some((
+                        i64::try_from(*size).unwrap_or(i64::MAX),
+                        format!(
+                            "a checkpoint of {size} entries is stored, but the chain has {}",
+                            self.tree.size()
+                        ),
+                    ));
+                }
+                continue;
+            };
+            if let Some(root) = root
+                && root.as_slice() != want.as_slice()
+            {
+                return Some((
+                    *size as i64,
+                    format!(
+                        "the checkpoint of {size} entries stores root {} where the tree has {}",
+                        super::entry::to_hex(root),
+                        merkle::hex(want)
+                    ),
+                ));
+            }
+            if let Some(note) = note {
+                let origin = note.split('\n').next().unwrap_or_default();
+                match super::receipt::open_checkpoint(note, origin, &origin_keys(origin)) {
+                    Ok((body, _, _)) if body.size == *size && body.root == *want => {}
+                    Ok(_) => {
+                        return Some((
+                            *size as i64,
+                            format!(
+                                "the signed note of the checkpoint of {size} entries names another tree"
+                            ),
+                        ));
+                    }
+                    Err(e) => {
+                        return Some((
+                            *size as i64,
+                            format!("the checkpoint of {size} entries: {e}"),
+                        ));
+                    }
+                }
+            }
+        }
+        None
+    }
+}
+
+/// The (level, index) of a stored-hash number.
+fn split(id: u64) -> (u32, u64) {
+    // Leaf n's hashes start at stored_hash_index(0, n) < 2n: search from id/2.
+    let mut n = id / 2;
+    while merkle::stored_hash_index(0, n + 1) <= id {
+        n += 1;
+    }
+    while merkle::stored_hash_index(0, n) > id {
+        n -= 1;
+    }
+    let level = (id - merkle::stored_hash_index(0, n)) as u32;
+    (level, n >> level)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stored_hash_number_splits_back_into_its_node() {
+        for id in 0..20_000u64 {
+            let (level, n) = split(id);
+            assert_eq!(merkle::stored_hash_index(level, n), id, "{id}");
+        }
+    }
 
     #[test]
     fn hashes_travel_to_postgresql_as_bytea_text() {

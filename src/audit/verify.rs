@@ -530,6 +530,7 @@ pub fn verify_database(
 ) -> Result<DatabaseVerification, super::chain::AuditError> {
     let mut verifier = ChainVerifier::new(anchors, threads);
     let mut replay = super::reconcile::Replay::default();
+    let mut tree = super::tlog::TreeCheck::new(conn)?;
     let mut after = 0;
     loop {
         let rows: Vec<super::chain::AuditRow> = {
@@ -548,15 +549,18 @@ pub fn verify_database(
             match row.into_entry() {
                 Ok(entry) => {
                     replay.apply(&entry);
+                    tree.push(&entry);
                     verifier.push(entry);
                 }
                 Err(e) => verifier.unreadable(e.to_string()),
             }
         }
+        tree.compare_stored(conn)?;
         if verifier.failed() {
             break;
         }
     }
+    let history = verifier.history().clone();
     let chain = verifier.finish();
     let mut result = DatabaseVerification {
         ok: chain.ok,
@@ -578,6 +582,14 @@ pub fn verify_database(
             "the chain head row says seq {} but the chain ends at seq {}: entries were removed or added behind the ledger",
             head.seq, chain.entries
         ));
+        return Ok(result);
+    }
+    if let Some((seq, detail)) =
+        tree.finish(|origin| super::receipt::checkpoint_keys(&history, origin))
+    {
+        result.ok = false;
+        result.first_bad_seq = Some(seq);
+        result.detail = Some(detail);
         return Ok(result);
     }
     let reconciliation = replay.compare(conn)?;

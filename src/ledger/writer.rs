@@ -88,6 +88,8 @@ struct Common {
 
 struct Shared {
     common: Common,
+    /// The transparency log's origin.
+    origin: String,
     /// Requests submitted whose callers do not have their answer yet.
     in_flight: AtomicUsize,
     /// The write connection and what goes with it; held by whoever runs a transaction.
@@ -203,6 +205,7 @@ impl Ledger {
             .map_or(0, |c| c.tree_size);
         let shared = Arc::new(Shared {
             common: Common::default(),
+            origin: writer.settings.log_origin.clone(),
             in_flight: AtomicUsize::new(0),
             writer: Mutex::new(writer),
         });
@@ -317,6 +320,11 @@ impl Ledger {
                 .map_err(|_| LedgerError::Unavailable)?,
         }
         Ok(in_flight)
+    }
+
+    /// The transparency log's origin (its checkpoints' first line and signer name).
+    pub fn log_origin(&self) -> &str {
+        &self.shared.origin
     }
 
     /// The write path's counters.

@@ -397,6 +397,19 @@ fn matrix() -> BTreeMap<(&'static str, &'static str), &'static [&'static str]> {
         (("GET", "/docs"), PUBLIC),
         (("GET", "/static/<path..>"), PUBLIC),
         (("GET", "/.well-known/jwks.json"), PUBLIC),
+        (("GET", "/log/checkpoint"), PUBLIC),
+        (("GET", "/log/tile/<path..>"), PUBLIC),
+        (("GET", "/log/tile/entries/<path..>"), AUDIT),
+        (("GET", "/log/keys"), PUBLIC),
+        (
+            ("GET", "/api/v1/audit/proof/inclusion?<seq>&<tree_size>"),
+            PUBLIC,
+        ),
+        (
+            ("GET", "/api/v1/audit/proof/consistency?<from>&<to>"),
+            PUBLIC,
+        ),
+        (("GET", "/api/v1/contracts/<id>/receipt"), READERS),
         // Only ever answers 422: requests with control characters in their path or query.
         (("GET", "/__refused_input"), PUBLIC),
         (("POST", "/api/v1/auth/login"), PUBLIC),

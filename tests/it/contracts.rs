@@ -59,6 +59,10 @@ both!(
             "a Jiangsu seller and a Linyi buyer, development: introduced"
         );
         assert!(c["audit_seq"].as_i64().unwrap() > 0);
+        let receipt = c["receipt"].as_str().expect("the answer names its receipt");
+        let (s, r) = app.get(receipt, Some(&reg.token)).await;
+        assert_eq!(s, Status::Ok, "{r}");
+        assert_eq!(r["entry"]["seq"], c["audit_seq"]);
         // The inline seller now exists and is matched by its credit code next time.
         let (s, c2) = app
             .post(

@@ -17,5 +17,6 @@ mod odd_input;
 mod parties;
 mod session;
 mod stats;
+mod tlog;
 mod trust;
 mod web_pages;
