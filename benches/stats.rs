@@ -82,6 +82,7 @@ impl Fixture {
         let mut parties = Vec::new();
         for i in 0..300u32 {
             let party = NewParty {
+                legal_representative: None,
                 name: format!("基准主体{i}"),
                 credit_code: Some(CreditCode::complete(&format!(
                     "91371300{:08}",
@@ -93,6 +94,7 @@ impl Fixture {
                 country: None,
             };
             let party = NewParty {
+                legal_representative: None,
                 credit_code: if party.kind == PartyKind::Individual {
                     None
                 } else {
@@ -125,6 +127,7 @@ impl Fixture {
                 let month = self.rng.gen_range(1..=12u32);
                 let day = self.rng.gen_range(1..=28u32);
                 NewContract {
+                    particulars: Default::default(),
                     title: "基准合同".into(),
                     contract_type: ContractType::ALL[self.rng.gen_range(0..5)],
                     subtype: None,

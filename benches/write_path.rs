@@ -128,6 +128,7 @@ fn ledger_rate(target: &Target, writers: usize, n: usize) -> Result<f64> {
     let mut ids = Vec::new();
     for i in 0..2u32 {
         let party = NewParty {
+            legal_representative: None,
             name: format!("基准企业{i}"),
             credit_code: Some(code(seed + i)),
             kind: PartyKind::Enterprise,
@@ -140,6 +141,7 @@ fn ledger_rate(target: &Target, writers: usize, n: usize) -> Result<f64> {
         ids.push(o.body["id"].as_str().unwrap_or_default().to_string());
     }
     let contract = NewContract {
+        particulars: Default::default(),
         title: "基准合同".into(),
         contract_type: ContractType::Development,
         subtype: None,

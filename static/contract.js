@@ -55,6 +55,11 @@
       ["reg.field.technical_amount", show("technical_amount", c.technical_amount)],
       ["reg.field.tech_field", show("tech_field", c.tech_field)],
       ["reg.field.ip_type", show("ip_type", c.ip_type)],
+      ["reg.field.party_contract_no", c.party_contract_no ? esc(c.party_contract_no) : dash],
+      ["reg.field.technical_split", c.technical_split
+        ? esc(TL.t("reg.field.split_principal")) + " " + esc(TLP.yuan(c.technical_split.principal)) + " · " +
+          esc(TL.t("reg.field.split_related")) + " " + esc(TLP.yuan(c.technical_split.related_services))
+        : dash],
       ["reg.col.office", esc(TLP.label(codes.offices, c.office))],
       ["reg.detail.flow", esc(TL.t("reg.detail.flow_" + c.flow)) + (c.introduced ? " · " + esc(TL.t("reg.detail.introduced")) : "")],
       ["reg.detail.recorded_by", esc(first ? who(first.actor) : "") + " · " + esc(TLP.time(c.created_at))],
@@ -68,7 +73,8 @@
 
   async function parties(c) {
     const box = document.getElementById("c-parties");
-    const sides = [["reg.col.seller", c.seller_id, c.seller_name], ["reg.col.buyer", c.buyer_id, c.buyer_name]];
+    const sides = [["reg.col.seller", c.seller_id, c.seller_name, c.seller_contact], ["reg.col.buyer", c.buyer_id, c.buyer_name, c.buyer_contact]];
+    const contact = (ct) => (ct ? `${esc(ct.name)} <span class="mono">${esc(ct.phone)}</span>` : dash);
     const loaded = await Promise.all(sides.map(([, pid]) => TL.api("GET", "/api/v1/parties/" + encodeURIComponent(pid))));
     const names = await Promise.all(loaded.map((r) => (r.ok ? TLP.regionName(r.body.region) : Promise.resolve(""))));
     box.innerHTML = sides.map(([k, pid, name], i) => {
@@ -77,6 +83,8 @@
         ["reg.party.credit_code", p.credit_code ? `<span class="mono">${esc(p.credit_code)}</span>` : dash],
         ["reg.party.kind", esc(TLP.label(codes.party_kinds, p.kind))],
         ["reg.party.region", esc(names[i] || p.region) + ` <span class="muted mono">${esc(p.region)}</span>`],
+        ["reg.party.legal_representative", p.legal_representative ? esc(p.legal_representative) : dash],
+        ["reg.party.contact", contact(sides[i][3])],
       ] : [];
       return `<article class="party-box"><h3>${esc(TL.t(k))}</h3><p class="party-title">${esc(name || (p && p.name) || pid)}</p>
         <dl class="facts small">${rows.map(([rk, v]) => `<dt>${esc(TL.t(rk))}</dt><dd>${v}</dd>`).join("")}</dl></article>`;
@@ -85,7 +93,8 @@
 
   // Fields in the order of the form, whatever order the API sends them in.
   const ORDER = ["registration_no", "status", "title", "contract_type", "subtype", "seller_id", "buyer_id", "signed_on",
-    "valid_until", "contract_amount", "technical_amount", "tech_field", "ip_type"];
+    "valid_until", "contract_amount", "technical_amount", "tech_field", "ip_type", "party_contract_no", "seller_contact",
+    "buyer_contact", "technical_split"];
   const rank = (f) => { const i = ORDER.indexOf(f); return i < 0 ? ORDER.length : i; };
 
   function versions(list) {

@@ -16,12 +16,15 @@ use super::written::{Attachment, IdempotencyHeader, Written};
 use crate::auth::{Auditor, LedgerReader, Registrar};
 use crate::db::models::contracts::{self as contract_rows, ContractFilter, ContractOrder, Cursor};
 use crate::db::{Db, DbError};
+use crate::domain::PhoneNumber;
 use crate::domain::{
     ContractStatus, ContractType, IpType, Money, OfficeCode, RegistrationNo, ReviewState, Subtype,
     TechField,
 };
-use crate::ledger::{Command, ContractAmendment, Ledger, NewContract, PartyRef, Request};
-use crate::records::ContractState;
+use crate::ledger::{
+    Command, ContractAmendment, ContractParticulars, Ledger, NewContract, PartyRef, Request,
+};
+use crate::records::{Contact, ContractState, TechnicalSplit};
 
 /// A contract to register. Seller and buyer are given by id, or inline (matched on the credit
 /// code; created when new).
@@ -60,6 +63,81 @@ pub struct ContractBody {
     /// back the contract object it read); another office's code is refused with 403.
     #[schema(example = "371302")]
     pub office: Option<String>,
+    /// The contract number the parties gave it (合同编号).
+    pub party_contract_no: Option<String>,
+    /// The seller's contact person for this contract.
+    pub seller_contact: Option<ContactBody>,
+    /// The buyer's contact person for this contract.
+    pub buyer_contact: Option<ContactBody>,
+    /// The technical amount split (development, transfer and licensing contracts only); the
+    /// two parts add up to the technical amount.
+    pub technical_split: Option<SplitBody>,
+}
+
+/// A contact person with a mainland telephone number.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactBody {
+    /// Name.
+    pub name: Option<String>,
+    /// Mobile (13812345678), landline with area code (0539-8123456[-ext]) or 400/800 number.
+    pub phone: Option<String>,
+}
+
+impl ContactBody {
+    /// Parses, naming errors under `field` (`seller_contact`).
+    pub fn parse(&self, f: &mut Fields, field: &str) -> Option<Contact> {
+        let name = f.text(&format!("{field}.name"), self.name.as_deref(), 50);
+        let phone = f.required(
+            &format!("{field}.phone"),
+            self.phone.as_deref(),
+            PhoneNumber::parse,
+        );
+        Some(Contact {
+            name: name?,
+            phone: phone?,
+        })
+    }
+}
+
+/// The two parts of a technical amount, decimal strings in yuan.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SplitBody {
+    /// The development, transfer or licence itself (技术开发/转让/许可价款).
+    #[schema(example = "800000.00")]
+    pub principal: Option<String>,
+    /// The related technical consulting and services (相关技术咨询、技术服务价款).
+    #[schema(example = "200000.00")]
+    pub related_services: Option<String>,
+}
+
+impl SplitBody {
+    /// Parses both parts.
+    pub fn parse(&self, f: &mut Fields) -> Option<TechnicalSplit> {
+        let principal = f.required(
+            "technical_split.principal",
+            self.principal.as_deref(),
+            Money::parse,
+        );
+        let related_services = f.required(
+            "technical_split.related_services",
+            self.related_services.as_deref(),
+            Money::parse,
+        );
+        Some(TechnicalSplit {
+            principal: principal?,
+            related_services: related_services?,
+        })
+    }
+}
+
+/// An optional own contract number: blank means none.
+fn own_number(f: &mut Fields, value: Option<&str>) -> Option<String> {
+    match value.map(str::trim) {
+        None | Some("") => None,
+        Some(v) => f.text("party_contract_no", Some(v), 64),
+    }
 }
 
 fn party_ref(
@@ -172,6 +250,18 @@ impl ContractBody {
             TechField::from_code,
         );
         let ip_type = f.required("ip_type", self.ip_type.as_deref(), IpType::from_code);
+        let particulars = ContractParticulars {
+            party_contract_no: own_number(&mut f, self.party_contract_no.as_deref()),
+            seller_contact: self
+                .seller_contact
+                .as_ref()
+                .and_then(|c| c.parse(&mut f, "seller_contact")),
+            buyer_contact: self
+                .buyer_contact
+                .as_ref()
+                .and_then(|c| c.parse(&mut f, "buyer_contact")),
+            technical_split: self.technical_split.as_ref().and_then(|s| s.parse(&mut f)),
+        };
         if let (Some(c), Some(t)) = (contract_amount, technical_amount)
             && t > c
         {
@@ -221,6 +311,7 @@ impl ContractBody {
             technical_amount,
             tech_field,
             ip_type,
+            particulars,
             registered_at: None,
         })
     }
@@ -381,6 +472,10 @@ pub struct ContractView {
     pub seller_name: String,
     /// The buyer's current name.
     pub buyer_name: String,
+    /// The seller's legal representative, as the party records it now.
+    pub seller_legal_representative: Option<String>,
+    /// The buyer's legal representative, as the party records it now.
+    pub buyer_legal_representative: Option<String>,
     /// Display name of the registrar who recorded it.
     pub created_by_name: String,
 }
@@ -398,11 +493,12 @@ pub fn with_names(
         .collect();
     ids.sort();
     ids.dedup();
-    let names: std::collections::HashMap<String, String> = parties::table
+    let names: std::collections::HashMap<String, (String, Option<String>)> = parties::table
         .filter(parties::id.eq_any(&ids))
-        .select((parties::id, parties::name))
-        .load::<(String, String)>(conn)?
+        .select((parties::id, parties::name, parties::legal_representative))
+        .load::<(String, String, Option<String>)>(conn)?
         .into_iter()
+        .map(|(id, name, legal)| (id, (name, legal)))
         .collect();
     let mut authors: Vec<String> = rows.iter().map(|r| r.created_by.clone()).collect();
     authors.sort();
@@ -416,15 +512,22 @@ pub fn with_names(
         .load::<(String, String)>(conn)?
         .into_iter()
         .collect();
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let details = contract_rows::details_of(conn, &ids)?;
     rows.into_iter()
         .map(|r| {
-            let seller_name = names.get(&r.seller_id).cloned().unwrap_or_default();
-            let buyer_name = names.get(&r.buyer_id).cloned().unwrap_or_default();
+            let (seller_name, seller_legal_representative) =
+                names.get(&r.seller_id).cloned().unwrap_or_default();
+            let (buyer_name, buyer_legal_representative) =
+                names.get(&r.buyer_id).cloned().unwrap_or_default();
             let created_by_name = author_names.get(&r.created_by).cloned().unwrap_or_default();
+            let row_details = details.get(&r.id);
             Ok(ContractView {
-                contract: ContractState::from_row(r)?,
+                contract: ContractState::from_row(r)?.with_details(row_details)?,
                 seller_name,
                 buyer_name,
+                seller_legal_representative,
+                buyer_legal_representative,
                 created_by_name,
             })
         })
@@ -522,7 +625,7 @@ pub async fn csv(
     })
 }
 
-const CSV_HEADERS: [&str; 20] = [
+const CSV_HEADERS: [&str; 29] = [
     "登记号",
     "合同名称",
     "合同类型",
@@ -543,6 +646,15 @@ const CSV_HEADERS: [&str; 20] = [
     "流向",
     "登记时间",
     "编号",
+    "合同编号",
+    "卖方法定代表人",
+    "卖方联系人",
+    "卖方联系电话",
+    "买方法定代表人",
+    "买方联系人",
+    "买方联系电话",
+    "技术开发/转让/许可价款（元）",
+    "相关技术咨询、技术服务价款（元）",
 ];
 
 fn csv_fields(c: &ContractView) -> Vec<String> {
@@ -577,6 +689,31 @@ fn csv_fields(c: &ContractView) -> Vec<String> {
             .map(crate::time::rfc3339)
             .unwrap_or_default(),
         s.id.clone(),
+        s.party_contract_no.clone().unwrap_or_default(),
+        c.seller_legal_representative.clone().unwrap_or_default(),
+        s.seller_contact
+            .as_ref()
+            .map(|c| c.name.clone())
+            .unwrap_or_default(),
+        s.seller_contact
+            .as_ref()
+            .map(|c| c.phone.to_string())
+            .unwrap_or_default(),
+        c.buyer_legal_representative.clone().unwrap_or_default(),
+        s.buyer_contact
+            .as_ref()
+            .map(|c| c.name.clone())
+            .unwrap_or_default(),
+        s.buyer_contact
+            .as_ref()
+            .map(|c| c.phone.to_string())
+            .unwrap_or_default(),
+        s.technical_split
+            .map(|t| t.principal.to_string())
+            .unwrap_or_default(),
+        s.technical_split
+            .map(|t| t.related_services.to_string())
+            .unwrap_or_default(),
     ]
 }
 
@@ -681,6 +818,22 @@ pub struct AmendmentBody {
     pub tech_field: Option<String>,
     /// New IP type.
     pub ip_type: Option<String>,
+    /// New own contract number (`null` removes it).
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub party_contract_no: Option<Option<String>>,
+    /// New seller contact (`null` removes it).
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<ContactBody>)]
+    pub seller_contact: Option<Option<ContactBody>>,
+    /// New buyer contact (`null` removes it).
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<ContactBody>)]
+    pub buyer_contact: Option<Option<ContactBody>>,
+    /// New technical amount split (`null` removes it).
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<SplitBody>)]
+    pub technical_split: Option<Option<SplitBody>>,
     /// Why (变更原因), required.
     pub reason: Option<String>,
 }
@@ -738,6 +891,22 @@ pub async fn amend(
     let reason = f.paragraph("reason", body.reason.as_deref(), 1000);
     let seller_id = f.optional_id("seller_id", body.seller_id.as_deref());
     let buyer_id = f.optional_id("buyer_id", body.buyer_id.as_deref());
+    let party_contract_no = body
+        .party_contract_no
+        .as_ref()
+        .map(|n| own_number(&mut f, n.as_deref()));
+    let seller_contact = body
+        .seller_contact
+        .as_ref()
+        .map(|c| c.as_ref().and_then(|c| c.parse(&mut f, "seller_contact")));
+    let buyer_contact = body
+        .buyer_contact
+        .as_ref()
+        .map(|c| c.as_ref().and_then(|c| c.parse(&mut f, "buyer_contact")));
+    let technical_split = body
+        .technical_split
+        .as_ref()
+        .map(|s| s.as_ref().and_then(|s| s.parse(&mut f)));
     f.finish()?;
     let command = Command::AmendContract(ContractAmendment {
         id: id.to_string(),
@@ -754,6 +923,10 @@ pub async fn amend(
         technical_amount,
         tech_field,
         ip_type,
+        party_contract_no,
+        seller_contact,
+        buyer_contact,
+        technical_split,
         reason: reason.unwrap_or_default(),
     });
     let path = format!("/api/v1/contracts/{id}/amendments");
@@ -1103,6 +1276,16 @@ pub async fn history(
             "technical_amount": Money::from_fen(v.technical_amount_fen).map(|m| m.to_string()).unwrap_or_default(),
             "tech_field": v.tech_field,
             "ip_type": v.ip_type,
+            "party_contract_no": v.party_contract_no,
+            "seller_contact": v.seller_contact_name.as_ref().map(|n| format!("{n} {}", v.seller_contact_phone.as_deref().unwrap_or(""))),
+            "buyer_contact": v.buyer_contact_name.as_ref().map(|n| format!("{n} {}", v.buyer_contact_phone.as_deref().unwrap_or(""))),
+            "technical_split": v.principal_fen.zip(v.related_services_fen).map(|(p, r)| {
+                format!(
+                    "{} + {}",
+                    Money::from_fen(p).map(|m| m.to_string()).unwrap_or_default(),
+                    Money::from_fen(r).map(|m| m.to_string()).unwrap_or_default()
+                )
+            }),
         });
         let diff = super::history::diff(previous.as_ref(), &fields);
         previous = Some(fields.clone());

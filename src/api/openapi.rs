@@ -33,7 +33,14 @@ use super::{
         imports::create, imports::template_csv, imports::template_xlsx,
         anomalies::list,
     ),
-    components(schemas(problem::Problem, crate::ledger::FieldError)),
+    components(schemas(
+        problem::Problem,
+        crate::ledger::FieldError,
+        crate::records::Contact,
+        crate::records::TechnicalSplit,
+        contracts::ContactBody,
+        contracts::SplitBody
+    )),
     modifiers(&BearerAuth),
     tags(
         (name = "operations", description = "Health, metrics"),

@@ -32,6 +32,8 @@ pub struct PartyBody {
     pub nature_code: Option<String>,
     /// ISO 3166-1 alpha-3, for foreign parties.
     pub country: Option<String>,
+    /// Legal representative (法定代表人) of an organisation.
+    pub legal_representative: Option<String>,
 }
 
 impl PartyBody {
@@ -54,6 +56,12 @@ impl PartyBody {
             region: region?,
             nature_code: self.nature_code.clone().filter(|c| !c.trim().is_empty()),
             country,
+            legal_representative: self
+                .legal_representative
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_string),
         };
         for e in party.check() {
             fields.push(e.prefixed(prefix));
@@ -162,6 +170,10 @@ pub struct PartyPatch {
     pub region: Option<String>,
     /// Country, when the new region is abroad (`000000`).
     pub country: Option<String>,
+    /// New legal representative (`null` or empty removes it).
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub legal_representative: Option<Option<String>>,
     /// Why it changed.
     pub reason: Option<String>,
 }
@@ -194,6 +206,9 @@ pub async fn update(
         name,
         region,
         country: body.country.as_ref().map(|_| country),
+        legal_representative: body
+            .legal_representative
+            .map(|n| n.map(|n| n.trim().to_string()).filter(|n| !n.is_empty())),
         reason: body.reason.filter(|r| !r.trim().is_empty()),
     });
     Ok(Written(

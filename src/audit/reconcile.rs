@@ -12,7 +12,9 @@ use serde_json::Value;
 
 use super::entry::AuditEntry;
 use crate::db::DbConn;
-use crate::db::models::contracts::{ContractRow, ContractVersionRow, ReviewRow};
+use crate::db::models::contracts::{
+    ContractDetailsRow, ContractRow, ContractVersionRow, ReviewRow,
+};
 use crate::db::models::parties::{PartyRow, PartyVersionRow};
 use crate::db::models::rollups::{AmountEntryRow, PartyRollupRow, RollupRow};
 use crate::db::models::users::UserRow;
@@ -250,6 +252,22 @@ impl Replay {
             "contracts",
             rows.into_iter().map(|r| (r.id.clone(), r)).collect(),
             expected,
+        );
+
+        // A contract's own number, contacts and technical amount split (a row only for a
+        // contract that has any).
+        let rows: Vec<ContractDetailsRow> = schema::contract_details::table
+            .select(ContractDetailsRow::as_select())
+            .load(conn)?;
+        out.table(
+            "contract_details",
+            rows.into_iter()
+                .map(|r| (r.contract_id.clone(), r))
+                .collect(),
+            self.contracts
+                .values()
+                .filter_map(|s| s.details_row().map(|r| (s.id.clone(), (r, s.audit_seq))))
+                .collect(),
         );
 
         let rows: Vec<ContractVersionRow> = schema::contract_versions::table

@@ -94,6 +94,7 @@ diesel::table! {
         region -> Text,
         nature_code -> Nullable<Text>,
         country -> Nullable<Text>,
+        legal_representative -> Nullable<Text>,
         version -> Integer,
         created_by -> Nullable<Text>,
         created_at -> Timestamp,
@@ -112,6 +113,7 @@ diesel::table! {
         region -> Text,
         nature_code -> Nullable<Text>,
         country -> Nullable<Text>,
+        legal_representative -> Nullable<Text>,
         reason -> Nullable<Text>,
         actor_id -> Nullable<Text>,
         recorded_at -> Timestamp,
@@ -177,6 +179,26 @@ diesel::table! {
         actor_id -> Text,
         recorded_at -> Timestamp,
         audit_seq -> BigInt,
+        party_contract_no -> Nullable<Text>,
+        seller_contact_name -> Nullable<Text>,
+        seller_contact_phone -> Nullable<Text>,
+        buyer_contact_name -> Nullable<Text>,
+        buyer_contact_phone -> Nullable<Text>,
+        principal_fen -> Nullable<BigInt>,
+        related_services_fen -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    contract_details (contract_id) {
+        contract_id -> Text,
+        party_contract_no -> Nullable<Text>,
+        seller_contact_name -> Nullable<Text>,
+        seller_contact_phone -> Nullable<Text>,
+        buyer_contact_name -> Nullable<Text>,
+        buyer_contact_phone -> Nullable<Text>,
+        principal_fen -> Nullable<BigInt>,
+        related_services_fen -> Nullable<BigInt>,
     }
 }
 
@@ -347,6 +369,7 @@ diesel::table! {
 diesel::joinable!(contract_subtypes -> contract_types (contract_type));
 diesel::joinable!(party_versions -> parties (party_id));
 diesel::joinable!(contract_versions -> contracts (contract_id));
+diesel::joinable!(contract_details -> contracts (contract_id));
 diesel::joinable!(reviews -> contracts (contract_id));
 diesel::joinable!(party_rollups -> parties (party_id));
 
@@ -363,6 +386,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     party_versions,
     contracts,
     contract_versions,
+    contract_details,
     amount_entries,
     rollups,
     party_rollups,

@@ -315,6 +315,7 @@ impl<'a, T> Pipeline<'a, T> {
 /// The party as a ledger command.
 pub(super) fn new_party(p: &PlannedParty) -> Result<NewParty, DemoError> {
     Ok(NewParty {
+        legal_representative: None,
         name: p.name.clone(),
         credit_code: p.credit_code.clone(),
         kind: p.kind,
@@ -400,6 +401,7 @@ pub(super) fn new_contract(c: &Planned, ids: &[Option<String>]) -> Result<NewCon
     };
     let money = |fen: i64| Money::from_fen(fen).map_err(|e| DemoError::Internal(e.to_string()));
     Ok(NewContract {
+        particulars: Default::default(),
         title: super::names::title(c.title, c.contract_type, c.subtype, c.tech_field, c.ip_type),
         contract_type: c.contract_type,
         subtype: c.subtype,
@@ -591,6 +593,10 @@ pub(super) fn afterwards(
                     AMOUNT_REASONS
                 };
                 let amendment = ContractAmendment {
+                    party_contract_no: None,
+                    seller_contact: None,
+                    buyer_contact: None,
+                    technical_split: None,
                     id: id_of(i)?,
                     title: None,
                     contract_type: None,

@@ -469,6 +469,7 @@ mod tests {
         for p in &pool.parties {
             // Every party passes the ledger's own rules.
             let new = crate::ledger::NewParty {
+                legal_representative: None,
                 name: p.name.clone(),
                 credit_code: p.credit_code.clone(),
                 kind: p.kind,

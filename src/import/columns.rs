@@ -50,6 +50,12 @@ pub(crate) enum PartyField {
     Country,
     /// 性质代码 (registration form table B-3.4).
     NatureCode,
+    /// 法定代表人.
+    LegalRepresentative,
+    /// 联系人 (of this contract, not of the party).
+    ContactName,
+    /// 联系电话.
+    ContactPhone,
 }
 
 impl PartyField {
@@ -62,7 +68,17 @@ impl PartyField {
             PartyField::Region => 3,
             PartyField::Country => 4,
             PartyField::NatureCode => 5,
+            PartyField::LegalRepresentative => 6,
+            PartyField::ContactName => 7,
+            PartyField::ContactPhone => 8,
         }
+    }
+
+    /// Whether the field describes the party itself (the contact fields describe its role
+    /// in this contract).
+    #[cfg(test)]
+    const fn of_party(self) -> bool {
+        !matches!(self, PartyField::ContactName | PartyField::ContactPhone)
     }
 
     /// The field's name inside a party on the wire (`credit_code`).
@@ -75,6 +91,9 @@ impl PartyField {
             PartyField::Region => "region",
             PartyField::Country => "country",
             PartyField::NatureCode => "nature_code",
+            PartyField::LegalRepresentative => "legal_representative",
+            PartyField::ContactName => "contact_name",
+            PartyField::ContactPhone => "contact_phone",
         }
     }
 
@@ -87,6 +106,9 @@ impl PartyField {
             PartyField::Region => &["所在地区", "地区", "行政区划代码", "所在地区代码"],
             PartyField::Country => &["国家", "国别", "国家或地区"],
             PartyField::NatureCode => &["性质代码", "主体性质代码"],
+            PartyField::LegalRepresentative => &["法定代表人", "法人代表"],
+            PartyField::ContactName => &["联系人"],
+            PartyField::ContactPhone => &["联系电话", "联系人电话", "电话"],
         }
     }
 }
@@ -114,10 +136,19 @@ pub(crate) enum Column {
     TechField,
     /// 知识产权类型.
     IpType,
+    /// 合同编号 (the parties' own number).
+    PartyContractNo,
+    /// 技术交易额中技术开发/转让/许可本身的价款.
+    SplitPrincipal,
+    /// 技术交易额中相关技术咨询、技术服务的价款.
+    SplitRelatedServices,
 }
 
+/// Columns of one side.
+const SIDE_COLUMNS: usize = 9;
+
 /// How many columns there are.
-pub(crate) const COLUMN_COUNT: usize = 21;
+pub(crate) const COLUMN_COUNT: usize = 30;
 
 /// Every column, in template order.
 pub(crate) const ALL: [Column; COLUMN_COUNT] = [
@@ -130,18 +161,27 @@ pub(crate) const ALL: [Column; COLUMN_COUNT] = [
     Column::Party(Side::Seller, PartyField::Region),
     Column::Party(Side::Seller, PartyField::Country),
     Column::Party(Side::Seller, PartyField::NatureCode),
+    Column::Party(Side::Seller, PartyField::LegalRepresentative),
+    Column::Party(Side::Seller, PartyField::ContactName),
+    Column::Party(Side::Seller, PartyField::ContactPhone),
     Column::Party(Side::Buyer, PartyField::CreditCode),
     Column::Party(Side::Buyer, PartyField::Name),
     Column::Party(Side::Buyer, PartyField::Kind),
     Column::Party(Side::Buyer, PartyField::Region),
     Column::Party(Side::Buyer, PartyField::Country),
     Column::Party(Side::Buyer, PartyField::NatureCode),
+    Column::Party(Side::Buyer, PartyField::LegalRepresentative),
+    Column::Party(Side::Buyer, PartyField::ContactName),
+    Column::Party(Side::Buyer, PartyField::ContactPhone),
     Column::SignedOn,
     Column::ValidUntil,
     Column::ContractAmount,
     Column::TechnicalAmount,
     Column::TechField,
     Column::IpType,
+    Column::PartyContractNo,
+    Column::SplitPrincipal,
+    Column::SplitRelatedServices,
 ];
 
 /// The field names of [`ALL`], as on the wire.
@@ -155,18 +195,27 @@ const FIELD_NAMES: [&str; COLUMN_COUNT] = [
     "seller.region",
     "seller.country",
     "seller.nature_code",
+    "seller.legal_representative",
+    "seller_contact.name",
+    "seller_contact.phone",
     "buyer.credit_code",
     "buyer.name",
     "buyer.kind",
     "buyer.region",
     "buyer.country",
     "buyer.nature_code",
+    "buyer.legal_representative",
+    "buyer_contact.name",
+    "buyer_contact.phone",
     "signed_on",
     "valid_until",
     "contract_amount",
     "technical_amount",
     "tech_field",
     "ip_type",
+    "party_contract_no",
+    "technical_split.principal",
+    "technical_split.related_services",
 ];
 
 impl Column {
@@ -177,13 +226,16 @@ impl Column {
             Column::ContractType => 1,
             Column::Subtype => 2,
             Column::Party(Side::Seller, f) => 3 + f.offset(),
-            Column::Party(Side::Buyer, f) => 9 + f.offset(),
-            Column::SignedOn => 15,
-            Column::ValidUntil => 16,
-            Column::ContractAmount => 17,
-            Column::TechnicalAmount => 18,
-            Column::TechField => 19,
-            Column::IpType => 20,
+            Column::Party(Side::Buyer, f) => 3 + SIDE_COLUMNS + f.offset(),
+            Column::SignedOn => 3 + 2 * SIDE_COLUMNS,
+            Column::ValidUntil => 4 + 2 * SIDE_COLUMNS,
+            Column::ContractAmount => 5 + 2 * SIDE_COLUMNS,
+            Column::TechnicalAmount => 6 + 2 * SIDE_COLUMNS,
+            Column::TechField => 7 + 2 * SIDE_COLUMNS,
+            Column::IpType => 8 + 2 * SIDE_COLUMNS,
+            Column::PartyContractNo => 9 + 2 * SIDE_COLUMNS,
+            Column::SplitPrincipal => 10 + 2 * SIDE_COLUMNS,
+            Column::SplitRelatedServices => 11 + 2 * SIDE_COLUMNS,
         }
     }
 
@@ -221,13 +273,30 @@ impl Column {
             Column::TechnicalAmount => &["技术交易额", "技术交易金额"],
             Column::TechField => &["技术领域"],
             Column::IpType => &["知识产权类型", "知识产权类别"],
+            Column::PartyContractNo => &["合同编号", "当事人合同编号", "双方合同编号"],
+            Column::SplitPrincipal => &[
+                "技术开发转让许可价款",
+                "技术开发、转让、许可价款",
+                "技术价款",
+            ],
+            Column::SplitRelatedServices => &[
+                "相关技术咨询服务价款",
+                "相关技术咨询、技术服务价款",
+                "与之相关的技术咨询、技术服务价款",
+            ],
         };
         fixed.iter().map(|s| (*s).to_string()).collect()
     }
 
     /// Whether the column holds an amount of money (a unit in its header matters).
     pub(crate) const fn is_amount(self) -> bool {
-        matches!(self, Column::ContractAmount | Column::TechnicalAmount)
+        matches!(
+            self,
+            Column::ContractAmount
+                | Column::TechnicalAmount
+                | Column::SplitPrincipal
+                | Column::SplitRelatedServices
+        )
     }
 }
 
@@ -597,7 +666,11 @@ mod tests {
         for (i, column) in ALL.iter().enumerate() {
             assert_eq!(column.index(), i, "{column:?}");
             if let Column::Party(side, field) = column {
-                assert_eq!(column.field(), format!("{}.{}", side.key(), field.key()));
+                if field.of_party() {
+                    assert_eq!(column.field(), format!("{}.{}", side.key(), field.key()));
+                } else {
+                    assert_eq!(column.key(), format!("{}_{}", side.key(), field.key()));
+                }
             }
         }
         assert_eq!(Column::ContractAmount.field(), "contract_amount");
@@ -639,7 +712,20 @@ mod tests {
             ("技术交易额", Some(Column::TechnicalAmount)),
             ("技术领域", Some(Column::TechField)),
             ("知识产权类型", Some(Column::IpType)),
-            ("合同编号", None),
+            ("合同编号", Some(Column::PartyContractNo)),
+            (
+                "卖方联系电话",
+                Some(Column::Party(Side::Seller, PartyField::ContactPhone)),
+            ),
+            (
+                "buyer_contact_name",
+                Some(Column::Party(Side::Buyer, PartyField::ContactName)),
+            ),
+            (
+                "卖方法定代表人",
+                Some(Column::Party(Side::Seller, PartyField::LegalRepresentative)),
+            ),
+            ("合同附件", None),
             ("", None),
         ];
         for (text, expected) in cases {

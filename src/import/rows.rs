@@ -7,10 +7,14 @@ use super::cells::Cell;
 use super::columns::{Column, Header, PartyField, Side, column_letter};
 use super::values::{amount, date, region, required, text};
 use super::{FileError, FileProblem, ParsedFile};
+use crate::domain::PhoneNumber;
 use crate::domain::{
     ContractType, CountryCode, CreditCode, IpType, PartyKind, RegionCode, Subtype, TechField,
 };
-use crate::ledger::{FieldError, ImportRow, NewContract, NewParty, PartyRef, RowReport};
+use crate::ledger::{
+    ContractParticulars, FieldError, ImportRow, NewContract, NewParty, PartyRef, RowReport,
+};
+use crate::records::{Contact, TechnicalSplit};
 
 /// Caption rows (a single filled cell, like a sheet title) that may precede the header.
 const MAX_CAPTIONS: usize = 3;
@@ -201,6 +205,7 @@ fn contract(header: &Header, cells: &[Cell<'_>]) -> Result<NewContract, Vec<Fiel
             &mut errors,
         )
     });
+    let particulars = particulars(header, cells, &mut errors);
 
     match (
         title,
@@ -237,9 +242,83 @@ fn contract(header: &Header, cells: &[Cell<'_>]) -> Result<NewContract, Vec<Fiel
             technical_amount,
             tech_field,
             ip_type,
+            particulars,
             registered_at: None,
         }),
         _ => Err(errors),
+    }
+}
+
+/// The contract's own number, the contacts of both sides and the technical amount split; the
+/// ledger checks the rules between them.
+fn particulars(
+    header: &Header,
+    cells: &[Cell<'_>],
+    errors: &mut Vec<FieldError>,
+) -> ContractParticulars {
+    let cell = |column: Column| header.cell(cells, column);
+    let owned = |column: Column, errors: &mut Vec<FieldError>| {
+        keep(text(cell(column), column.field()), errors)
+            .flatten()
+            .map(Cow::into_owned)
+    };
+    let contact = |side: Side, errors: &mut Vec<FieldError>| {
+        let name_column = Column::Party(side, PartyField::ContactName);
+        let phone_column = Column::Party(side, PartyField::ContactPhone);
+        let name = owned(name_column, errors);
+        let phone = owned(phone_column, errors).and_then(|p| {
+            keep(
+                PhoneNumber::parse(&p)
+                    .map_err(|e| FieldError::from_domain(phone_column.field(), &e)),
+                errors,
+            )
+        });
+        match (name, phone) {
+            (Some(name), Some(phone)) => Some(Contact { name, phone }),
+            (None, None) => None,
+            (Some(_), None) if cell(phone_column).is_blank() => {
+                errors.push(required(phone_column.field()));
+                None
+            }
+            (None, Some(_)) => {
+                errors.push(required(name_column.field()));
+                None
+            }
+            _ => None,
+        }
+    };
+    let optional_amount = |column: Column, errors: &mut Vec<FieldError>| {
+        if cell(column).is_blank() {
+            None
+        } else {
+            keep(amount(cell(column), column.field()), errors)
+        }
+    };
+    let party_contract_no = owned(Column::PartyContractNo, errors);
+    let seller_contact = contact(Side::Seller, errors);
+    let buyer_contact = contact(Side::Buyer, errors);
+    let principal = optional_amount(Column::SplitPrincipal, errors);
+    let related = optional_amount(Column::SplitRelatedServices, errors);
+    let technical_split = match (principal, related) {
+        (Some(principal), Some(related_services)) => Some(TechnicalSplit {
+            principal,
+            related_services,
+        }),
+        (Some(_), None) if cell(Column::SplitRelatedServices).is_blank() => {
+            errors.push(required(Column::SplitRelatedServices.field()));
+            None
+        }
+        (None, Some(_)) if cell(Column::SplitPrincipal).is_blank() => {
+            errors.push(required(Column::SplitPrincipal.field()));
+            None
+        }
+        _ => None,
+    };
+    ContractParticulars {
+        party_contract_no,
+        seller_contact,
+        buyer_contact,
+        technical_split,
     }
 }
 
@@ -267,6 +346,7 @@ fn party(
         || filled(PartyField::Region)
         || filled(PartyField::Country)
         || filled(PartyField::NatureCode)
+        || filled(PartyField::LegalRepresentative)
         || (filled(PartyField::Name) && !filled(PartyField::CreditCode));
     if !inline && !filled(PartyField::CreditCode) {
         errors.push(FieldError::new(
@@ -331,6 +411,7 @@ fn party(
         )
     });
     let nature_code = read(PartyField::NatureCode, errors);
+    let legal_representative = read(PartyField::LegalRepresentative, errors);
     if errors.len() != before {
         return None;
     }
@@ -344,6 +425,7 @@ fn party(
         region,
         nature_code,
         country,
+        legal_representative,
     };
     let problems = new.check();
     if problems.is_empty() {

@@ -112,6 +112,7 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 
 fn enterprise(name: &str, code: &str, region: &str) -> NewParty {
     NewParty {
+        legal_representative: None,
         name: name.into(),
         credit_code: Some(CreditCode::parse(code).unwrap()),
         kind: PartyKind::Enterprise,
@@ -124,6 +125,7 @@ fn enterprise(name: &str, code: &str, region: &str) -> NewParty {
 /// What `GOOD` means.
 fn expected() -> NewContract {
     NewContract {
+        particulars: Default::default(),
         title: "智能分拣系统技术开发".into(),
         contract_type: ContractType::Development,
         subtype: Some(Subtype::Commissioned),
@@ -262,6 +264,7 @@ fn party_forms() {
     // (seller code, name, kind, region, country) → expected seller or failing fields.
     type Case = ([&'static str; 5], Result<PartyRef, Vec<&'static str>>);
     let deu = NewParty {
+        legal_representative: None,
         name: "Beispiel GmbH".into(),
         credit_code: None,
         kind: PartyKind::Enterprise,
@@ -303,6 +306,7 @@ fn party_forms() {
         (
             ["", "张三", "个人", "371302", ""],
             Ok(PartyRef::Inline(NewParty {
+                legal_representative: None,
                 name: "张三".into(),
                 credit_code: None,
                 kind: PartyKind::Individual,
@@ -556,7 +560,7 @@ fn file_level_problems() {
     let mut no_parties = ZH.to_vec();
     no_parties.retain(|h| !h.starts_with("买方"));
     let mut unknown = ZH.to_vec();
-    unknown.push("合同编号");
+    unknown.push("合同附件");
     let mut wan = ZH.to_vec();
     wan[15] = "合同成交额（万元）";
     let mut wan_glued = ZH.to_vec();
@@ -600,7 +604,7 @@ fn file_level_problems() {
         (
             csv(&[&unknown, &GOOD]),
             FileProblem::UnknownColumn,
-            "unknown column “合同编号” (T)",
+            "unknown column “合同附件” (T)",
         ),
         (csv(&[&wan, &GOOD]), FileProblem::Unit, "must be in yuan"),
         (

@@ -93,6 +93,13 @@ mod tests {
             tech_field: "agriculture".into(),
             ip_type: "patent".into(),
             reason: None,
+            party_contract_no: None,
+            seller_contact_name: None,
+            seller_contact_phone: None,
+            buyer_contact_name: None,
+            buyer_contact_phone: None,
+            principal_fen: None,
+            related_services_fen: None,
             actor_id: actor.into(),
             recorded_at: chrono::NaiveDate::from_ymd_opt(2026, 3, 1)
                 .unwrap()

@@ -11,6 +11,7 @@ use crate::domain::{
     ContractType, CountryCode, CreditCode, IpType, Money, OfficeCode, PartyKind, RegionCode,
     ReviewState, Role, Subtype, TechField,
 };
+use crate::records::{Contact, TechnicalSplit};
 
 /// Every change the ledger knows.
 #[derive(Debug, Clone, Serialize)]
@@ -143,6 +144,9 @@ pub struct NewParty {
     pub nature_code: Option<String>,
     /// Country (foreign parties).
     pub country: Option<CountryCode>,
+    /// Legal representative (法定代表人); not for individuals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legal_representative: Option<String>,
 }
 
 impl NewParty {
@@ -193,6 +197,16 @@ impl NewParty {
                 "只有境外主体填写国家或地区代码",
             ));
         }
+        if let Some(name) = &self.legal_representative {
+            if self.kind == PartyKind::Individual {
+                errors.push(FieldError::new(
+                    "legal_representative",
+                    "an individual has no legal representative",
+                    "个人没有法定代表人",
+                ));
+            }
+            check_person("legal_representative", name, &mut errors);
+        }
         if let Some(code) = &self.nature_code
             && !((code.len() == 3 || code.len() == 4) && code.bytes().all(|b| b.is_ascii_digit()))
         {
@@ -220,6 +234,9 @@ pub struct PartyUpdate {
     /// New country (when moving abroad or back).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<Option<CountryCode>>,
+    /// New legal representative (`Some(None)` removes it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legal_representative: Option<Option<String>>,
     /// Why.
     pub reason: Option<String>,
 }
@@ -262,6 +279,9 @@ pub struct NewContract {
     pub tech_field: TechField,
     /// IP type.
     pub ip_type: IpType,
+    /// Its own contract number, contacts and technical amount split.
+    #[serde(flatten)]
+    pub particulars: ContractParticulars,
     /// When a registration office registered it before techledger existed (only from the
     /// operator's shell, see `Request::historical`); absent means now.
     #[serde(
@@ -269,6 +289,103 @@ pub struct NewContract {
         with = "crate::records::timestamp::option"
     )]
     pub registered_at: Option<chrono::NaiveDateTime>,
+}
+
+/// What a contract records beyond its statistics, each optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ContractParticulars {
+    /// The contract number the parties gave it (合同编号).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub party_contract_no: Option<String>,
+    /// The seller's contact person.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seller_contact: Option<Contact>,
+    /// The buyer's contact person.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub buyer_contact: Option<Contact>,
+    /// The technical amount split (development, transfer, licensing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub technical_split: Option<TechnicalSplit>,
+}
+
+/// The longest own contract number and contact name.
+const CONTRACT_NO_MAX: usize = 64;
+const PERSON_MAX: usize = 50;
+
+/// A person's name (a legal representative, a contact): one line, 1–50 characters.
+fn check_person(field: &str, name: &str, errors: &mut Vec<FieldError>) {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > PERSON_MAX {
+        errors.push(FieldError::new(
+            field,
+            format!("1–{PERSON_MAX} characters"),
+            format!("应为1至{PERSON_MAX}个字符"),
+        ));
+    }
+    super::text::check_line(field, name, errors);
+}
+
+impl ContractParticulars {
+    /// Rules of the particulars of a contract of `contract_type` with `technical_amount`.
+    pub fn check(&self, contract_type: ContractType, technical_amount: Money) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if let Some(no) = &self.party_contract_no {
+            let no = no.trim();
+            if no.is_empty() || no.chars().count() > CONTRACT_NO_MAX {
+                errors.push(FieldError::new(
+                    "party_contract_no",
+                    format!("1–{CONTRACT_NO_MAX} characters"),
+                    format!("合同编号应为1至{CONTRACT_NO_MAX}个字符"),
+                ));
+            }
+            super::text::check_line("party_contract_no", no, &mut errors);
+        }
+        for (side, contact) in [
+            ("seller_contact", &self.seller_contact),
+            ("buyer_contact", &self.buyer_contact),
+        ] {
+            if let Some(c) = contact {
+                check_person(&format!("{side}.name"), &c.name, &mut errors);
+            }
+        }
+        if let Some(split) = self.technical_split {
+            if !has_technical_split(contract_type) {
+                errors.push(FieldError::new(
+                    "technical_split",
+                    format!(
+                        "only development, transfer and licensing contracts split their technical amount, not {}",
+                        contract_type.code()
+                    ),
+                    format!("只有技术开发、技术转让和技术许可合同拆分技术交易额，{}合同不拆分", contract_type.label_zh()),
+                ));
+            } else if split.principal.checked_add(split.related_services) != Some(technical_amount)
+            {
+                errors.push(FieldError::new(
+                    "technical_split",
+                    format!(
+                        "the parts ({} + {}) must add up to the technical amount ({technical_amount})",
+                        split.principal, split.related_services
+                    ),
+                    format!(
+                        "拆分的两部分（{}元 + {}元）之和应等于技术交易额（{technical_amount}元）",
+                        split.principal, split.related_services
+                    ),
+                ));
+            }
+        }
+        errors
+    }
+}
+
+/// Whether contracts of this type split their technical amount into the technology itself and
+/// the related consulting and services: development, transfer and licensing (the types whose
+/// related consulting and services go with them; consulting and service contracts are those
+/// services).
+pub fn has_technical_split(contract_type: ContractType) -> bool {
+    matches!(
+        contract_type,
+        ContractType::Development | ContractType::Transfer | ContractType::Licensing
+    )
 }
 
 /// Changes to a contract (a new version); `None` leaves a field as it is.
@@ -309,6 +426,18 @@ pub struct ContractAmendment {
     /// New IP type.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ip_type: Option<IpType>,
+    /// New own contract number (`Some(None)` removes it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub party_contract_no: Option<Option<String>>,
+    /// New seller contact (`Some(None)` removes it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seller_contact: Option<Option<Contact>>,
+    /// New buyer contact (`Some(None)` removes it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub buyer_contact: Option<Option<Contact>>,
+    /// New technical amount split (`Some(None)` removes it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub technical_split: Option<Option<TechnicalSplit>>,
     /// Why (required).
     pub reason: String,
 }

@@ -7,12 +7,12 @@ use serde_json::json;
 
 use super::tx::{Stamp, Tx, Writes};
 use super::{
-    Actor, ContractAmendment, FieldError, LedgerError, NewContract, Outcome, PartyRef, approval,
-    parties, projection,
+    Actor, ContractAmendment, ContractParticulars, FieldError, LedgerError, NewContract, Outcome,
+    PartyRef, approval, parties, projection,
 };
 use crate::db::DbConn;
 use crate::db::models::contracts as contract_rows;
-use crate::db::schema::contracts;
+use crate::db::schema::{contract_details, contracts};
 use crate::domain::{
     ContractStatus, ContractType, Flow, Money, OfficeCode, RegistrationNo, ReviewState, Role,
     Subtype, is_introduced,
@@ -49,6 +49,10 @@ pub(super) fn register_one(
         cmd.valid_until,
         cmd.contract_amount,
         cmd.technical_amount,
+    );
+    errors.extend(
+        cmd.particulars
+            .check(cmd.contract_type, cmd.technical_amount),
     );
     let seller = resolve(tx, &cmd.seller, "seller", &mut errors)?;
     let buyer = resolve(tx, &cmd.buyer, "buyer", &mut errors)?;
@@ -139,9 +143,21 @@ pub(super) fn register_one(
             approved_by: None,
             updated_at: now,
             audit_seq: stamp.seq,
+            party_contract_no: cmd
+                .particulars
+                .party_contract_no
+                .as_deref()
+                .map(|n| n.trim().to_string()),
+            seller_contact: cmd.particulars.seller_contact.clone().map(trimmed),
+            buyer_contact: cmd.particulars.buyer_contact.clone().map(trimmed),
+            technical_split: cmd.particulars.technical_split,
         };
         let row = state.to_row();
+        let details = state.details_row();
         w.pending.defer_contract(row);
+        if let Some(details) = details {
+            w.pending.defer_details(details);
+        }
         record_version(w, None, &state, "register", None, actor_id.clone(), stamp)?;
         let payload = json!({"command": command, "state": state});
         Ok((state.id.clone(), payload, state))
@@ -171,6 +187,25 @@ pub(super) fn amend(tx: &mut Tx<'_>, cmd: &ContractAmendment) -> Result<Outcome,
     let valid_until = cmd.valid_until.unwrap_or(current.valid_until);
     let contract_amount = cmd.contract_amount.unwrap_or(current.contract_amount);
     let technical_amount = cmd.technical_amount.unwrap_or(current.technical_amount);
+    let particulars = ContractParticulars {
+        party_contract_no: match &cmd.party_contract_no {
+            Some(n) => n.as_deref().map(|n| n.trim().to_string()),
+            None => current.party_contract_no.clone(),
+        },
+        seller_contact: match &cmd.seller_contact {
+            Some(c) => c.clone().map(trimmed),
+            None => current.seller_contact.clone(),
+        },
+        buyer_contact: match &cmd.buyer_contact {
+            Some(c) => c.clone().map(trimmed),
+            None => current.buyer_contact.clone(),
+        },
+        technical_split: match cmd.technical_split {
+            Some(s) => s,
+            None => current.technical_split,
+        },
+    };
+    errors.extend(particulars.check(contract_type, technical_amount));
     errors.extend(check_content(
         tx,
         &next_title,
@@ -215,6 +250,10 @@ pub(super) fn amend(tx: &mut Tx<'_>, cmd: &ContractAmendment) -> Result<Outcome,
         buyer_kind: buyer.as_ref().map_or(current.buyer_kind, |p| p.kind),
         flow: Flow::of(&seller_region, &buyer_region),
         introduced: is_introduced(contract_type, &seller_region, &buyer_region),
+        party_contract_no: particulars.party_contract_no,
+        seller_contact: particulars.seller_contact,
+        buyer_contact: particulars.buyer_contact,
+        technical_split: particulars.technical_split,
         ..current.clone()
     };
     if next == current {
@@ -454,6 +493,15 @@ fn commit_change(
         diesel::update(contracts::table.find(&state.id))
             .set(state.to_row())
             .execute(w.conn()?)?;
+        let details = state.details_row();
+        if details != current.details_row() {
+            diesel::delete(contract_details::table.find(&state.id)).execute(w.conn()?)?;
+            if let Some(details) = details {
+                diesel::insert_into(contract_details::table)
+                    .values(details)
+                    .execute(w.conn()?)?;
+            }
+        }
         record_version(
             w,
             Some(current),
@@ -555,6 +603,21 @@ fn resolve(
                 Some(party) => {
                     if new.name.trim() != party.name {
                         tx.warnings.push(name_differs(side, &party));
+                    }
+                    if let Some(legal) = new.legal_representative.as_deref()
+                        && Some(legal.trim()) != party.legal_representative.as_deref()
+                    {
+                        tx.warnings.push(FieldError::new(
+                            format!("{side}.legal_representative"),
+                            format!(
+                                "the party records its legal representative as {:?}; a change is a party update with its own reason",
+                                party.legal_representative.as_deref().unwrap_or("")
+                            ),
+                            format!(
+                                "该主体登记的法定代表人为「{}」，未更改；如需变更请修改合同主体",
+                                party.legal_representative.as_deref().unwrap_or("")
+                            ),
+                        ));
                     }
                     Resolved::Existing(party)
                 }
@@ -764,7 +827,16 @@ pub(super) fn load(conn: &mut DbConn, id: &str) -> Result<ContractState, LedgerE
         entity: "contract",
         id: id.to_string(),
     })?;
-    Ok(ContractState::from_row(row)?)
+    let details = contract_rows::details_of(conn, &[id.to_string()])?;
+    Ok(ContractState::from_row(row)?.with_details(details.get(id))?)
+}
+
+/// A contact with its name trimmed.
+fn trimmed(contact: crate::records::Contact) -> crate::records::Contact {
+    crate::records::Contact {
+        name: contact.name.trim().to_string(),
+        ..contact
+    }
 }
 
 fn outcome(seq: i64, created: bool, state: &ContractState) -> Result<Outcome, LedgerError> {

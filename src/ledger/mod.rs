@@ -35,8 +35,8 @@ mod users;
 mod writer;
 
 pub use command::{
-    Command, ContractAmendment, ImportCommand, ImportRow, NewContract, NewParty, NewUser, PartyRef,
-    PartyUpdate, RowReport, UserUpdate,
+    Command, ContractAmendment, ContractParticulars, ImportCommand, ImportRow, NewContract,
+    NewParty, NewUser, PartyRef, PartyUpdate, RowReport, UserUpdate, has_technical_split,
 };
 pub use error::{FieldError, LedgerError};
 pub use writer::{Ledger, LedgerMetrics, LedgerSettings, StartError};

@@ -59,6 +59,10 @@ pub(super) fn insert(tx: &mut Tx<'_>, cmd: &NewParty) -> Result<PartyState, Ledg
             region: cmd.region,
             nature_code: cmd.nature_code.clone(),
             country: cmd.country.clone(),
+            legal_representative: cmd
+                .legal_representative
+                .as_deref()
+                .map(|n| n.trim().to_string()),
             version: 1,
             created_by: created_by.clone(),
             created_at: now,
@@ -100,6 +104,10 @@ pub(super) fn update(tx: &mut Tx<'_>, cmd: &PartyUpdate) -> Result<Outcome, Ledg
             .unwrap_or(current.name.clone()),
         region,
         country,
+        legal_representative: match &cmd.legal_representative {
+            Some(n) => n.as_deref().map(|n| n.trim().to_string()),
+            None => current.legal_representative.clone(),
+        },
         version: current.version + 1,
         updated_at: tx.now,
         ..current.clone()
@@ -112,6 +120,7 @@ pub(super) fn update(tx: &mut Tx<'_>, cmd: &PartyUpdate) -> Result<Outcome, Ledg
         region: next.region,
         nature_code: next.nature_code.clone(),
         country: next.country.clone(),
+        legal_representative: next.legal_representative.clone(),
     };
     let mut errors: Vec<FieldError> = as_new.check();
     if let Some(reason) = &cmd.reason
@@ -129,7 +138,10 @@ pub(super) fn update(tx: &mut Tx<'_>, cmd: &PartyUpdate) -> Result<Outcome, Ledg
     if !errors.is_empty() {
         return Err(LedgerError::Invalid(errors));
     }
-    if next.name == current.name && next.region == current.region && next.country == current.country
+    if next.name == current.name
+        && next.region == current.region
+        && next.country == current.country
+        && next.legal_representative == current.legal_representative
     {
         return Err(LedgerError::invalid(
             "body",

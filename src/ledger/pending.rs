@@ -20,11 +20,11 @@ use crate::audit::keys::KeyPair;
 use crate::audit::merkle::Frontier;
 use crate::audit::signing;
 use crate::audit::tlog::{self, HashRow};
-use crate::db::models::contracts::{ContractRow, ContractVersionRow};
+use crate::db::models::contracts::{ContractDetailsRow, ContractRow, ContractVersionRow};
 use crate::db::models::rollups::{AmountEntryRow, PartyRollupRow, RollupRow};
 use crate::db::schema::{
-    amount_entries, audit_entries, contract_versions, contracts, idempotency_keys,
-    registration_counters, tlog_hashes,
+    amount_entries, audit_entries, contract_details, contract_versions, contracts,
+    idempotency_keys, registration_counters, tlog_hashes,
 };
 use crate::db::{DbConn, KeptPrepared};
 use crate::records::PartyState;
@@ -65,6 +65,7 @@ pub(super) struct Pending {
 struct Rows {
     audit: Vec<UnsignedEntry>,
     contracts: Vec<ContractRow>,
+    details: Vec<ContractDetailsRow>,
     versions: Vec<ContractVersionRow>,
     amounts: Vec<AmountEntryRow>,
     keys: Vec<KeyRow>,
@@ -76,6 +77,7 @@ impl Rows {
     fn len(&self) -> usize {
         self.audit.len()
             + self.contracts.len()
+            + self.details.len()
             + self.versions.len()
             + self.amounts.len()
             + self.keys.len()
@@ -169,6 +171,7 @@ pub(super) struct Mark {
     party_log: usize,
     audit: usize,
     contracts: usize,
+    details: usize,
     versions: usize,
     amounts: usize,
     keys: usize,
@@ -180,6 +183,7 @@ impl Rows {
     fn add_to(&self, statement: &mut OneStatement, audit: &[AuditRow]) -> QueryResult<()> {
         statement.insert("audit_entries", audit, OnConflict::Refuse)?;
         statement.insert("contracts", &self.contracts, OnConflict::Refuse)?;
+        statement.insert("contract_details", &self.details, OnConflict::Refuse)?;
         statement.insert("contract_versions", &self.versions, OnConflict::Refuse)?;
         statement.insert("amount_entries", &self.amounts, OnConflict::Refuse)?;
         statement.insert("idempotency_keys", &self.keys, OnConflict::Refuse)?;
@@ -192,6 +196,11 @@ impl Rows {
     fn insert_others(&self, c: &mut SqliteConnection) -> QueryResult<()> {
         for row in &self.contracts {
             diesel::insert_into(contracts::table)
+                .values(row)
+                .execute(c)?;
+        }
+        for row in &self.details {
+            diesel::insert_into(contract_details::table)
                 .values(row)
                 .execute(c)?;
         }
@@ -264,6 +273,7 @@ impl Pending {
             party_log: self.party_log.len(),
             audit: self.rows.audit.len(),
             contracts: self.rows.contracts.len(),
+            details: self.rows.details.len(),
             versions: self.rows.versions.len(),
             amounts: self.rows.amounts.len(),
             keys: self.rows.keys.len(),
@@ -316,6 +326,11 @@ impl Pending {
     /// Keeps a new contract to insert.
     pub fn defer_contract(&mut self, row: ContractRow) {
         self.rows.contracts.push(row);
+    }
+
+    /// Keeps a contract's details row to insert.
+    pub fn defer_details(&mut self, row: ContractDetailsRow) {
+        self.rows.details.push(row);
     }
 
     /// Keeps a contract version to insert.
@@ -427,6 +442,7 @@ impl Pending {
         // the command's savepoint; truncating to a longer length is a no-op.
         self.rows.audit.truncate(mark.audit);
         self.rows.contracts.truncate(mark.contracts);
+        self.rows.details.truncate(mark.details);
         self.rows.versions.truncate(mark.versions);
         self.rows.amounts.truncate(mark.amounts);
         self.rows.keys.truncate(mark.keys);

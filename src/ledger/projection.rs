@@ -230,6 +230,7 @@ pub fn party_version_row(
         region: state.region.as_str().to_string(),
         nature_code: state.nature_code.clone(),
         country: state.country.as_ref().map(|c| c.as_str().to_string()),
+        legal_representative: state.legal_representative.clone(),
         reason,
         actor_id,
         recorded_at: state.updated_at,
@@ -268,5 +269,18 @@ pub fn contract_version_row(
         actor_id,
         recorded_at: state.updated_at,
         audit_seq: state.audit_seq,
+        party_contract_no: state.party_contract_no.clone(),
+        seller_contact_name: state.seller_contact.as_ref().map(|c| c.name.clone()),
+        seller_contact_phone: state
+            .seller_contact
+            .as_ref()
+            .map(|c| c.phone.as_str().to_string()),
+        buyer_contact_name: state.buyer_contact.as_ref().map(|c| c.name.clone()),
+        buyer_contact_phone: state
+            .buyer_contact
+            .as_ref()
+            .map(|c| c.phone.as_str().to_string()),
+        principal_fen: state.technical_split.map(|s| s.principal.fen()),
+        related_services_fen: state.technical_split.map(|s| s.related_services.fen()),
     }
 }

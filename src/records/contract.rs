@@ -3,12 +3,39 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-use crate::db::models::contracts::ContractRow;
+use crate::db::models::contracts::{ContractDetailsRow, ContractRow};
 use crate::db::models::{CorruptRow, column};
 use crate::domain::{
-    ContractStatus, ContractType, Flow, IpType, Money, OfficeCode, PartyKind, RegionCode,
-    RegistrationNo, ReviewState, Subtype, TechField,
+    ContractStatus, ContractType, Flow, IpType, Money, OfficeCode, PartyKind, PhoneNumber,
+    RegionCode, RegistrationNo, ReviewState, Subtype, TechField,
 };
+
+/// The contact person of one side of a contract (联系人), with a telephone number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    /// Name.
+    #[schema(example = "王建国")]
+    pub name: String,
+    /// Mainland telephone number in its written form.
+    #[schema(value_type = String, example = "0539-8123456")]
+    pub phone: PhoneNumber,
+}
+
+/// The technical amount (技术交易额, 技术性收入) of a development, transfer or licensing contract
+/// split into the price of the technology itself and of the related technical consulting and
+/// services (与之相关的技术咨询、技术服务, which the tax rules treat with it); the two add up to
+/// the technical amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TechnicalSplit {
+    /// The development, transfer or licence itself (技术开发/转让/许可价款), yuan.
+    #[schema(value_type = String, example = "800000.00")]
+    pub principal: Money,
+    /// The related technical consulting and services (相关技术咨询、技术服务价款), yuan.
+    #[schema(value_type = String, example = "200000.00")]
+    pub related_services: Money,
+}
 
 /// A contract as the API shows it and the audit trail records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -98,9 +125,93 @@ pub struct ContractState {
     pub updated_at: NaiveDateTime,
     /// seq of the audit entry of the last change.
     pub audit_seq: i64,
+    /// The contract number the parties gave it (合同编号), not the registration number.
+    #[serde(default)]
+    pub party_contract_no: Option<String>,
+    /// The seller's contact person for this contract.
+    #[serde(default)]
+    pub seller_contact: Option<Contact>,
+    /// The buyer's contact person for this contract.
+    #[serde(default)]
+    pub buyer_contact: Option<Contact>,
+    /// The technical amount split (development, transfer and licensing contracts).
+    #[serde(default)]
+    pub technical_split: Option<TechnicalSplit>,
 }
 
 impl ContractState {
+    /// Its details row, when it has any details.
+    pub fn details_row(&self) -> Option<ContractDetailsRow> {
+        if self.party_contract_no.is_none()
+            && self.seller_contact.is_none()
+            && self.buyer_contact.is_none()
+            && self.technical_split.is_none()
+        {
+            return None;
+        }
+        Some(ContractDetailsRow {
+            contract_id: self.id.clone(),
+            party_contract_no: self.party_contract_no.clone(),
+            seller_contact_name: self.seller_contact.as_ref().map(|c| c.name.clone()),
+            seller_contact_phone: self
+                .seller_contact
+                .as_ref()
+                .map(|c| c.phone.as_str().to_string()),
+            buyer_contact_name: self.buyer_contact.as_ref().map(|c| c.name.clone()),
+            buyer_contact_phone: self
+                .buyer_contact
+                .as_ref()
+                .map(|c| c.phone.as_str().to_string()),
+            principal_fen: self.technical_split.map(|s| s.principal.fen()),
+            related_services_fen: self.technical_split.map(|s| s.related_services.fen()),
+        })
+    }
+
+    /// The state read from its row (`from_row`) completed with its details row.
+    pub fn with_details(
+        mut self,
+        row: Option<&ContractDetailsRow>,
+    ) -> Result<ContractState, CorruptRow> {
+        let Some(row) = row else { return Ok(self) };
+        let t = "contract_details";
+        let id = row.contract_id.clone();
+        let contact =
+            |name: &Option<String>, phone: &Option<String>, column_name: &'static str| match (
+                name, phone,
+            ) {
+                (Some(name), Some(phone)) => column(t, &id, column_name, phone, |p| {
+                    PhoneNumber::parse(p).map(|phone| Contact {
+                        name: name.clone(),
+                        phone,
+                    })
+                })
+                .map(Some),
+                _ => Ok(None),
+            };
+        let money = |name: &'static str, fen: i64| {
+            column(t, &id, name, &fen.to_string(), |_| Money::from_fen(fen))
+        };
+        self.party_contract_no = row.party_contract_no.clone();
+        self.seller_contact = contact(
+            &row.seller_contact_name,
+            &row.seller_contact_phone,
+            "seller_contact_phone",
+        )?;
+        self.buyer_contact = contact(
+            &row.buyer_contact_name,
+            &row.buyer_contact_phone,
+            "buyer_contact_phone",
+        )?;
+        self.technical_split = match (row.principal_fen, row.related_services_fen) {
+            (Some(p), Some(r)) => Some(TechnicalSplit {
+                principal: money("principal_fen", p)?,
+                related_services: money("related_services_fen", r)?,
+            }),
+            _ => None,
+        };
+        Ok(self)
+    }
+
     /// Whether its amounts count in the statistics.
     pub fn counts(&self) -> bool {
         self.status == ContractStatus::Registered
@@ -224,6 +335,10 @@ impl ContractState {
             approved_by: row.approved_by,
             updated_at: row.updated_at,
             audit_seq: row.audit_seq,
+            party_contract_no: None,
+            seller_contact: None,
+            buyer_contact: None,
+            technical_split: None,
         };
         Ok(state)
     }

@@ -7,7 +7,7 @@ mod party;
 mod review;
 mod user;
 
-pub use contract::ContractState;
+pub use contract::{Contact, ContractState, TechnicalSplit};
 pub use party::PartyState;
 pub use review::ReviewRecord;
 pub use user::UserState;

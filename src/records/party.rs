@@ -29,6 +29,9 @@ pub struct PartyState {
     /// ISO 3166-1 alpha-3, for foreign parties.
     #[schema(value_type = Option<String>)]
     pub country: Option<CountryCode>,
+    /// Legal representative (法定代表人) of an organisation; none for individuals.
+    #[serde(default)]
+    pub legal_representative: Option<String>,
     /// Version, from 1; every update adds one.
     pub version: i32,
     /// User who created it.
@@ -56,6 +59,7 @@ impl PartyState {
             region: self.region.as_str().to_string(),
             nature_code: self.nature_code.clone(),
             country: self.country.as_ref().map(|c| c.as_str().to_string()),
+            legal_representative: self.legal_representative.clone(),
             version: self.version,
             created_by: self.created_by.clone(),
             created_at: self.created_at,
@@ -84,6 +88,7 @@ impl PartyState {
             id: row.id,
             name: row.name,
             nature_code: row.nature_code,
+            legal_representative: row.legal_representative,
             version: row.version,
             created_by: row.created_by,
             created_at: row.created_at,

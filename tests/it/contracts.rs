@@ -686,6 +686,7 @@ both!(
         // second as it stands after.
         let regions = ["371302", "320102", "371311", "310115"];
         let by_id = |c: &techledger::ledger::NewContract| techledger::ledger::NewContract {
+            particulars: Default::default(),
             seller: PartyRef::Id(seller_id.clone()),
             buyer: PartyRef::Id(buyer_id.clone()),
             ..c.clone()
@@ -701,6 +702,7 @@ both!(
             let moved = app.ledger.execute_queued(Request::new(
                 registrar.principal(),
                 Command::UpdateParty(PartyUpdate {
+                    legal_representative: None,
                     id: seller_id.clone(),
                     name: None,
                     region: Some(techledger::domain::RegionCode::parse(region).expect("region")),
@@ -731,6 +733,7 @@ both!(
         let registrar = app.registrar("reg1").await;
         let (seller_id, buyer_id) = seller_and_buyer(&app, &registrar).await;
         let registration = Command::RegisterContract(techledger::ledger::NewContract {
+            particulars: Default::default(),
             seller: PartyRef::Id(seller_id),
             buyer: PartyRef::Id(buyer_id),
             ..contract(1, 2, "1000.00", "800.00")

@@ -14,6 +14,7 @@ mod demo;
 mod foundation;
 mod import;
 mod odd_input;
+mod particulars;
 mod parties;
 mod session;
 mod stats;

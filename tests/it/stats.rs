@@ -102,6 +102,7 @@ async fn random_history(app: &TestApp, seed: u64, operations: usize) -> i32 {
                 .and_hms_opt(2, 0, 0)
                 .filter(|t| *t < techledger::time::now() && historical);
             let contract = techledger::ledger::NewContract {
+                particulars: Default::default(),
                 title: format!("合同{party_n}"),
                 contract_type: t,
                 subtype: None,
@@ -157,6 +158,10 @@ async fn random_history(app: &TestApp, seed: u64, operations: usize) -> i32 {
                 _ => {
                     let amount = rng.gen_range(1_000i64..400_000_000);
                     Command::AmendContract(ContractAmendment {
+                        party_contract_no: None,
+                        seller_contact: None,
+                        buyer_contact: None,
+                        technical_split: None,
                         id,
                         title: None,
                         contract_type: Some(ContractType::ALL[rng.gen_range(0..5)]),

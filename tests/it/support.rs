@@ -328,6 +328,7 @@ pub fn credit_code(n: u32) -> techledger::domain::CreditCode {
 /// A new enterprise party in `region`.
 pub fn enterprise(n: u32, region: &str) -> techledger::ledger::NewParty {
     techledger::ledger::NewParty {
+        legal_representative: None,
         name: format!("测试企业{n}有限公司"),
         credit_code: Some(credit_code(n)),
         kind: techledger::domain::PartyKind::Enterprise,
@@ -346,6 +347,7 @@ pub fn contract(
 ) -> techledger::ledger::NewContract {
     use techledger::domain::*;
     techledger::ledger::NewContract {
+        particulars: Default::default(),
         title: format!("技术开发合同 {seller}-{buyer}"),
         contract_type: ContractType::Development,
         subtype: Some(Subtype::parse(ContractType::Development, "commissioned").expect("subtype")),

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::parties::escape_like;
 use crate::db::DbConn;
-use crate::db::schema::{contract_versions, contracts, parties, reviews};
+use crate::db::schema::{contract_details, contract_versions, contracts, parties, reviews};
 
 /// A contract row (current state).
 #[derive(
@@ -122,6 +122,59 @@ pub struct ContractVersionRow {
     pub recorded_at: NaiveDateTime,
     /// Its audit entry.
     pub audit_seq: i64,
+    /// The parties' own contract number.
+    pub party_contract_no: Option<String>,
+    /// The seller's contact person.
+    pub seller_contact_name: Option<String>,
+    /// … and telephone.
+    pub seller_contact_phone: Option<String>,
+    /// The buyer's contact person.
+    pub buyer_contact_name: Option<String>,
+    /// … and telephone.
+    pub buyer_contact_phone: Option<String>,
+    /// Technical amount: the technology itself, fen.
+    pub principal_fen: Option<i64>,
+    /// Technical amount: the related consulting and services, fen.
+    pub related_services_fen: Option<i64>,
+}
+
+/// What a contract records beyond its statistics (its own contract number, the contacts, the
+/// split of the technical amount): one row for a contract that has any of it.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = contract_details, treat_none_as_null = true, treat_none_as_default_value = false)]
+pub struct ContractDetailsRow {
+    /// Contract.
+    pub contract_id: String,
+    /// The parties' own contract number.
+    pub party_contract_no: Option<String>,
+    /// The seller's contact person.
+    pub seller_contact_name: Option<String>,
+    /// … and telephone.
+    pub seller_contact_phone: Option<String>,
+    /// The buyer's contact person.
+    pub buyer_contact_name: Option<String>,
+    /// … and telephone.
+    pub buyer_contact_phone: Option<String>,
+    /// Technical amount: the technology itself, fen.
+    pub principal_fen: Option<i64>,
+    /// Technical amount: the related consulting and services, fen.
+    pub related_services_fen: Option<i64>,
+}
+
+/// The details rows of the contracts `ids`, by contract id.
+pub fn details_of(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> QueryResult<std::collections::HashMap<String, ContractDetailsRow>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<ContractDetailsRow> = contract_details::table
+            .filter(contract_details::contract_id.eq_any(chunk))
+            .select(ContractDetailsRow::as_select())
+            .load(conn)?;
+        out.extend(rows.into_iter().map(|r| (r.contract_id.clone(), r)));
+    }
+    Ok(out)
 }
 
 /// A review row.

@@ -26,6 +26,8 @@ pub struct PartyRow {
     pub nature_code: Option<String>,
     /// ISO 3166 alpha-3, foreign parties only.
     pub country: Option<String>,
+    /// Legal representative (法定代表人).
+    pub legal_representative: Option<String>,
     /// Version.
     pub version: i32,
     /// Who created it.
@@ -58,6 +60,8 @@ pub struct PartyVersionRow {
     pub nature_code: Option<String>,
     /// Country.
     pub country: Option<String>,
+    /// Legal representative.
+    pub legal_representative: Option<String>,
     /// Why it changed.
     pub reason: Option<String>,
     /// Who changed it.

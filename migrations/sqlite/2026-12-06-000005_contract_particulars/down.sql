@@ -1,0 +1,10 @@
+ALTER TABLE contract_versions DROP COLUMN related_services_fen;
+ALTER TABLE contract_versions DROP COLUMN principal_fen;
+ALTER TABLE contract_versions DROP COLUMN buyer_contact_phone;
+ALTER TABLE contract_versions DROP COLUMN buyer_contact_name;
+ALTER TABLE contract_versions DROP COLUMN seller_contact_phone;
+ALTER TABLE contract_versions DROP COLUMN seller_contact_name;
+ALTER TABLE contract_versions DROP COLUMN party_contract_no;
+DROP TABLE contract_details;
+ALTER TABLE party_versions DROP COLUMN legal_representative;
+ALTER TABLE parties DROP COLUMN legal_representative;
