@@ -237,7 +237,7 @@ fn hexes(hashes: Vec<merkle::Hash>) -> Vec<String> {
 }
 
 /// The inclusion proof of entry `seq` in the tree of `tree_size` entries.
-pub(crate) fn prove_inclusion(
+pub fn prove_inclusion(
     conn: &mut crate::db::DbConn,
     seq: i64,
     tree_size: i64,
