@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use diesel::backend::Backend;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
-use diesel::sql_types::{BigInt, HasSqlType, Integer, Text, Untyped};
+use diesel::sql_types::{BigInt, Binary, HasSqlType, Integer, Text, Untyped};
 use diesel::{QueryResult, RunQueryDsl};
 
 /// One piece of a statement.
@@ -22,6 +22,7 @@ enum Piece {
     Text(String),
     BigInt(i64),
     Integer(i32),
+    Binary(Vec<u8>),
 }
 
 /// A statement whose SQL text is fixed by the code, kept prepared by the connection.
@@ -62,6 +63,12 @@ impl KeptPrepared {
         self
     }
 
+    /// Appends a bound BLOB / BYTEA.
+    pub fn binary(mut self, value: Vec<u8>) -> Self {
+        self.pieces.push(Piece::Binary(value));
+        self
+    }
+
     /// Appends `other`, pieces and values alike.
     pub fn then(mut self, other: KeptPrepared) -> Self {
         self.pieces.extend(other.pieces);
@@ -78,10 +85,11 @@ impl QueryId for KeptPrepared {
 
 impl<DB> QueryFragment<DB> for KeptPrepared
 where
-    DB: Backend + HasSqlType<Text> + HasSqlType<BigInt> + HasSqlType<Integer>,
+    DB: Backend + HasSqlType<Text> + HasSqlType<BigInt> + HasSqlType<Integer> + HasSqlType<Binary>,
     String: ToSql<Text, DB>,
     i64: ToSql<BigInt, DB>,
     i32: ToSql<Integer, DB>,
+    Vec<u8>: ToSql<Binary, DB>,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
         for piece in &self.pieces {
@@ -90,6 +98,7 @@ where
                 Piece::Text(v) => out.push_bind_param::<Text, _>(v)?,
                 Piece::BigInt(v) => out.push_bind_param::<BigInt, _>(v)?,
                 Piece::Integer(v) => out.push_bind_param::<Integer, _>(v)?,
+                Piece::Binary(v) => out.push_bind_param::<Binary, _>(v)?,
             }
         }
         Ok(())

@@ -24,7 +24,7 @@ use crate::db::models::contracts::{ContractDetailsRow, ContractRow, ContractVers
 use crate::db::models::rollups::{AmountEntryRow, PartyRollupRow, RollupRow};
 use crate::db::schema::{
     amount_entries, audit_entries, contract_details, contract_versions, contracts,
-    idempotency_keys, registration_counters, tlog_hashes,
+    idempotency_keys, registration_counters,
 };
 use crate::db::{DbConn, KeptPrepared};
 use crate::records::PartyState;
@@ -219,11 +219,8 @@ impl Rows {
                 .values(row)
                 .execute(c)?;
         }
-        for row in &self.tree {
-            diesel::insert_into(tlog_hashes::table)
-                .values(row)
-                .execute(c)?;
-        }
+        // A registration adds two tree hashes on average: sixteen to a statement.
+        upsert_in_chunks(c, self.tree.clone(), 16, tree_insert)?;
         Ok(())
     }
 }
@@ -655,6 +652,19 @@ fn rollups_upsert(rows: Vec<RollupRow>) -> KeptPrepared {
             .sql(")");
     }
     statement.sql(ROLLUPS_ON_CONFLICT.as_str())
+}
+
+fn tree_insert(rows: Vec<HashRow>) -> KeptPrepared {
+    let mut statement = KeptPrepared::new("INSERT INTO tlog_hashes (id, hash) VALUES ");
+    for (i, r) in rows.into_iter().enumerate() {
+        statement = statement
+            .sql(if i == 0 { "(" } else { ", (" })
+            .bigint(r.id)
+            .sql(", ")
+            .binary(r.hash)
+            .sql(")");
+    }
+    statement
 }
 
 fn party_rollups_upsert(rows: Vec<PartyRollupRow>) -> KeptPrepared {
