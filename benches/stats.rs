@@ -155,6 +155,7 @@ impl Fixture {
                     for c in chunk {
                         let request = Request {
                             historical: true,
+                            confirm_duplicate: true,
                             ..Request::new(principal.clone(), Command::RegisterContract(c.clone()))
                         };
                         if let Err(e) = ledger.execute_blocking(request) {

@@ -65,6 +65,10 @@ enum Cmd {
         /// Import the good rows even when some are rejected.
         #[arg(long)]
         partial: bool,
+        /// Import a file imported before, and rows like live contracts (same parties, type,
+        /// amounts, signing date); without it both are refused.
+        #[arg(long)]
+        confirm_duplicate: bool,
     },
     /// Fill the ledger with realistic synthetic Linyi data through the normal write path.
     Demo {
@@ -210,7 +214,17 @@ pub fn main() -> ExitCode {
             user,
             dry_run,
             partial,
-        } => import(config, &file, &user, dry_run, partial),
+            confirm_duplicate,
+        } => import(
+            config,
+            &file,
+            &user,
+            ImportFlags {
+                dry_run,
+                partial,
+                confirm_duplicate,
+            },
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -407,13 +421,25 @@ fn keygen(config: Config, rotate: bool, keep_retired: bool) -> Result<(), Failur
     Ok(())
 }
 
+/// How `import` runs.
+#[derive(Debug, Clone, Copy)]
+struct ImportFlags {
+    dry_run: bool,
+    partial: bool,
+    confirm_duplicate: bool,
+}
+
 fn import(
     config: Config,
     file: &std::path::Path,
     username: &str,
-    dry_run: bool,
-    partial: bool,
+    flags: ImportFlags,
 ) -> Result<(), Failure> {
+    let ImportFlags {
+        dry_run,
+        partial,
+        confirm_duplicate,
+    } = flags;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -465,6 +491,7 @@ fn import(
     });
     let request = Request {
         dry_run,
+        confirm_duplicate,
         ..Request::new(Principal::User(actor), command)
     };
     let bar = indicatif::ProgressBar::new(total as u64);

@@ -216,6 +216,9 @@
       ip_type: value("ip_type"),
     };
     if (value("subtype")) b.subtype = value("subtype");
+    // Shown after the server found a live contract like this one: the registrar confirms.
+    const confirm = document.getElementById("confirm_duplicate");
+    if (confirm && confirm.checked) b.confirm_duplicate = true;
     if (value("valid_until")) b.valid_until = value("valid_until");
     for (const side of SIDES) {
       const st = state.parties[side];
@@ -321,6 +324,8 @@
         state.key = null;
         showResult(r.body, r.headers.get("Idempotent-Replayed") === "true");
       } else {
+        const duplicate = r.body && (r.body.errors || []).some((e) => e.field === "confirm_duplicate");
+        document.getElementById("duplicate-box").hidden = !duplicate;
         TLP.showProblem(form, r, aliases());
       }
     } catch (err) {

@@ -49,7 +49,9 @@
       if (!state.keys[mode]) state.keys[mode] = TL.newKey();
       headers["Idempotency-Key"] = state.keys[mode];
     }
-    return TL.api("POST", `/api/v1/imports?dry_run=${dryRun}&partial=${partial}`, file, headers);
+    // Shown after the server refused a file imported before, or rows like live contracts.
+    const confirm = document.getElementById("confirm_duplicate").checked;
+    return TL.api("POST", `/api/v1/imports?dry_run=${dryRun}&partial=${partial}&confirm_duplicate=${confirm}`, file, headers);
   }
 
   /** Table rows for [{row, errors:[{field, message, message_zh}]}]: one per error, the row number once. */
@@ -90,6 +92,8 @@
   }
 
   function fail(r) {
+    const duplicate = r.body && (String(r.body.type || "").endsWith(":duplicate_file") || (r.body.rejected || []).some((x) => (x.errors || []).some((e) => e.field === "confirm_duplicate")));
+    if (duplicate) document.getElementById("duplicate-box").hidden = false;
     // A commit refused because of rejected rows carries them: show them again.
     if (r.body && Array.isArray(r.body.rejected)) {
       const rejected = r.body.rejected;

@@ -72,6 +72,9 @@ pub struct ContractBody {
     /// The technical amount split (development, transfer and licensing contracts only); the
     /// two parts add up to the technical amount.
     pub technical_split: Option<SplitBody>,
+    /// Register it although a live contract has the same seller, buyer, type, amounts and
+    /// signing date (without it such a registration is refused, 422 naming this field).
+    pub confirm_duplicate: Option<bool>,
 }
 
 /// A contact person with a mainland telephone number.
@@ -325,8 +328,21 @@ async fn execute(
     path: &str,
     body: &BodyHash,
 ) -> ApiResult<Written> {
+    execute_request(ledger, principal, command, idempotency, path, body, false).await
+}
+
+async fn execute_request(
+    ledger: &Ledger,
+    principal: crate::ledger::Principal,
+    command: Command,
+    idempotency: &IdempotencyHeader,
+    path: &str,
+    body: &BodyHash,
+    confirm_duplicate: bool,
+) -> ApiResult<Written> {
     let request = Request {
         idempotency: idempotency.key("POST", path, body),
+        confirm_duplicate,
         ..Request::new(principal, command)
     };
     Ok(Written(ledger.execute(request).await?))
@@ -352,13 +368,14 @@ pub async fn create(
     let ApiJson(body, hash) = body;
     body.check_office(registrar.office())?;
     let contract = body.parse()?;
-    let mut written = execute(
+    let mut written = execute_request(
         ledger,
         registrar.principal(),
         Command::RegisterContract(contract),
         &idempotency,
         "/api/v1/contracts",
         &hash,
+        body.confirm_duplicate.unwrap_or(false),
     )
     .await?;
     // Where its receipt (its entry proven in a signed checkpoint) is to be had.

@@ -81,6 +81,7 @@ fn flag(name: &str, value: Option<&str>) -> ApiResult<bool> {
 #[utoipa::path(post, operation_id = "imports_create", path = "/api/v1/imports", tag = "contracts", security(("bearer" = [])),
     params(("dry_run" = Option<bool>, Query, description = "Check only; write nothing"),
            ("partial" = Option<bool>, Query, description = "Import the good rows even if some are rejected"),
+           ("confirm_duplicate" = Option<bool>, Query, description = "Import although the file was imported before (409 otherwise) and register rows like live contracts (rejected otherwise)"),
            ("X-File-Name" = Option<String>, Header, description = "The file's name, for the record"),
            ("Idempotency-Key" = Option<String>, Header, description = "Retry safety")),
     request_body(content = String, description = "The file: text/csv or an XLSX workbook", content_type = "text/csv"),
@@ -90,12 +91,13 @@ fn flag(name: &str, value: Option<&str>) -> ApiResult<bool> {
         (status = 413, description = "Too large, or too many rows", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not a spreadsheet", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A file-level problem (field `file`), or rejected rows with partial=false (`rejected`)", body = Problem, content_type = "application/problem+json")))]
-#[post("/imports?<dry_run>&<partial>", data = "<body>")]
+#[post("/imports?<dry_run>&<partial>&<confirm_duplicate>", data = "<body>")]
 #[allow(clippy::too_many_arguments)]
 pub async fn create(
     registrar: Registrar,
     dry_run: Option<&str>,
     partial: Option<&str>,
+    confirm_duplicate: Option<&str>,
     content_type: Option<&ContentType>,
     file_name: FileName,
     idempotency: IdempotencyHeader,
@@ -105,6 +107,7 @@ pub async fn create(
 ) -> ApiResult<Written> {
     let dry_run = flag("dry_run", dry_run)?;
     let partial = flag("partial", partial)?;
+    let confirm_duplicate = flag("confirm_duplicate", confirm_duplicate)?;
     let limit = config.limits.import_mib.mebibytes();
     let bytes = body
         .open(limit)
@@ -136,10 +139,13 @@ pub async fn create(
         partial,
         progress: None,
     });
-    let path = format!("/api/v1/imports?dry_run={dry_run}&partial={partial}");
+    let path = format!(
+        "/api/v1/imports?dry_run={dry_run}&partial={partial}&confirm_duplicate={confirm_duplicate}"
+    );
     let request = LedgerRequest {
         idempotency: idempotency.key("POST", &path, &BodyHash(sha)),
         dry_run,
+        confirm_duplicate,
         ..LedgerRequest::new(registrar.principal(), command)
     };
     let mut outcome = ledger.execute(request).await?;

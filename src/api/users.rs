@@ -114,6 +114,7 @@ pub async fn create(
         idempotency: idempotency.key("POST", "/api/v1/users", &body_hash),
         dry_run: false,
         historical: false,
+        confirm_duplicate: false,
     };
     Ok(Written(ledger.execute(request).await?))
 }

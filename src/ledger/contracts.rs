@@ -8,7 +8,7 @@ use serde_json::json;
 use super::tx::{Stamp, Tx, Writes};
 use super::{
     Actor, ContractAmendment, ContractParticulars, FieldError, LedgerError, NewContract, Outcome,
-    PartyRef, approval, parties, projection,
+    PartyRef, approval, duplicates, parties, projection,
 };
 use crate::db::DbConn;
 use crate::db::models::contracts as contract_rows;
@@ -65,6 +65,24 @@ pub(super) fn register_one(
         && s.id == b.id
     {
         errors.push(same_party(buyer_field));
+    }
+    // A contract like a live one is refused unless confirmed; a confirmed one names it.
+    let mut duplicate_of = None;
+    if let (Resolved::Existing(s), Resolved::Existing(b)) = (&seller, &buyer) {
+        let key = (
+            s.id.clone(),
+            b.id.clone(),
+            cmd.contract_type.code().to_string(),
+            cmd.contract_amount.fen(),
+            cmd.technical_amount.fen(),
+            cmd.signed_on,
+        );
+        duplicate_of = duplicates::find(tx, &key)?;
+        if let Some(existing) = &duplicate_of
+            && !tx.confirm_duplicates
+        {
+            errors.push(duplicates::refusal(existing));
+        }
     }
     if let (Resolved::New(s), Resolved::New(b)) = (&seller, &buyer)
         && s.credit_code.is_some()
@@ -159,9 +177,13 @@ pub(super) fn register_one(
             w.pending.defer_details(details);
         }
         record_version(w, None, &state, "register", None, actor_id.clone(), stamp)?;
-        let payload = json!({"command": command, "state": state});
+        let mut payload = json!({"command": command, "state": state});
+        if let Some(existing) = &duplicate_of {
+            payload["duplicate_of"] = json!(existing);
+        }
         Ok((state.id.clone(), payload, state))
     })?;
+    duplicates::remember(tx, &state);
     Ok(state)
 }
 

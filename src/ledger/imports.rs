@@ -80,6 +80,31 @@ pub(super) fn import(tx: &mut Tx<'_>, cmd: &ImportCommand) -> Result<Outcome, Le
             "文件中没有数据行",
         ));
     }
+    // A file imported before is refused unless confirmed (its hash names it).
+    let earlier: Option<(String, chrono::NaiveDateTime)> = imports::table
+        .filter(imports::file_sha256.eq(&cmd.file_sha256))
+        .select((imports::id, imports::recorded_at))
+        .order(imports::recorded_at.asc())
+        .first(tx.conn()?)
+        .optional()?;
+    if let Some((id, at)) = &earlier
+        && !tx.confirm_duplicates
+    {
+        let at = crate::time::rfc3339(*at);
+        return Err(LedgerError::conflict(
+            "duplicate_file",
+            format!(
+                "this file (SHA-256 {}) was imported before, at {at} (import {id}): to import it again, send it with confirm_duplicate=true",
+                cmd.file_sha256
+            ),
+            format!("该文件已于 {at} 导入过（导入编号 {id}）：如确需再次导入，请确认后重新提交"),
+        ));
+    }
+    // Every row is checked against the live contracts signed on its date, read once.
+    let mut dates: Vec<chrono::NaiveDate> = cmd.rows.iter().map(|r| r.contract.signed_on).collect();
+    dates.sort_unstable();
+    dates.dedup();
+    tx.known_contracts = Some(super::duplicates::load(tx.conn()?, &dates)?);
     let mut rejected = cmd.rejected.clone();
     let mut accepted = Vec::with_capacity(cmd.rows.len());
     let mut warnings = Vec::new();
@@ -187,6 +212,10 @@ pub(super) fn import(tx: &mut Tx<'_>, cmd: &ImportCommand) -> Result<Outcome, Le
             "rejected": rejected.len(),
             "contracts_sha256": crate::audit::entry::sha256_hex(accepted.join("\n").as_bytes()),
         });
+        let mut payload = payload;
+        if let Some((id, _)) = &earlier {
+            payload["duplicate_of_import"] = json!(id);
+        }
         Ok((import_id.clone(), payload, ()))
     })?;
     Ok(Outcome {

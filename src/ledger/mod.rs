@@ -20,6 +20,7 @@
 mod approval;
 mod command;
 mod contracts;
+mod duplicates;
 mod error;
 mod idempotency;
 mod imports;
@@ -115,6 +116,9 @@ pub struct Request {
     /// The operator's shell (never HTTP) loading registrations made before techledger: a
     /// contract may then carry its historical registration time.
     pub historical: bool,
+    /// The caller saw the duplicate warning and registers anyway: a contract like a live one
+    /// (same parties, type, amounts, signing date), or a file imported before.
+    pub confirm_duplicate: bool,
 }
 
 impl Request {
@@ -126,6 +130,7 @@ impl Request {
             idempotency: None,
             dry_run: false,
             historical: false,
+            confirm_duplicate: false,
         }
     }
 }

@@ -325,6 +325,18 @@ impl Pending {
         self.rows.contracts.push(row);
     }
 
+    /// A contract waiting to be inserted that matches `wanted`: its id and number.
+    pub fn find_contract(
+        &self,
+        wanted: impl Fn(&ContractRow) -> bool,
+    ) -> Option<(String, Option<String>)> {
+        self.rows
+            .contracts
+            .iter()
+            .find(|r| wanted(r))
+            .map(|r| (r.id.clone(), r.registration_no.clone()))
+    }
+
     /// Keeps a contract's details row to insert.
     pub fn defer_details(&mut self, row: ContractDetailsRow) {
         self.rows.details.push(row);

@@ -91,6 +91,10 @@ pub(super) struct Tx<'a> {
     /// Things the caller should know that did not stop the command (an inline party matched
     /// on its credit code under another name).
     pub warnings: Vec<super::FieldError>,
+    /// Duplicates are confirmed (see `duplicates`).
+    pub confirm_duplicates: bool,
+    /// The live contracts an import checks its rows against (None: ask the database).
+    pub known_contracts: Option<super::duplicates::Known>,
 }
 
 impl<'a> Tx<'a> {
@@ -119,6 +123,8 @@ impl<'a> Tx<'a> {
             wrote: false,
             in_savepoint: true,
             warnings: Vec::new(),
+            confirm_duplicates: false,
+            known_contracts: None,
         }
     }
 
@@ -261,6 +267,15 @@ impl<'a> Tx<'a> {
     pub fn restore(&mut self, (mark, head): (Mark, ChainHead)) {
         self.pending.rollback(mark);
         *self.head = head;
+    }
+
+    /// The id and number of a contract this transaction registered but has not written yet
+    /// that matches `wanted`.
+    pub fn pending_contract(
+        &self,
+        wanted: impl Fn(&crate::db::models::contracts::ContractRow) -> bool,
+    ) -> Option<(String, Option<String>)> {
+        self.pending.find_contract(wanted)
     }
 
     /// The user id for audit columns (None for the system).

@@ -938,6 +938,7 @@ impl Round<'_> {
         let outcome = if writes_only_in_memory(request, self.fault.load(Ordering::SeqCst)) {
             let mut tx = self.tx(conn, head, &request.principal);
             tx.historical = request.historical;
+            tx.confirm_duplicates = request.confirm_duplicate;
             tx.in_savepoint = false;
             dispatch(&mut tx, &request.command)?
         } else {
@@ -968,6 +969,8 @@ impl Round<'_> {
             } else {
                 let mut tx = self.tx(conn, head, &request.principal);
                 tx.historical = request.historical;
+                tx.confirm_duplicates = request.confirm_duplicate;
+                tx.confirm_duplicates = request.confirm_duplicate;
                 tx.dry_run = request.dry_run;
                 dispatch(&mut tx, &request.command)?
             };

@@ -708,6 +708,11 @@ pub static STRINGS: &[Entry] = &[
         "Check the file (dry run)",
     ),
     ("reg.imp.choose", "选择文件…", "Choose a file…"),
+    (
+        "reg.imp.confirm_duplicate",
+        "我已核对：确需再次导入该文件（或与已有合同相同的行）",
+        "I have checked: import this file again (or rows like existing contracts) anyway",
+    ),
     ("reg.imp.commit_all", "全部导入", "Import all"),
     (
         "reg.imp.commit_good",
@@ -809,6 +814,11 @@ pub static STRINGS: &[Entry] = &[
         "Find a party by name or credit code; create it when it is not there yet",
     ),
     ("reg.new.clear", "清空表单", "Clear the form"),
+    (
+        "reg.new.confirm_duplicate",
+        "我已核对：这不是同一份合同的重复登记，仍然登记",
+        "I have checked: this is not the same contract registered twice; register it",
+    ),
     ("reg.new.contract", "合同基本信息", "The contract"),
     (
         "reg.new.done_pending",

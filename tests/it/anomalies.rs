@@ -54,6 +54,8 @@ async fn book(
             idempotency: None,
             dry_run: false,
             historical: true,
+            // The scenes plant duplicates for the rules to find.
+            confirm_duplicate: true,
         })
         .await
         .expect("historical registration succeeds");

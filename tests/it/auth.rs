@@ -474,7 +474,13 @@ fn matrix() -> BTreeMap<(&'static str, &'static str), &'static [&'static str]> {
         (("GET", "/api/v1/stats/report.xlsx?<year>&<as_of>"), ALL),
         (("GET", "/api/v1/codes"), ALL),
         (("GET", "/api/v1/regions?<parent>"), ALL),
-        (("POST", "/api/v1/imports?<dry_run>&<partial>"), &[R][..]),
+        (
+            (
+                "POST",
+                "/api/v1/imports?<dry_run>&<partial>&<confirm_duplicate>",
+            ),
+            &[R][..],
+        ),
         (("GET", "/api/v1/imports/template.csv"), ALL),
         (("GET", "/api/v1/imports/template.xlsx"), ALL),
         (("GET", "/api/v1/anomalies?<year>&<rule>"), AUDIT),

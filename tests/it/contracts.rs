@@ -695,10 +695,14 @@ both!(
         for (round, region) in regions.into_iter().enumerate() {
             let template = contract(1, 2, "1000.00", "800.00");
             // Queued even when the writer is idle, so they can share a transaction.
-            let first = app.ledger.execute_queued(Request::new(
-                registrar.principal(),
-                Command::RegisterContract(by_id(&template)),
-            ));
+            let first = app.ledger.execute_queued(Request {
+                // The same contract on purpose, round after round.
+                confirm_duplicate: true,
+                ..Request::new(
+                    registrar.principal(),
+                    Command::RegisterContract(by_id(&template)),
+                )
+            });
             let moved = app.ledger.execute_queued(Request::new(
                 registrar.principal(),
                 Command::UpdateParty(PartyUpdate {
@@ -710,10 +714,14 @@ both!(
                     reason: Some(format!("moved, round {round}")),
                 }),
             ));
-            let second = app.ledger.execute_queued(Request::new(
-                registrar.principal(),
-                Command::RegisterContract(by_id(&template)),
-            ));
+            let second = app.ledger.execute_queued(Request {
+                // The same contract on purpose, round after round.
+                confirm_duplicate: true,
+                ..Request::new(
+                    registrar.principal(),
+                    Command::RegisterContract(by_id(&template)),
+                )
+            });
             let (first, moved, second) = rocket::tokio::join!(first, moved, second);
             let (first, second) = (first.expect("first"), second.expect("second"));
             moved.expect("move");
@@ -747,6 +755,8 @@ both!(
             }),
             dry_run: false,
             historical: false,
+            // Several keys for one contract, on purpose.
+            confirm_duplicate: true,
         };
         let entries = verify(&app).entries;
         // Queued together, so the writer usually takes them into one transaction: the first

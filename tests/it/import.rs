@@ -124,6 +124,8 @@ async fn run_import(
             dry_run,
             idempotency: None,
             historical: false,
+            // Scenes that import the same rows again (tests/it/duplicates.rs covers refusing).
+            confirm_duplicate: true,
         })
         .await
 }
@@ -406,6 +408,8 @@ both!(the_templates_import_their_example_row, |app| {
                 dry_run: false,
                 idempotency: None,
                 historical: false,
+                // The two templates carry the same example row.
+                confirm_duplicate: true,
             })
             .await
             .expect("import");

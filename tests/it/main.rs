@@ -11,6 +11,7 @@ mod auth;
 mod certificate;
 mod contracts;
 mod demo;
+mod duplicates;
 mod foundation;
 mod import;
 mod odd_input;

@@ -366,7 +366,12 @@ pub fn contract(
 /// Runs a command as `user` through the ledger, panicking on refusal.
 pub async fn run(app: &TestApp, user: &TestUser, command: Command) -> techledger::ledger::Outcome {
     app.ledger
-        .execute(Request::new(user.principal(), command))
+        .execute(Request {
+            // Tests that set the scene register what they are told, duplicates included
+            // (tests/it/duplicates.rs is about refusing them).
+            confirm_duplicate: true,
+            ..Request::new(user.principal(), command)
+        })
         .await
         .expect("command succeeds")
 }
