@@ -708,11 +708,6 @@ pub static STRINGS: &[Entry] = &[
         "Check the file (dry run)",
     ),
     ("reg.imp.choose", "选择文件…", "Choose a file…"),
-    (
-        "reg.imp.confirm_duplicate",
-        "我已核对：确需再次导入该文件（或与已有合同相同的行）",
-        "I have checked: import this file again (or rows like existing contracts) anyway",
-    ),
     ("reg.imp.commit_all", "全部导入", "Import all"),
     (
         "reg.imp.commit_good",
@@ -723,6 +718,11 @@ pub static STRINGS: &[Entry] = &[
         "reg.imp.commit_hint",
         "有误的行存在时不能全部导入：可修正文件后重新检查，或只导入无误的行",
         "\"Import all\" needs a file without rejected rows: fix the file and check it again, or import only the good rows",
+    ),
+    (
+        "reg.imp.confirm_duplicate",
+        "我已核对：确需再次导入该文件（或与已有合同相同的行）",
+        "I have checked: import this file again (or rows like existing contracts) anyway",
     ),
     ("reg.imp.contracts", "份合同已导入", "contracts imported"),
     ("reg.imp.done", "导入完成", "Import complete"),
