@@ -20,7 +20,9 @@ use crate::db::models::rollups::{AmountEntryRow, PartyRollupRow, RollupRow};
 use crate::db::models::users::UserRow;
 use crate::db::schema;
 use crate::ledger::projection::{self, Delta, PartyKey, RollupKey};
-use crate::records::{ContractState, PartyState, ReviewRecord, UserState};
+use crate::records::{
+    ContractState, PASSWORD_DIGEST_KEY, PartyState, ReviewRecord, UserState, password_hash_digest,
+};
 
 /// One disagreement between the chain and the database.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -55,7 +57,9 @@ pub struct Replay {
     contract_versions: HashMap<(String, i32), (ContractVersionRow, i64)>,
     reviews: HashMap<String, ReviewRecord>,
     amount_entries: HashMap<(i64, i32), AmountEntryRow>,
-    users: HashMap<String, UserState>,
+    /// Each user's state and the digest of its password hash (absent in entries written
+    /// before payloads carried it).
+    users: HashMap<String, (UserState, Option<String>)>,
     keys: HashMap<
         String,
         (
@@ -148,7 +152,8 @@ impl Replay {
             }
             "user.create" | "user.update" => {
                 let s: UserState = state(entry, "state")?;
-                self.users.insert(s.id.clone(), s);
+                let digest = text(entry.payload.get(PASSWORD_DIGEST_KEY));
+                self.users.insert(s.id.clone(), (s, digest));
             }
             "key.rotate" => {
                 let kid: String = state(entry, "kid")?;
@@ -390,24 +395,32 @@ impl Replay {
             counters,
         );
 
-        // Users (every column but the password hash, which no entry carries).
+        // Users: every column, the password hash compared by its digest (an entry written
+        // before payloads carried the digest cannot say, so its row's hash is taken as is).
         let rows: Vec<UserRow> = schema::users::table
             .select(UserRow::as_select())
             .load(conn)?;
-        out.table(
-            "users",
-            rows.into_iter()
-                .map(|r| {
-                    let mut r = r;
-                    r.password_hash = String::new();
-                    (r.id.clone(), r)
-                })
-                .collect(),
-            self.users
-                .values()
-                .map(|s| (s.id.clone(), (s.to_row(String::new()), s.audit_seq)))
-                .collect(),
-        );
+        let actual: HashMap<String, UserRow> = rows
+            .into_iter()
+            .map(|mut r| {
+                r.password_hash = password_hash_digest(&r.password_hash);
+                (r.id.clone(), r)
+            })
+            .collect();
+        let expected = self
+            .users
+            .values()
+            .map(|(s, digest)| {
+                let digest = digest
+                    .clone()
+                    .or_else(|| actual.get(&s.id).map(|r| r.password_hash.clone()));
+                (
+                    s.id.clone(),
+                    (s.to_row(digest.unwrap_or_default()), s.audit_seq),
+                )
+            })
+            .collect();
+        out.table("users", actual, expected);
 
         // Signing keys.
         let rows = crate::db::models::audit_keys::all(conn)?;

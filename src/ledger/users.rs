@@ -8,7 +8,7 @@ use super::{FieldError, LedgerError, NewUser, Outcome, Principal, UserUpdate};
 use crate::db::models::users as user_rows;
 use crate::db::schema::users;
 use crate::domain::Role;
-use crate::records::UserState;
+use crate::records::{PASSWORD_DIGEST_KEY, UserState, password_hash_digest};
 
 fn check_fields(
     username: Option<&str>,
@@ -96,7 +96,11 @@ pub(super) fn create(tx: &mut Tx<'_>, cmd: &NewUser) -> Result<Outcome, LedgerEr
         diesel::insert_into(users::table)
             .values(state.to_row(cmd.password_hash.clone()))
             .execute(w.conn()?)?;
-        let payload = json!({"command": command, "state": state});
+        let payload = json!({
+            "command": command,
+            "state": state,
+            PASSWORD_DIGEST_KEY: password_hash_digest(&cmd.password_hash),
+        });
         Ok((state.id.clone(), payload, state))
     })?;
     outcome(stamp.seq, true, &state)
@@ -165,10 +169,11 @@ pub(super) fn update(tx: &mut Tx<'_>, cmd: &UserUpdate) -> Result<Outcome, Ledge
             audit_seq: stamp.seq,
             ..next
         };
+        let digest = password_hash_digest(&password_hash);
         diesel::update(users::table.find(&state.id))
             .set(state.to_row(password_hash))
             .execute(w.conn()?)?;
-        let payload = json!({"command": command, "state": state});
+        let payload = json!({"command": command, "state": state, PASSWORD_DIGEST_KEY: digest});
         Ok((state.id.clone(), payload, state))
     })?;
     outcome(stamp.seq, false, &state)

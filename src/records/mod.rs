@@ -10,7 +10,7 @@ mod user;
 pub use contract::{Contact, ContractState, TechnicalSplit};
 pub use party::PartyState;
 pub use review::ReviewRecord;
-pub use user::UserState;
+pub use user::{PASSWORD_DIGEST_KEY, UserState, password_hash_digest};
 
 /// RFC 3339 (UTC, microseconds) serialisation of the naive UTC timestamps we store.
 pub mod timestamp {

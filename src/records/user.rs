@@ -7,6 +7,17 @@ use crate::db::models::users::UserRow;
 use crate::db::models::{CorruptRow, column};
 use crate::domain::{OfficeCode, Role};
 
+/// The key, in every `user.*` audit payload, of [`password_hash_digest`] of the hash the row
+/// holds after the change.
+pub const PASSWORD_DIGEST_KEY: &str = "password_hash_sha256";
+
+/// Lower-case hex SHA-256 of an argon2 PHC string. The audit payload carries this instead of
+/// the hash, so that reconciliation finds a hash swapped behind the application's back; it
+/// gives a password guesser nothing (checking a guess needs the salt, which is in the hash).
+pub fn password_hash_digest(password_hash: &str) -> String {
+    crate::audit::entry::sha256_hex(password_hash.as_bytes())
+}
+
 /// A user as the API shows it and the audit trail records it — never with a password hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

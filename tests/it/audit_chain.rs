@@ -661,3 +661,78 @@ both!(
         assert_eq!(after.entries, before.entries + 23 * 3);
     }
 );
+
+both!(a_swapped_password_hash_is_named_with_its_user, |app| {
+    // Someone with write access to the database gives the admin a hash whose password they
+    // know: the chain's digest of the hash no longer matches the row.
+    let admin = app.user("root", Role::Admin, None).await;
+    let other = app.registrar("reg1").await;
+    let clean = verify(&app);
+    assert!(clean.ok, "{clean:?}");
+    tamper(
+        &app,
+        &format!(
+            "UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE id = '{}') WHERE id = '{}'",
+            other.actor.id, admin.actor.id
+        ),
+    );
+    let result = verify(&app);
+    assert!(!result.ok, "{result:?}");
+    let detail = result.detail.unwrap();
+    assert!(detail.starts_with("users"), "{detail}");
+    assert!(detail.contains(&admin.actor.id), "{detail}");
+    assert!(detail.contains("password_hash"), "{detail}");
+    assert!(
+        !detail.contains("argon2"),
+        "only digests are shown: {detail}"
+    );
+});
+
+both!(
+    user_entries_carry_a_digest_of_the_hash_never_the_hash,
+    |app| {
+        let admin = app.user("root", Role::Admin, None).await;
+        let reg = app.registrar("reg1").await;
+        let (s, _) = app
+            .send(
+                "PATCH",
+                &format!("/api/v1/users/{}", reg.actor.id),
+                Some(&admin.token),
+                &serde_json::json!({"password": "a brand new secret"}),
+            )
+            .await;
+        assert_eq!(s, rocket::http::Status::Ok);
+        let (_, page) = app
+            .get(
+                "/api/v1/audit/entries?action=user.&limit=500",
+                Some(&admin.token),
+            )
+            .await;
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() >= 4, "{page}");
+        let stored: String = {
+            use diesel::prelude::*;
+            use techledger::db::schema::users as u;
+            u::table
+                .filter(u::id.eq(&reg.actor.id))
+                .select(u::password_hash)
+                .get_result(&mut app.connect())
+                .unwrap()
+        };
+        let last = items
+            .iter()
+            .rev()
+            .find(|e| e["entity"]["id"] == reg.actor.id.as_str())
+            .unwrap();
+        assert_eq!(
+            last["payload"]["password_hash_sha256"],
+            techledger::audit::entry::sha256_hex(stored.as_bytes()).as_str()
+        );
+        for e in items {
+            let digest = e["payload"]["password_hash_sha256"].as_str().unwrap();
+            assert_eq!(digest.len(), 64, "{e}");
+            assert!(!e.to_string().contains("argon2"), "{e}");
+        }
+        assert!(verify(&app).ok);
+    }
+);
