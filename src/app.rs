@@ -160,6 +160,10 @@ pub fn rocket(services: Services) -> Rocket<Build> {
         ..rocket::Config::default()
     };
     let limiter = LoginLimiter::new(config.auth.failed_logins_per_minute);
+    let verify_gate = crate::audit::gate::VerifyGate::new(
+        config.database_url.clone(),
+        std::time::Duration::from_secs(config.audit.verify_wait_seconds),
+    );
     rocket::custom(rocket_config)
         .manage(Arc::clone(&services.config))
         .manage(services.db)
@@ -168,6 +172,7 @@ pub fn rocket(services: Services) -> Rocket<Build> {
         .manage(services.passwords)
         .manage(services.keys)
         .manage(limiter)
+        .manage(verify_gate)
         .manage(crate::http::metrics::HttpMetrics::default())
         .attach(crate::http::Plumbing)
         .mount("/", crate::api::root_routes())

@@ -148,6 +148,9 @@ pub struct AuditConfig {
     /// Witnesses whose cosignatures of checkpoints are accepted: C2SP vkeys of type 0x04
     /// (`<name>+<key ID>+<base64 key>`).
     pub witnesses: Vec<String>,
+    /// `GET /api/v1/audit/verify` runs one verification at a time: another request waits this
+    /// many seconds for the running one to end, then is answered 429 with `Retry-After`.
+    pub verify_wait_seconds: u64,
 }
 
 impl Default for AuditConfig {
@@ -157,6 +160,7 @@ impl Default for AuditConfig {
             checkpoint_every_seconds: 300,
             log_origin: String::new(),
             witnesses: Vec::new(),
+            verify_wait_seconds: 2,
         }
     }
 }
@@ -393,6 +397,9 @@ impl Config {
                 }
                 Err(e) => return bad("audit.witnesses", &e.to_string()),
             }
+        }
+        if self.audit.verify_wait_seconds > 3600 {
+            return bad("audit.verify_wait_seconds", "must be at most 3600");
         }
         if self.limits.json_kib == 0 || self.limits.import_mib == 0 {
             return bad("limits.json_kib", "limits must be at least 1");

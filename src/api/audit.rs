@@ -12,6 +12,7 @@ use super::written::Written;
 use crate::audit::chain::{self, AuditError};
 use crate::audit::checkpoint::{self, Checkpoint};
 use crate::audit::entry::AuditEntry;
+use crate::audit::gate::{GateError, VerifyGate};
 use crate::audit::keys::KeyStore;
 use crate::audit::trust::Anchors;
 use crate::audit::verify::DatabaseVerification;
@@ -24,6 +25,28 @@ impl From<AuditError> for ApiError {
         match e {
             AuditError::Untrusted { .. } => ApiError::Integrity(e.to_string()),
             e => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<GateError<AuditError>> for ApiError {
+    fn from(e: GateError<AuditError>) -> Self {
+        match e {
+            GateError::Busy { retry_after, last } => ApiError::Busy {
+                retry_after,
+                detail: match last {
+                    Some(l) => format!(
+                        "a verification is already running; try again in {retry_after} seconds \
+                         (the last one ended at {})",
+                        crate::time::rfc3339(l.ended_at)
+                    ),
+                    None => format!(
+                        "a verification is already running; try again in {retry_after} seconds"
+                    ),
+                },
+            },
+            GateError::Failed(e) => ApiError::from(e),
+            GateError::Unavailable(e) => ApiError::Internal(e),
         }
     }
 }
@@ -219,13 +242,15 @@ pub async fn checkpoints(
     Ok(Json(super::Page { items, next }))
 }
 
-/// Verifies the whole chain in the database and reconciles every ledger table with it.
+/// Verifies the whole chain in the database and reconciles every ledger table with it: one
+/// verification at a time per process, on a connection of its own (see [`VerifyGate`]).
 #[utoipa::path(get, operation_id = "audit_verify", path = "/api/v1/audit/verify", tag = "audit", security(("bearer" = [])),
-    responses((status = 200, description = "Result (ok false names the first bad seq)", body = DatabaseVerification)))]
+    responses((status = 200, description = "Result (ok false names the first bad seq)", body = DatabaseVerification),
+        (status = 429, description = "Another verification is running; see Retry-After", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[get("/audit/verify")]
 pub async fn verify(
     _reader: AuditReader,
-    db: &State<Db>,
+    gate: &State<VerifyGate>,
     keys: &State<KeyStore>,
 ) -> ApiResult<Json<DatabaseVerification>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -234,10 +259,9 @@ pub async fn verify(
     let anchors = Anchors::none("database")
         .with_key_store(keys)
         .map_err(ApiError::Internal)?;
-    let result = db
-        .run(move |conn| {
-            crate::audit::verify::verify_database(conn, threads, &anchors).map_err(db_err)
-        })
+    // The gate decides when and on which connection; what is verified is verify's own business.
+    let result = gate
+        .run(move |conn| crate::audit::verify::verify_database(conn, threads, &anchors))
         .await?;
     Ok(Json(result))
 }

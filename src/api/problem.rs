@@ -103,6 +103,14 @@ pub enum ApiError {
         /// Seconds until the next attempt is allowed.
         retry_after: u64,
     },
+    /// A one-at-a-time operation is already running.
+    #[error("{detail}")]
+    Busy {
+        /// Seconds until it is expected to end.
+        retry_after: u64,
+        /// What is running.
+        detail: String,
+    },
     /// The body is larger than allowed.
     #[error("{0}")]
     TooLarge(String),
@@ -249,6 +257,13 @@ impl ApiError {
                     "too_many_requests",
                     format!("too many failed attempts; try again in {retry_after} seconds"),
                 )
+            }
+            ApiError::Busy {
+                retry_after,
+                detail,
+            } => {
+                headers.push(Header::new("Retry-After", retry_after.to_string()));
+                Problem::new(Status::TooManyRequests, "busy", detail.clone())
             }
             ApiError::TooLarge(detail) => {
                 Problem::new(Status::PayloadTooLarge, "too_large", detail.clone())

@@ -21,4 +21,5 @@ mod session;
 mod stats;
 mod tlog;
 mod trust;
+mod verify_gate;
 mod web_pages;

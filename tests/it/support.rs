@@ -320,6 +320,34 @@ macro_rules! both {
     };
 }
 
+/// [`both!`] with a configuration tweak applied to both halves:
+/// `both_with!(name, |config| { … }, |app| { … });`
+#[macro_export]
+macro_rules! both_with {
+    ($name:ident, |$config:ident| $tweak:block, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn tweak($config: &mut techledger::config::Config) $tweak
+
+            #[rocket::async_test]
+            async fn sqlite() {
+                let $app = $crate::support::TestApp::sqlite_with(tweak).await;
+                $body
+            }
+
+            #[rocket::async_test]
+            async fn postgres() {
+                let Some($app) = $crate::support::TestApp::postgres_with(tweak).await else {
+                    return;
+                };
+                $body
+            }
+        }
+    };
+}
+
 /// A valid unified social credit code, different for every `n` (check characters computed).
 pub fn credit_code(n: u32) -> techledger::domain::CreditCode {
     techledger::domain::CreditCode::complete(&format!("91371300{n:08}")).expect("valid code")
