@@ -159,7 +159,10 @@ pub fn rocket(services: Services) -> Rocket<Build> {
         ip_header: None,
         ..rocket::Config::default()
     };
-    let limiter = LoginLimiter::new(config.auth.failed_logins_per_minute);
+    let limiter = LoginLimiter::new(
+        config.auth.failed_logins_per_minute,
+        std::time::Duration::from_secs(config.auth.login_backoff_max_seconds),
+    );
     let verify_gate = crate::audit::gate::VerifyGate::new(
         config.database_url.clone(),
         std::time::Duration::from_secs(config.audit.verify_wait_seconds),

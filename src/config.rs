@@ -52,6 +52,10 @@ pub struct Config {
     pub audit: AuditConfig,
     /// Request body limits.
     pub limits: LimitsConfig,
+    /// The HTTP server: timeouts, the client's address behind a proxy, HSTS.
+    pub http: HttpConfig,
+    /// Who may read `/metrics` and the details of `/health`.
+    pub ops: OpsConfig,
     /// Targets per year (`default` applies to years without their own entry).
     pub targets: TargetsConfig,
     /// Anomaly rules and their parameters.
@@ -72,6 +76,8 @@ impl Default for Config {
             ledger: LedgerConfig::default(),
             audit: AuditConfig::default(),
             limits: LimitsConfig::default(),
+            http: HttpConfig::default(),
+            ops: OpsConfig::default(),
             targets: TargetsConfig::default(),
             anomalies: AnomalyConfig::default(),
         }
@@ -88,8 +94,11 @@ pub struct AuthConfig {
     pub issuer: String,
     /// `aud` of our tokens.
     pub audience: String,
-    /// Failed logins allowed per username and per client address in a minute.
+    /// Login attempts allowed per client address in a minute (then 429), and failed logins of
+    /// one username before each further attempt must wait (1 s, doubling).
     pub failed_logins_per_minute: u32,
+    /// The longest a username's attempts are made to wait after repeated failures.
+    pub login_backoff_max_seconds: u64,
     /// Argon2id memory cost in KiB.
     pub argon2_memory_kib: u32,
     /// Argon2id time cost (passes).
@@ -105,6 +114,7 @@ impl Default for AuthConfig {
             issuer: "techledger".into(),
             audience: "techledger".into(),
             failed_logins_per_minute: 10,
+            login_backoff_max_seconds: 300,
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
             secure_cookie: false,
@@ -182,6 +192,27 @@ impl Default for LimitsConfig {
             import_mib: 64,
         }
     }
+}
+
+/// The HTTP server.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// The header a trusted reverse proxy puts the client's address in (`X-Forwarded-For`,
+    /// `X-Real-IP`); none by default.
+    pub client_ip_header: Option<String>,
+    /// Peers whose `client_ip_header` is believed; from anyone else it is ignored.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+/// Who may read `/metrics` and the details of `/health`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OpsConfig {
+    /// A bearer token that opens them (give it in `TECHLEDGER_OPS__TOKEN`, not in the file).
+    pub token: Option<String>,
+    /// Client addresses that may read them without a token.
+    pub addresses: Vec<IpAddr>,
 }
 
 /// Which contracts a turnover target counts, by flow.
@@ -362,6 +393,21 @@ impl Config {
         }
         if self.auth.failed_logins_per_minute == 0 {
             return bad("auth.failed_logins_per_minute", "must be at least 1");
+        }
+        if self.auth.login_backoff_max_seconds == 0 || self.auth.login_backoff_max_seconds > 86_400
+        {
+            return bad(
+                "auth.login_backoff_max_seconds",
+                "must be between 1 and 86400",
+            );
+        }
+        if let Some(h) = &self.http.client_ip_header
+            && (h.is_empty() || !h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        {
+            return bad(
+                "http.client_ip_header",
+                "must be a header name such as X-Forwarded-For",
+            );
         }
         if self.auth.argon2_memory_kib < 8 || self.auth.argon2_iterations == 0 {
             return bad(

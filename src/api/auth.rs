@@ -12,6 +12,7 @@ use super::problem::{ApiError, ApiResult};
 use crate::auth::{AuthUser, LoginLimiter, Passwords, TokenIssuer};
 use crate::db::Db;
 use crate::db::models::users as user_rows;
+pub use crate::http::client_addr::ClientAddr;
 use crate::records::UserState;
 
 /// Credentials.
@@ -42,8 +43,9 @@ pub struct LoginAnswer {
 
 const INVALID: &str = "invalid username or password";
 
-/// Checks credentials, throttling failures per username and per client address; the same
-/// answer, in about the same time, for an unknown user, a wrong password and an inactive user.
+/// Checks credentials, the attempt reserved with the limiter before the password is checked
+/// (see `auth::rate_limit`); the same answer, in about the same time, for an unknown user, a
+/// wrong password and an inactive user.
 pub async fn sign_in(
     db: &Db,
     passwords: &Arc<Passwords>,
@@ -53,13 +55,8 @@ pub async fn sign_in(
     username: &str,
     password: &str,
 ) -> ApiResult<LoginAnswer> {
-    let user_key = format!("user:{}", username.to_lowercase());
-    let mut keys = vec![user_key.clone()];
-    if let Some(ip) = client {
-        keys.push(format!("ip:{ip}"));
-    }
-    limiter
-        .check(&keys)
+    let attempt = limiter
+        .reserve(username, client)
         .map_err(|retry_after| ApiError::TooManyRequests { retry_after })?;
     let name = username.to_string();
     // A name with control characters belongs to nobody (and PostgreSQL would refuse a NUL in
@@ -80,11 +77,11 @@ pub async fn sign_in(
     let row = match row {
         Some(row) if matches && row.active => row,
         _ => {
-            limiter.failed(&keys);
+            limiter.failed(attempt);
             return Err(ApiError::Unauthorized(INVALID.into()));
         }
     };
-    limiter.succeeded(&user_key);
+    limiter.succeeded(attempt);
     let state = UserState::from_row(&row)?;
     let (token, expires, csrf) = tokens
         .issue(
@@ -145,18 +142,4 @@ pub async fn me(user: AuthUser, db: &State<Db>) -> ApiResult<Json<UserState>> {
         .await?
         .ok_or_else(|| ApiError::Unauthorized("the user no longer exists".into()))?;
     Ok(Json(UserState::from_row(&row)?))
-}
-
-/// The client's address (the peer, or `X-Real-IP` when a proxy sets it).
-pub struct ClientAddr(pub Option<IpAddr>);
-
-#[rocket::async_trait]
-impl<'r> rocket::request::FromRequest<'r> for ClientAddr {
-    type Error = std::convert::Infallible;
-
-    async fn from_request(
-        req: &'r rocket::Request<'_>,
-    ) -> rocket::request::Outcome<Self, Self::Error> {
-        rocket::request::Outcome::Success(ClientAddr(req.client_ip()))
-    }
 }

@@ -1,6 +1,7 @@
 //! HTTP plumbing shared by the API and the pages: request ids and the access log, metrics,
 //! security headers.
 
+pub mod client_addr;
 pub mod control_chars;
 pub mod metrics;
 

@@ -14,6 +14,7 @@ mod demo;
 mod duplicates;
 mod foundation;
 mod import;
+mod login_throttle;
 mod odd_input;
 mod particulars;
 mod parties;
