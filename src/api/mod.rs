@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, plus the public operational routes at the root.
 
+pub mod account;
 pub mod anomalies;
 pub mod audit;
 pub mod auth;
@@ -46,6 +47,9 @@ pub fn routes() -> Vec<Route> {
     routes![
         auth::login,
         auth::me,
+        account::logout,
+        account::logout_everywhere,
+        account::change_password,
         users::create,
         users::list,
         users::get_one,

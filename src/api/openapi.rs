@@ -4,8 +4,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    anomalies, audit, auth, certificates, codes, contracts, imports, log, ops, parties, problem,
-    stats, users,
+    account, anomalies, audit, auth, certificates, codes, contracts, imports, log, ops, parties,
+    problem, stats, users,
 };
 
 /// The API description.
@@ -19,6 +19,7 @@ use super::{
     paths(
         ops::health, ops::metrics, ops::jwks,
         auth::login, auth::me,
+        account::logout, account::logout_everywhere, account::change_password,
         users::create, users::list, users::get_one, users::update,
         audit::entries, audit::entry, audit::export, audit::current_checkpoint, audit::checkpoints,
         audit::verify, audit::rotate_key,
@@ -44,7 +45,7 @@ use super::{
     modifiers(&BearerAuth),
     tags(
         (name = "operations", description = "Health, metrics"),
-        (name = "auth", description = "Signing in"),
+        (name = "auth", description = "Signing in and out, one's own password"),
         (name = "users", description = "Users and roles (admins)"),
         (name = "parties", description = "Contract parties (合同主体)"),
         (name = "contracts", description = "Technology contracts (技术合同)"),

@@ -198,6 +198,7 @@ pub async fn update(
         active: body.active,
         password_changed: password_hash.is_some(),
         password_hash,
+        revoke_tokens: false,
     });
     Ok(Written(ledger.submit(admin.principal(), command).await?))
 }

@@ -4,10 +4,9 @@
 use rocket::http::{Method, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 
-use super::TokenIssuer;
+use super::{TokenIssuer, revocations};
 use crate::api::problem::ApiError;
 use crate::db::Db;
-use crate::db::models::users as user_rows;
 use crate::domain::{OfficeCode, Role};
 use crate::ledger::{Actor, Principal};
 
@@ -60,6 +59,10 @@ pub struct AuthUser {
     pub via_cookie: bool,
     /// The session's CSRF token.
     pub csrf: String,
+    /// The token's id (`jti`), what signing out revokes.
+    pub token_id: String,
+    /// When the token expires.
+    pub token_expires: chrono::NaiveDateTime,
 }
 
 impl AuthUser {
@@ -172,13 +175,15 @@ async fn authenticate(req: &Request<'_>) -> Result<AuthUser, Denied> {
         .rocket()
         .state::<Db>()
         .ok_or_else(|| Denied::Internal("no database".into()))?;
-    let sub = claims.sub.clone();
-    let row = db
-        .run(move |conn| user_rows::by_id(conn, &sub).map_err(crate::db::DbError::from))
+    let (sub, jti) = (claims.sub.clone(), claims.jti.clone());
+    let (row, revoked) = db
+        .run(move |conn| {
+            revocations::user_and_revoked(conn, &sub, &jti).map_err(crate::db::DbError::from)
+        })
         .await
         .map_err(|e| Denied::Internal(e.to_string()))?
         .ok_or_else(invalid)?;
-    if !row.active || row.token_generation != claims.tgen {
+    if revoked || !row.active || row.token_generation != claims.tgen {
         return Err(Denied::Unauthorized(
             "the token was revoked; sign in again".into(),
         ));
@@ -199,6 +204,10 @@ async fn authenticate(req: &Request<'_>) -> Result<AuthUser, Denied> {
         display_name: row.display_name,
         via_cookie,
         csrf: claims.csrf,
+        token_id: claims.jti,
+        token_expires: chrono::DateTime::from_timestamp(claims.exp, 0)
+            .map(|t| t.naive_utc())
+            .ok_or_else(invalid)?,
     })
 }
 

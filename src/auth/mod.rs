@@ -1,10 +1,12 @@
 //! Who is asking and what they may do: argon2id passwords, Ed25519 login tokens (algorithm,
 //! key, issuer, audience and expiry pinned), a per-user token generation that revokes every
-//! token at once, role guards that make each route state its roles, and login throttling.
+//! token at once, revocation of single tokens (signing out), role guards that make each route
+//! state its roles, and login throttling.
 
 pub mod guards;
 pub mod password;
 pub mod rate_limit;
+pub mod revocations;
 pub mod token;
 
 pub use guards::{

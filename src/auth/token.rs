@@ -29,6 +29,8 @@ pub struct Claims {
     pub iss: String,
     /// Audience.
     pub aud: String,
+    /// The token's own id (what signing out revokes).
+    pub jti: String,
 }
 
 /// Issues and verifies login tokens.
@@ -66,7 +68,7 @@ impl TokenIssuer {
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_issuer(&[&config.issuer]);
         validation.set_audience(&[&config.audience]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub", "jti"]);
         validation.leeway = 5;
         TokenIssuer {
             decoding: key.decoding_key(),
@@ -99,6 +101,7 @@ impl TokenIssuer {
             exp: crate::time::unix_seconds(expires),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
+            jti: uuid::Uuid::new_v4().simple().to_string(),
         };
         let token = self
             .key

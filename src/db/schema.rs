@@ -366,6 +366,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Login tokens withdrawn before their expiry (session state; no audit entries).
+    revoked_tokens (jti) {
+        jti -> Text,
+        user_id -> Text,
+        expires_at -> Timestamp,
+        revoked_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(contract_subtypes -> contract_types (contract_type));
 diesel::joinable!(party_versions -> parties (party_id));
 diesel::joinable!(contract_versions -> contracts (contract_id));
@@ -400,4 +410,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     tlog_cosignatures,
     signing_keys,
     idempotency_keys,
+    revoked_tokens,
 );

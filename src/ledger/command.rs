@@ -127,6 +127,20 @@ pub struct UserUpdate {
     pub password_hash: Option<String>,
     /// Whether the password changes (what the audit payload shows instead of the hash).
     pub password_changed: bool,
+    /// Ends every session of the user ("sign out everywhere"): their token generation moves on.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub revoke_tokens: bool,
+}
+
+impl UserUpdate {
+    /// Whether the update changes nothing but the password and the sessions — what users may
+    /// do to themselves.
+    pub fn is_own_credentials_only(&self) -> bool {
+        self.display_name.is_none()
+            && self.role.is_none()
+            && self.office.is_none()
+            && self.active.is_none()
+    }
 }
 
 /// A new party.

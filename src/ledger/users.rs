@@ -106,8 +106,16 @@ pub(super) fn create(tx: &mut Tx<'_>, cmd: &NewUser) -> Result<Outcome, LedgerEr
     outcome(stamp.seq, true, &state)
 }
 
+/// Admins change any user; a user changes their own password and ends their own sessions.
+fn may_update(tx: &Tx<'_>, cmd: &UserUpdate) -> Result<(), LedgerError> {
+    match tx.principal {
+        Principal::User(actor) if actor.id == cmd.id && cmd.is_own_credentials_only() => Ok(()),
+        _ => may_manage_users(tx),
+    }
+}
+
 pub(super) fn update(tx: &mut Tx<'_>, cmd: &UserUpdate) -> Result<Outcome, LedgerError> {
-    may_manage_users(tx)?;
+    may_update(tx, cmd)?;
     let row = user_rows::by_id(tx.conn()?, &cmd.id)?.ok_or_else(|| LedgerError::NotFound {
         entity: "user",
         id: cmd.id.clone(),
@@ -142,7 +150,8 @@ pub(super) fn update(tx: &mut Tx<'_>, cmd: &UserUpdate) -> Result<Outcome, Ledge
     let revokes = role != current.role
         || office != current.office
         || active != current.active
-        || cmd.password_hash.is_some();
+        || cmd.password_hash.is_some()
+        || cmd.revoke_tokens;
     let next = UserState {
         display_name: cmd
             .display_name

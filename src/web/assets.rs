@@ -55,6 +55,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("import.js", "js", include_bytes!("../../static/import.js")),
     ("audit.js", "js", include_bytes!("../../static/audit.js")),
     ("admin.js", "js", include_bytes!("../../static/admin.js")),
+    (
+        "account.js",
+        "js",
+        include_bytes!("../../static/account.js"),
+    ),
 ];
 
 /// An embedded asset.

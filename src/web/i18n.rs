@@ -127,6 +127,7 @@ static TABLES: &[&[Entry]] = &[
     super::registrar::STRINGS,
     super::audit_pages::STRINGS,
     super::admin::STRINGS,
+    super::account::STRINGS,
 ];
 
 fn find(key: &str) -> Option<&'static Entry> {

@@ -2,6 +2,7 @@
 //! Pages are frames rendered with askama; their scripts (no inline scripts: the CSP forbids
 //! them) call the JSON API with the session cookie and the page's CSRF token.
 
+pub mod account;
 pub mod admin;
 pub mod assets;
 pub mod audit_pages;
@@ -30,6 +31,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(registrar::routes());
     all.extend(audit_pages::routes());
     all.extend(admin::routes());
+    all.extend(account::routes());
     all
 }
 

@@ -12,6 +12,7 @@ use rocket::{State, get, post};
 
 use super::Page;
 use super::layout::{Layout, PageCtx};
+use crate::api::account::revoke_token;
 use crate::api::auth::{ClientAddr, sign_in};
 use crate::api::problem::ApiError;
 use crate::auth::guards::SESSION_COOKIE;
@@ -158,18 +159,29 @@ pub struct LogoutForm<'r> {
     csrf: &'r str,
 }
 
-/// Signs out. The form carries the session's CSRF token; a post without it changes nothing.
+/// Signs out: the session's token is revoked (not only its cookie deleted). The form carries
+/// the session's CSRF token; a post without it changes nothing.
 #[post("/logout", data = "<form>")]
-pub fn logout(
+pub async fn logout(
     jar: &CookieJar<'_>,
     tokens: &State<TokenIssuer>,
+    db: &State<Db>,
     form: Form<LogoutForm<'_>>,
 ) -> Result<Redirect, Status> {
     let session = jar.get(SESSION_COOKIE).map(|c| c.value().to_string());
-    if let Some(claims) = session.as_deref().and_then(|t| tokens.verify(t).ok())
-        && claims.csrf != form.csrf
-    {
-        return Err(Status::Forbidden);
+    if let Some(claims) = session.as_deref().and_then(|t| tokens.verify(t).ok()) {
+        if claims.csrf != form.csrf {
+            return Err(Status::Forbidden);
+        }
+        let expires = chrono::DateTime::from_timestamp(claims.exp, 0)
+            .map(|t| t.naive_utc())
+            .ok_or(Status::BadRequest)?;
+        revoke_token(db, claims.jti, claims.sub, expires)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "signing out: the token could not be revoked");
+                Status::InternalServerError
+            })?;
     }
     jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
     Ok(Redirect::to("/login"))

@@ -398,6 +398,10 @@ fn matrix() -> BTreeMap<(&'static str, &'static str), &'static [&'static str]> {
         (("GET", "/anomalies?<year>&<rule>"), AUDIT),
         (("GET", "/admin/users"), &[D][..]),
         (("GET", "/api/v1/me"), ALL),
+        (("POST", "/api/v1/auth/logout"), ALL),
+        (("POST", "/api/v1/auth/logout-everywhere"), ALL),
+        (("POST", "/api/v1/me/password"), ALL),
+        (("GET", "/account"), ALL),
         (("POST", "/api/v1/users"), &[D][..]),
         (("GET", "/api/v1/users"), &[D][..]),
         (("GET", "/api/v1/users/<id>"), &[D][..]),
@@ -476,11 +480,11 @@ both!(every_route_checks_its_role, |app| {
     let registrar = app.registrar("reg1").await;
     let auditor = app.user("aud1", Role::Auditor, None).await;
     let official = app.user("off1", Role::Official, None).await;
-    let tokens = [
-        ("registrar", &registrar.token),
-        ("auditor", &auditor.token),
-        ("official", &official.token),
-        ("admin", &admin.token),
+    let mut tokens = [
+        ("registrar", "reg1", registrar.token.clone()),
+        ("auditor", "aud1", auditor.token.clone()),
+        ("official", "off1", official.token.clone()),
+        ("admin", "root", admin.token.clone()),
     ];
     let matrix = matrix();
     let routes: Vec<(String, String)> = app
@@ -518,8 +522,18 @@ both!(every_route_checks_its_role, |app| {
             Status::Unauthorized,
             "{method} {uri} without a token"
         );
-        for (role, token) in tokens {
-            let status = call(Some(token)).dispatch().await.status();
+        // Signing out ends the token it is called with (and signing out everywhere every
+        // token of the user): those routes get a fresh one, and the others one made after.
+        let ends_session = uri.starts_with("/api/v1/auth/logout");
+        for (role, username, token) in tokens.iter_mut() {
+            if ends_session {
+                *token = app.login(username, PASSWORD).await;
+            }
+            let status = call(Some(token.as_str())).dispatch().await.status();
+            let role = *role;
+            if ends_session {
+                *token = app.login(username, PASSWORD).await;
+            }
             if allowed.contains(&role) {
                 assert!(
                     status.code != 401 && status.code != 403,

@@ -267,7 +267,8 @@ both!(
             audit_head,
             audit_checkpoints,
             signing_keys,
-            idempotency_keys
+            idempotency_keys,
+            revoked_tokens
         );
         let applied = techledger::db::run_migrations(&mut conn).unwrap();
         assert!(

@@ -19,6 +19,7 @@ mod odd_input;
 mod particulars;
 mod parties;
 mod session;
+mod sign_out;
 mod stats;
 mod tlog;
 mod trust;

@@ -41,6 +41,7 @@ const PAGES: &[(&str, &[&str])] = &[
     ("/anomalies", &[A, D]),
     ("/anomalies?year=2026&rule=splitting", &[A, D]),
     ("/admin/users", &[D]),
+    ("/account", &[R, A, O, D]),
 ];
 
 /// A request body with its media type.
