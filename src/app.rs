@@ -63,6 +63,12 @@ pub fn open_without_bootstrap(config: Config) -> Result<Services, StartError> {
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "applied migrations");
     }
+    crate::private_files::private_dir(&config.data_dir).map_err(|e| {
+        StartError::Other(format!(
+            "cannot create the data directory {}: {e}",
+            config.data_dir.display()
+        ))
+    })?;
     let keys = KeyStore::open(&config.data_dir)?;
     let ledger = Ledger::start(
         &config.database_url,
@@ -138,8 +144,21 @@ pub async fn build(config: Config) -> Result<Rocket<Build>, StartError> {
     Ok(rocket(services))
 }
 
-/// Mounts routes, catchers and fairings on opened services.
+/// Mounts routes, catchers and fairings on opened services, listening where the configuration
+/// says (with no read timeouts: `techledger serve` uses [`serve`], which adds them).
 pub fn rocket(services: Services) -> Rocket<Build> {
+    let (address, port) = (services.config.address, services.config.port);
+    rocket_on(services, address, port, None)
+}
+
+/// The same, listening on `address:port`, taking the client's address from `ip_header` (set
+/// by the front listener) instead of the TCP peer when given.
+fn rocket_on(
+    services: Services,
+    address: std::net::IpAddr,
+    port: u16,
+    ip_header: Option<String>,
+) -> Rocket<Build> {
     let config = &services.config;
     let limits = Limits::default()
         .limit("json", ByteUnit::Kibibyte(config.limits.json_kib))
@@ -149,14 +168,15 @@ pub fn rocket(services: Services) -> Rocket<Build> {
         .limit("data-form", ByteUnit::Mebibyte(config.limits.import_mib))
         .limit("file", ByteUnit::Mebibyte(config.limits.import_mib));
     let rocket_config = rocket::Config {
-        address: config.address,
-        port: config.port,
+        address,
+        port,
         limits,
         log_level: rocket::config::LogLevel::Off,
         cli_colors: false,
         ident: rocket::config::Ident::try_new("techledger").unwrap_or_default(),
-        // Only the peer address counts for login throttling; a client could forge X-Real-IP.
-        ip_header: None,
+        // The TCP peer, or the one the front listener accepted (a header name only this process
+        // knows); proxies' headers are weighed by `http::client_addr`, never by Rocket.
+        ip_header: ip_header.map(rocket::http::uncased::Uncased::from),
         ..rocket::Config::default()
     };
     let limiter = LoginLimiter::new(
@@ -182,4 +202,79 @@ pub fn rocket(services: Services) -> Rocket<Build> {
         .mount("/", crate::web::routes())
         .mount("/api/v1", crate::api::routes())
         .register("/", crate::api::catchers::catchers())
+}
+
+/// A running server: the public address and the way to stop it.
+pub struct Serving {
+    /// The address clients connect to.
+    pub address: std::net::SocketAddr,
+    shutdown: rocket::Shutdown,
+    server: rocket::tokio::task::JoinHandle<Result<Rocket<rocket::Ignite>, rocket::Error>>,
+}
+
+impl Serving {
+    /// Waits until the server stops (Ctrl-C, SIGTERM, or [`Serving::stop`]).
+    pub async fn finished(self) -> Result<(), StartError> {
+        match self.server.await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(StartError::Other(format!("the server stopped: {e}"))),
+            Err(e) => Err(StartError::Other(format!("the server task failed: {e}"))),
+        }
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn stop(self) -> Result<(), StartError> {
+        self.shutdown.clone().notify();
+        self.finished().await
+    }
+}
+
+/// Serves opened services to the clients of `listener`: the front listener (read timeouts,
+/// see `http::front`) accepts them and passes each request to Rocket on a loopback port.
+pub async fn serve(
+    services: Services,
+    listener: rocket::tokio::net::TcpListener,
+) -> Result<Serving, StartError> {
+    use crate::http::front::{Front, FrontSettings};
+    let address = listener
+        .local_addr()
+        .map_err(|e| StartError::Other(format!("the listener has no address: {e}")))?;
+    let front = Arc::new(Front::new(FrontSettings::from_config(
+        &services.config.http,
+    )));
+    let (bound, upstream_port) = rocket::tokio::sync::oneshot::channel::<u16>();
+    let bound = std::sync::Mutex::new(Some(bound));
+    let rocket = rocket_on(
+        services,
+        std::net::IpAddr::from([127, 0, 0, 1]),
+        0,
+        Some(front.peer_header().to_string()),
+    )
+    .attach(rocket::fairing::AdHoc::on_liftoff(
+        "the loopback port, for the front listener",
+        move |rocket| {
+            let port = rocket.config().port;
+            Box::pin(async move {
+                if let Some(tx) = bound.lock().ok().and_then(|mut b| b.take()) {
+                    let _ = tx.send(port);
+                }
+            })
+        },
+    ));
+    let ignited = rocket
+        .ignite()
+        .await
+        .map_err(|e| StartError::Other(format!("cannot start the server: {e}")))?;
+    let shutdown = ignited.shutdown();
+    let server = rocket::tokio::spawn(ignited.launch());
+    let port = upstream_port
+        .await
+        .map_err(|_| StartError::Other("the server stopped before it listened".into()))?;
+    let upstream = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    rocket::tokio::spawn(front.serve(listener, upstream, shutdown.clone()));
+    Ok(Serving {
+        address,
+        shutdown,
+        server,
+    })
 }

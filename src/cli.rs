@@ -252,19 +252,18 @@ pub fn init_logging(filter: &str) {
 fn serve(config: Config) -> Result<(), Failure> {
     let address = format!("{}:{}", config.address, config.port);
     let database = config.database_url.redacted();
+    let bind = (config.address, config.port);
     rocket::execute(async move {
-        let rocket = app::build(config).await?;
-        let ignited = rocket
-            .ignite()
+        let services = rocket::tokio::task::spawn_blocking(move || app::open(config))
             .await
-            .map_err(|e| app::StartError::Other(format!("cannot start the server: {e}")))?;
+            .map_err(|e| app::StartError::Other(e.to_string()))??;
+        let listener = rocket::tokio::net::TcpListener::bind(bind)
+            .await
+            .map_err(|e| app::StartError::Other(format!("cannot listen on {address}: {e}")))?;
+        let serving = app::serve(services, listener).await?;
         tracing::info!(%address, %database, "techledger is listening");
         eprintln!("techledger: listening on http://{address} (database {database})");
-        ignited
-            .launch()
-            .await
-            .map_err(|e| app::StartError::Other(format!("the server stopped: {e}")))?;
-        Ok::<(), app::StartError>(())
+        serving.finished().await
     })?;
     Ok(())
 }

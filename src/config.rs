@@ -195,14 +195,33 @@ impl Default for LimitsConfig {
 }
 
 /// The HTTP server.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HttpConfig {
+    /// A request's headers must arrive within this many seconds, or the connection is closed
+    /// (also how long an idle keep-alive connection is kept).
+    pub header_timeout_seconds: u64,
+    /// A request's body must arrive within this many seconds after its headers (then 408).
+    pub body_timeout_seconds: u64,
+    /// Whether a connection may carry more than one request.
+    pub keep_alive: bool,
     /// The header a trusted reverse proxy puts the client's address in (`X-Forwarded-For`,
     /// `X-Real-IP`); none by default.
     pub client_ip_header: Option<String>,
     /// Peers whose `client_ip_header` is believed; from anyone else it is ignored.
     pub trusted_proxies: Vec<IpAddr>,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            header_timeout_seconds: 10,
+            body_timeout_seconds: 120,
+            keep_alive: true,
+            client_ip_header: None,
+            trusted_proxies: Vec::new(),
+        }
+    }
 }
 
 /// Who may read `/metrics` and the details of `/health`.
@@ -400,6 +419,12 @@ impl Config {
                 "auth.login_backoff_max_seconds",
                 "must be between 1 and 86400",
             );
+        }
+        if self.http.header_timeout_seconds == 0 || self.http.header_timeout_seconds > 3600 {
+            return bad("http.header_timeout_seconds", "must be between 1 and 3600");
+        }
+        if self.http.body_timeout_seconds == 0 || self.http.body_timeout_seconds > 86_400 {
+            return bad("http.body_timeout_seconds", "must be between 1 and 86400");
         }
         if let Some(h) = &self.http.client_ip_header
             && (h.is_empty() || !h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))

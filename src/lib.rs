@@ -18,6 +18,7 @@ pub mod domain;
 pub mod http;
 pub mod import;
 pub mod ledger;
+pub mod private_files;
 pub mod records;
 pub mod stats;
 pub mod time;

@@ -1,5 +1,5 @@
 //! Operations: health, metrics, the JWKS, the OpenAPI document and its browsable docs, and
-//! static assets. All public.
+//! static assets. All public except `/metrics` and the details of `/health` (operators).
 
 use std::sync::Arc;
 
@@ -13,33 +13,42 @@ use crate::audit::verify::Jwks;
 use crate::config::Config;
 use crate::db::Db;
 use crate::http::metrics::HttpMetrics;
+use crate::http::ops_access::{Operator, OpsAccess};
 use crate::ledger::Ledger;
 
-/// Readiness of the service.
+/// Readiness of the service. Everyone gets `status`; operators (see `http::ops_access`) also
+/// get the details.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Health {
     /// `ok`, or `unavailable` (then the status is 503).
     pub status: &'static str,
-    /// The running version.
-    pub version: &'static str,
-    /// `sqlite` or `postgres`.
-    pub database: &'static str,
-    /// Migrations applied.
-    pub migrations_applied: usize,
-    /// Migrations this binary has that the database lacks (0 when current).
-    pub migrations_pending: usize,
-    /// Entries in the audit chain.
-    pub audit_entries: i64,
-    /// What is wrong, when unavailable.
+    /// The running version (operators only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<&'static str>,
+    /// `sqlite` or `postgres` (operators only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<&'static str>,
+    /// Migrations applied (operators only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub migrations_applied: Option<usize>,
+    /// Migrations this binary has that the database lacks (operators only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub migrations_pending: Option<usize>,
+    /// Entries in the audit chain (operators only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_entries: Option<i64>,
+    /// What is wrong, when unavailable (operators only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
 
-/// Is the service ready: database reachable, migrations current.
+/// Is the service ready: database reachable, migrations current. The answer's status says it
+/// to everyone; the details are for operators only (`ops.token`, `ops.addresses`).
 #[utoipa::path(get, operation_id = "ops_health", path = "/health", tag = "operations",
+    params(("Authorization" = Option<String>, Header, description = "`Bearer <ops.token>` for the details")),
     responses((status = 200, description = "Ready", body = Health), (status = 503, description = "Not ready", body = Health)))]
 #[get("/health")]
-pub async fn health(db: &State<Db>) -> (Status, Json<Health>) {
+pub async fn health(db: &State<Db>, ops: OpsAccess) -> (Status, Json<Health>) {
     let backend = db.backend().name();
     let probe = db
         .run(|conn| {
@@ -48,50 +57,72 @@ pub async fn health(db: &State<Db>) -> (Status, Json<Health>) {
             Ok::<_, crate::db::DbError>((state, head.seq))
         })
         .await;
-    match probe {
+    let (ok, mut details) = match probe {
         Ok((state, entries)) => {
             let ok = state.pending == 0;
             (
-                if ok {
-                    Status::Ok
-                } else {
-                    Status::ServiceUnavailable
-                },
-                Json(Health {
-                    status: if ok { "ok" } else { "unavailable" },
-                    version: env!("CARGO_PKG_VERSION"),
-                    database: backend,
-                    migrations_applied: state.applied,
-                    migrations_pending: state.pending,
-                    audit_entries: entries,
+                ok,
+                Health {
+                    status: "",
+                    version: Some(env!("CARGO_PKG_VERSION")),
+                    database: Some(backend),
+                    migrations_applied: Some(state.applied),
+                    migrations_pending: Some(state.pending),
+                    audit_entries: Some(entries),
                     detail: (!ok)
                         .then(|| "migrations are pending: run `techledger migrate`".to_string()),
-                }),
+                },
             )
         }
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
             (
-                Status::ServiceUnavailable,
-                Json(Health {
-                    status: "unavailable",
-                    version: env!("CARGO_PKG_VERSION"),
-                    database: backend,
-                    migrations_applied: 0,
-                    migrations_pending: 0,
-                    audit_entries: 0,
+                false,
+                Health {
+                    status: "",
+                    version: Some(env!("CARGO_PKG_VERSION")),
+                    database: Some(backend),
+                    migrations_applied: None,
+                    migrations_pending: None,
+                    audit_entries: None,
                     detail: Some("the database is unreachable".into()),
-                }),
+                },
             )
         }
-    }
+    };
+    details.status = if ok { "ok" } else { "unavailable" };
+    let body = if ops.0 {
+        details
+    } else {
+        Health {
+            status: details.status,
+            version: None,
+            database: None,
+            migrations_applied: None,
+            migrations_pending: None,
+            audit_entries: None,
+            detail: None,
+        }
+    };
+    let status = if ok {
+        Status::Ok
+    } else {
+        Status::ServiceUnavailable
+    };
+    (status, Json(body))
 }
 
-/// Prometheus metrics (text exposition format).
+/// Prometheus metrics (text exposition format), for operators only.
 #[utoipa::path(get, operation_id = "ops_metrics", path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
+    params(("Authorization" = Option<String>, Header, description = "`Bearer <ops.token>`, unless asked from an address in ops.addresses")),
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"),
+        (status = 403, description = "Not an operator", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[get("/metrics")]
-pub fn metrics(http: &State<HttpMetrics>, ledger: &State<Ledger>) -> (ContentType, String) {
+pub fn metrics(
+    _operator: Operator,
+    http: &State<HttpMetrics>,
+    ledger: &State<Ledger>,
+) -> (ContentType, String) {
     (
         ContentType::new("text", "plain").with_params(("version", "0.0.4")),
         http.render(ledger.metrics()),

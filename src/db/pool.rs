@@ -51,10 +51,14 @@ pub fn establish(url: &DatabaseUrl) -> Result<DbConn, DbError> {
     };
     match url {
         DatabaseUrl::Sqlite(path) => {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+                && !dir.is_dir()
+            {
+                crate::private_files::private_dir(dir)
                     .map_err(|e| connect_error(format!("cannot create {}: {e}", dir.display())))?;
             }
+            crate::private_files::private_sqlite_files(path)
+                .map_err(|e| connect_error(format!("cannot make it private: {e}")))?;
             let path_str = path
                 .to_str()
                 .ok_or_else(|| connect_error("the path is not valid UTF-8".into()))?;

@@ -88,6 +88,7 @@ mod tests {
         HttpConfig {
             client_ip_header: Some("X-Forwarded-For".into()),
             trusted_proxies: trusted.iter().map(|t| t.parse().unwrap()).collect(),
+            ..HttpConfig::default()
         }
     }
 

@@ -3,7 +3,9 @@
 
 pub mod client_addr;
 pub mod control_chars;
+pub mod front;
 pub mod metrics;
+pub mod ops_access;
 
 use std::time::Instant;
 
@@ -83,6 +85,10 @@ impl Fairing for Plumbing {
     }
 }
 
+/// HSTS when `auth.secure_cookie` is on: one year (no `includeSubDomains`: the other hosts of
+/// the domain are not ours to decide for).
+pub const HSTS: &str = "max-age=31536000";
+
 /// The content security policy of every answer: nothing but our own origin, no inline
 /// scripts, no framing. The API docs page alone allows inline styles (RapiDoc generates them).
 fn set_security_headers(req: &Request<'_>, res: &mut Response<'_>) {
@@ -105,5 +111,13 @@ fn set_security_headers(req: &Request<'_>, res: &mut Response<'_>) {
     res.set_header(Header::new("Cross-Origin-Opener-Policy", "same-origin"));
     if !res.headers().contains("Cache-Control") {
         res.set_header(Header::new("Cache-Control", "no-store"));
+    }
+    // Served over HTTPS (that is what a Secure session cookie says): browsers are to keep to it.
+    if req
+        .rocket()
+        .state::<std::sync::Arc<crate::config::Config>>()
+        .is_some_and(|c| c.auth.secure_cookie)
+    {
+        res.set_header(Header::new("Strict-Transport-Security", HSTS));
     }
 }

@@ -190,6 +190,11 @@ pub static STRINGS: &[Entry] = &[
     ("dash.year", "年度", "Year"),
     ("dash.year_elapsed", "时间进度", "Year elapsed"),
     (
+        "login.bad_next",
+        "登录后要打开的页面地址无效",
+        "The page to open after signing in is not a valid address",
+    ),
+    (
         "login.failed",
         "用户名或密码错误",
         "Wrong username or password",

@@ -34,19 +34,27 @@ pub struct LoginPage {
     username: String,
 }
 
-/// Only local paths are followed after signing in (no open redirects).
+/// Only local paths are followed after signing in (no open redirects); anything else becomes
+/// `/`.
 fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n)
             if n.starts_with('/')
                 && !n.starts_with("//")
                 && !n.contains('\\')
-                && !n.starts_with("/login") =>
+                && !n.starts_with("/login")
+                && valid_location(n) =>
         {
             n.to_string()
         }
         _ => "/".to_string(),
     }
+}
+
+/// Whether `next` can be sent back as a `Location` at all: no control characters and a valid
+/// origin URI (a tab or a space in it used to fail the redirect with a 500).
+fn valid_location(next: &str) -> bool {
+    !next.chars().any(char::is_control) && rocket::http::uri::Origin::parse(next).is_ok()
 }
 
 fn login_page(
@@ -110,6 +118,16 @@ pub async fn submit(
     limiter: &State<LoginLimiter>,
     config: &State<Arc<Config>>,
 ) -> LoginAnswer {
+    if form.next.is_some_and(|n| !valid_location(n)) {
+        let page = login_page(
+            &ctx,
+            jar,
+            "/".to_string(),
+            "login.bad_next",
+            form.username.to_string(),
+        );
+        return LoginAnswer::Form(Page::with_status(Status::BadRequest, page));
+    }
     let next = safe_next(form.next);
     let expected = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string());
     if expected.as_deref() != Some(form.csrf) || form.csrf.is_empty() {

@@ -357,12 +357,14 @@ fn matrix() -> BTreeMap<(&'static str, &'static str), &'static [&'static str]> {
     const O: &str = "official";
     const D: &str = "admin";
     const PUBLIC: &[&str] = &["public"];
+    const OPS: &[&str] = &["ops"];
     const READERS: &[&str] = &[R, A, O];
     const ALL: &[&str] = &[R, A, O, D];
     const AUDIT: &[&str] = &[A, D];
     BTreeMap::from([
         (("GET", "/health"), PUBLIC),
-        (("GET", "/metrics"), PUBLIC),
+        // Operators only (ops.token or ops.addresses), whatever the role.
+        (("GET", "/metrics"), OPS),
         (("GET", "/openapi.json"), PUBLIC),
         (("GET", "/docs"), PUBLIC),
         (("GET", "/static/<path..>"), PUBLIC),
@@ -510,6 +512,18 @@ both!(every_route_checks_its_role, |app| {
             req
         };
         let anonymous = call(None).dispatch().await.status();
+        if allowed.contains(&"ops") {
+            assert_eq!(
+                anonymous,
+                Status::Forbidden,
+                "{method} {uri} without a token"
+            );
+            for (role, _, token) in &tokens {
+                let status = call(Some(token.as_str())).dispatch().await.status();
+                assert_eq!(status, Status::Forbidden, "{method} {uri} as {role}");
+            }
+            continue;
+        }
         if allowed.contains(&"public") {
             assert!(
                 anonymous.code != 401 && anonymous.code != 403,

@@ -9,14 +9,29 @@ use techledger::domain::*;
 use crate::both;
 use crate::support::*;
 
-both!(health_reports_ready_with_the_version, |app| {
-    let (status, body) = app.get("/health", None).await;
-    assert_eq!(status, Status::Ok);
-    assert_eq!(body["status"], "ok");
-    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(body["migrations_pending"], 0);
-    assert_eq!(body["database"], app.backend.name());
-});
+crate::both_with!(
+    health_reports_ready_with_the_version,
+    |config| {
+        config.ops.token = Some("ops-token-for-the-health-test".into());
+    },
+    |app| {
+        let (status, body) = app.get("/health", None).await;
+        assert_eq!(status, Status::Ok);
+        assert_eq!(
+            body,
+            serde_json::json!({"status": "ok"}),
+            "details for operators only"
+        );
+        let (status, body) = app
+            .get("/health", Some("ops-token-for-the-health-test"))
+            .await;
+        assert_eq!(status, Status::Ok);
+        assert_eq!(body["status"], "ok");
+        assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+        assert_eq!(body["migrations_pending"], 0);
+        assert_eq!(body["database"], app.backend.name());
+    }
+);
 
 both!(errors_are_problem_json_with_the_right_status, |app| {
     let res = app.client.get("/no/such/path").dispatch().await;

@@ -18,6 +18,7 @@ mod login_throttle;
 mod odd_input;
 mod particulars;
 mod parties;
+mod server_hardening;
 mod session;
 mod sign_out;
 mod stats;
