@@ -34,18 +34,13 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Median microseconds per call over 7 rounds of `calls` calls.
+/// Microseconds per call over one round of `calls` calls.
 fn per_call(calls: usize, mut f: impl FnMut()) -> f64 {
-    let rounds: Vec<f64> = (0..7)
-        .map(|_| {
-            let started = Instant::now();
-            for _ in 0..calls {
-                f();
-            }
-            started.elapsed().as_secs_f64() * 1e6 / calls as f64
-        })
-        .collect();
-    median(rounds)
+    let started = Instant::now();
+    for _ in 0..calls {
+        f();
+    }
+    started.elapsed().as_secs_f64() * 1e6 / calls as f64
 }
 
 async fn run(name: &str, url: DatabaseUrl, dir: &std::path::Path) {
@@ -100,18 +95,28 @@ async fn run(name: &str, url: DatabaseUrl, dir: &std::path::Path) {
         .expect("revocations");
     }
     let jti = "a-token-never-revoked";
-    let before = per_call(calls, || {
-        techledger::db::models::users::by_id(&mut conn, &user_id)
+    let before = |conn: &mut techledger::db::DbConn| {
+        techledger::db::models::users::by_id(conn, &user_id)
             .expect("query")
             .expect("user");
-    });
-    let after = per_call(calls, || {
-        let (_, revoked) =
-            techledger::auth::revocations::user_and_revoked(&mut conn, &user_id, jti)
-                .expect("query")
-                .expect("user");
+    };
+    let after = |conn: &mut techledger::db::DbConn| {
+        let (_, revoked) = techledger::auth::revocations::user_and_revoked(conn, &user_id, jti)
+            .expect("query")
+            .expect("user");
         assert!(!revoked);
-    });
+    };
+    // Warm both up, then alternate their rounds so that drift hits both alike.
+    for _ in 0..calls {
+        before(&mut conn);
+        after(&mut conn);
+    }
+    let (mut before_rounds, mut after_rounds) = (Vec::new(), Vec::new());
+    for _ in 0..7 {
+        before_rounds.push(per_call(calls, || before(&mut conn)));
+        after_rounds.push(per_call(calls, || after(&mut conn)));
+    }
+    let (before, after) = (median(before_rounds), median(after_rounds));
     let client = rocket::local::asynchronous::Client::untracked(techledger::app::rocket(services))
         .await
         .expect("rocket");
