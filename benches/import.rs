@@ -80,6 +80,7 @@ fn run(url: DatabaseUrl, bytes: &[u8], runs: usize) -> Result<(f64, f64)> {
         let user = services.ledger.execute_blocking(Request::new(
             Principal::System,
             Command::CreateUser(NewUser {
+                credit_code: None,
                 username: "importer".into(),
                 display_name: "importer".into(),
                 role: Role::Registrar,

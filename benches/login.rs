@@ -53,6 +53,7 @@ async fn main() {
         .execute(Request::new(
             Principal::System,
             Command::CreateUser(NewUser {
+                credit_code: None,
                 username: "clerk".into(),
                 display_name: "clerk".into(),
                 role: Role::Auditor,

@@ -60,6 +60,7 @@ impl Fixture {
             let user = services.ledger.execute_blocking(Request::new(
                 Principal::System,
                 Command::CreateUser(techledger::ledger::NewUser {
+                    credit_code: None,
                     username: username.clone(),
                     display_name: "bench".into(),
                     role: Role::Registrar,

@@ -110,6 +110,7 @@ fn ledger_rate(target: &Target, writers: usize, n: usize) -> Result<f64> {
     let user = ledger.execute_blocking(Request::new(
         Principal::System,
         Command::CreateUser(techledger::ledger::NewUser {
+            credit_code: None,
             username: username.clone(),
             display_name: "bench".into(),
             role: Role::Registrar,

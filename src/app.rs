@@ -7,7 +7,7 @@ use rocket::data::{ByteUnit, Limits};
 use rocket::{Build, Rocket};
 
 use crate::audit::keys::{KeyPurpose, KeyStore};
-use crate::auth::{LoginLimiter, Passwords, TokenIssuer};
+use crate::auth::{LoginLimiter, Passwords, SignUpLimiter, TokenIssuer};
 use crate::config::Config;
 use crate::db::{Db, DbError};
 use crate::domain::Role;
@@ -116,6 +116,7 @@ fn bootstrap_admin(services: &Services) -> Result<(), StartError> {
         .hash(&password)
         .map_err(|e| StartError::Other(e.to_string()))?;
     let command = Command::CreateUser(NewUser {
+        credit_code: None,
         username: "admin".into(),
         display_name: "管理员".into(),
         role: Role::Admin,
@@ -196,6 +197,7 @@ fn rocket_on(
         .manage(services.keys)
         .manage(limiter)
         .manage(verify_gate)
+        .manage(SignUpLimiter::new(config.auth.failed_logins_per_minute))
         .manage(crate::http::metrics::HttpMetrics::default())
         .attach(crate::http::Plumbing)
         .mount("/", crate::api::root_routes())

@@ -105,12 +105,16 @@ enum UserCmd {
         /// Login name.
         #[arg(long)]
         username: String,
-        /// registrar, auditor, official or admin.
+        /// registrar, auditor, official, admin or applicant.
         #[arg(long, value_enum)]
         role: RoleArg,
-        /// Registration office (required for registrars), e.g. 371302.
+        /// Registration office (required for registrars and applicants), e.g. 371302.
         #[arg(long)]
         office: Option<String>,
+        /// The unified social credit code of the party an applicant submits for (applicants
+        /// only).
+        #[arg(long)]
+        credit_code: Option<String>,
         /// Name shown on pages (default: the username).
         #[arg(long)]
         display_name: Option<String>,
@@ -126,6 +130,7 @@ enum RoleArg {
     Auditor,
     Official,
     Admin,
+    Applicant,
 }
 
 impl From<RoleArg> for Role {
@@ -135,6 +140,7 @@ impl From<RoleArg> for Role {
             RoleArg::Auditor => Role::Auditor,
             RoleArg::Official => Role::Official,
             RoleArg::Admin => Role::Admin,
+            RoleArg::Applicant => Role::Applicant,
         }
     }
 }
@@ -292,11 +298,18 @@ fn user(config: Config, command: UserCmd) -> Result<(), Failure> {
         username,
         role,
         office,
+        credit_code,
         display_name,
         password_stdin: _,
     } = command;
     let office = office
         .map(|o| OfficeCode::parse(&o).map_err(|e| Failure::usage(format!("--office: {e}"))))
+        .transpose()?;
+    let credit_code = credit_code
+        .map(|c| {
+            crate::domain::CreditCode::parse(c.trim())
+                .map_err(|e| Failure::usage(format!("--credit-code: {e}")))
+        })
         .transpose()?;
     let mut password = String::new();
     std::io::stdin()
@@ -315,6 +328,7 @@ fn user(config: Config, command: UserCmd) -> Result<(), Failure> {
         .hash(&password)
         .map_err(|e| Failure::failed(e.to_string()))?;
     let command = Command::CreateUser(NewUser {
+        credit_code,
         display_name: display_name.unwrap_or_else(|| username.clone()),
         username,
         role: role.into(),

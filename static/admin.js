@@ -158,6 +158,7 @@
     const b = { username: v("username").trim(), password: v("password"), role: v("role") };
     if (v("display_name").trim()) b.display_name = v("display_name").trim();
     if (v("office")) b.office = v("office");
+    if (v("credit_code").trim()) b.credit_code = v("credit_code").trim().toUpperCase();
     if (!createKey) createKey = TL.newKey();
     const submit = createForm.querySelector("button[type=submit]");
     submit.disabled = true;

@@ -11,7 +11,7 @@ use rocket::{State, get, post};
 use super::json::BodyHash;
 use super::problem::{ApiError, ApiResult, Problem};
 use super::written::{Attachment, IdempotencyHeader, Written};
-use crate::auth::{AuthUser, Registrar};
+use crate::auth::{Registrar, Staff};
 use crate::config::Config;
 use crate::import::{self, FileKind};
 use crate::ledger::{Command, ImportCommand, Ledger, Request as LedgerRequest};
@@ -167,7 +167,7 @@ fn file_error(e: import::FileError) -> ApiError {
 #[utoipa::path(get, operation_id = "imports_template_csv", path = "/api/v1/imports/template.csv", tag = "contracts", security(("bearer" = [])),
     responses((status = 200, description = "text/csv", body = String, content_type = "text/csv")))]
 #[get("/imports/template.csv")]
-pub fn template_csv(_user: AuthUser) -> Attachment<Vec<u8>> {
+pub fn template_csv(_user: Staff) -> Attachment<Vec<u8>> {
     Attachment {
         content_type: ContentType::new("text", "csv").with_params(("charset", "utf-8")),
         filename: "techledger-import-template.csv".into(),
@@ -179,7 +179,7 @@ pub fn template_csv(_user: AuthUser) -> Attachment<Vec<u8>> {
 #[utoipa::path(get, operation_id = "imports_template_xlsx", path = "/api/v1/imports/template.xlsx", tag = "contracts", security(("bearer" = [])),
     responses((status = 200, description = "XLSX", body = String, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
 #[get("/imports/template.xlsx")]
-pub fn template_xlsx(_user: AuthUser) -> ApiResult<Attachment<Vec<u8>>> {
+pub fn template_xlsx(_user: Staff) -> ApiResult<Attachment<Vec<u8>>> {
     let bytes = import::template_xlsx().map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(Attachment {
         content_type: ContentType::new(

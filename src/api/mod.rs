@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod anomalies;
+pub mod applicants;
 pub mod audit;
 pub mod auth;
 pub mod catchers;
@@ -54,6 +55,10 @@ pub fn routes() -> Vec<Route> {
         users::list,
         users::get_one,
         users::update,
+        applicants::sign_up,
+        applicants::list,
+        applicants::create,
+        applicants::activate,
         audit::entries,
         audit::entry,
         audit::export,

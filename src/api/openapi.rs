@@ -4,8 +4,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    account, anomalies, audit, auth, certificates, codes, contracts, imports, log, ops, parties,
-    problem, stats, users,
+    account, anomalies, applicants, audit, auth, certificates, codes, contracts, imports, log, ops,
+    parties, problem, stats, users,
 };
 
 /// The API description.
@@ -21,6 +21,7 @@ use super::{
         auth::login, auth::me,
         account::logout, account::logout_everywhere, account::change_password,
         users::create, users::list, users::get_one, users::update,
+        applicants::sign_up, applicants::list, applicants::create, applicants::activate,
         audit::entries, audit::entry, audit::export, audit::current_checkpoint, audit::checkpoints,
         audit::verify, audit::rotate_key,
         log::checkpoint, log::tile, log::entries, log::keys, log::inclusion, log::consistency, log::receipt,
@@ -47,6 +48,7 @@ use super::{
         (name = "operations", description = "Health, metrics"),
         (name = "auth", description = "Signing in and out, one's own password"),
         (name = "users", description = "Users and roles (admins)"),
+        (name = "applicants", description = "Applicants (申请人): sign-up, activation by the office"),
         (name = "parties", description = "Contract parties (合同主体)"),
         (name = "contracts", description = "Technology contracts (技术合同)"),
         (name = "stats", description = "Turnover against targets (统计)"),

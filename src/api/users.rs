@@ -14,7 +14,7 @@ pub use crate::auth::guards::Admin;
 use crate::auth::{Passwords, password};
 use crate::db::Db;
 use crate::db::models::users as user_rows;
-use crate::domain::{OfficeCode, Role};
+use crate::domain::{CreditCode, OfficeCode, Role};
 use crate::ledger::{Command, FieldError, Ledger, NewUser, Request, UserUpdate};
 use crate::records::UserState;
 
@@ -26,12 +26,14 @@ pub struct NewUserBody {
     pub username: String,
     /// At least 10 characters, not containing the username.
     pub password: String,
-    /// registrar | auditor | official | admin.
+    /// registrar | auditor | official | admin | applicant.
     pub role: String,
-    /// Registration office (required for registrars), e.g. `371302`.
+    /// Registration office (required for registrars and applicants), e.g. `371302`.
     pub office: Option<String>,
     /// Name shown on pages.
     pub display_name: Option<String>,
+    /// The unified social credit code of the party an applicant submits for (applicants only).
+    pub credit_code: Option<String>,
 }
 
 /// Changes to a user; absent fields stay as they are.
@@ -58,13 +60,23 @@ fn parse_role(value: &str, errors: &mut Vec<FieldError>) -> Option<Role> {
         .ok()
 }
 
-fn parse_office(value: &str, errors: &mut Vec<FieldError>) -> Option<OfficeCode> {
+/// An office code, its error recorded.
+pub fn parse_office(value: &str, errors: &mut Vec<FieldError>) -> Option<OfficeCode> {
     OfficeCode::parse(value)
         .map_err(|e| errors.push(FieldError::from_domain("office", &e)))
         .ok()
 }
 
-async fn hash(passwords: &Arc<Passwords>, password: String) -> ApiResult<String> {
+/// An optional credit code (blank is none), its error recorded.
+pub fn parse_credit_code(value: Option<&str>, errors: &mut Vec<FieldError>) -> Option<CreditCode> {
+    let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+    CreditCode::parse(value)
+        .map_err(|e| errors.push(FieldError::from_domain("credit_code", &e)))
+        .ok()
+}
+
+/// The argon2id hash of a password, made off the async workers.
+pub async fn hash(passwords: &Arc<Passwords>, password: String) -> ApiResult<String> {
     let hashing = Arc::clone(passwords);
     rocket::tokio::task::spawn_blocking(move || hashing.hash(&password))
         .await
@@ -93,6 +105,7 @@ pub async fn create(
         .office
         .as_deref()
         .and_then(|o| parse_office(o, &mut errors));
+    let credit_code = parse_credit_code(body.credit_code.as_deref(), &mut errors);
     errors.extend(password::check_rules(&body.username, &body.password));
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
@@ -106,6 +119,7 @@ pub async fn create(
         username: body.username,
         role,
         office,
+        credit_code,
         password_hash,
     });
     let request = Request {

@@ -150,7 +150,7 @@ impl Replay {
                 self.reviews.insert(r.id.clone(), r);
                 self.contracts.insert(s.id.clone(), s);
             }
-            "user.create" | "user.update" => {
+            "user.create" | "user.update" | "user.sign_up" | "user.activate" => {
                 let s: UserState = state(entry, "state")?;
                 let digest = text(entry.payload.get(PASSWORD_DIGEST_KEY));
                 self.users.insert(s.id.clone(), (s, digest));

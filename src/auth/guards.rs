@@ -18,7 +18,9 @@ pub const AUDITOR: u8 = 2;
 pub const OFFICIAL: u8 = 4;
 /// Role bit of admins.
 pub const ADMIN: u8 = 8;
-/// Every role.
+/// Role bit of applicants.
+pub const APPLICANT: u8 = 16;
+/// Every staff role: everyone but applicants, who see their own submissions and nothing else.
 pub const ANY_ROLE: u8 = REGISTRAR | AUDITOR | OFFICIAL | ADMIN;
 
 /// Registrars (write contracts and parties of their office).
@@ -29,8 +31,14 @@ pub type Auditor = Authorized<AUDITOR>;
 pub type Admin = Authorized<ADMIN>;
 /// Reads contracts, parties and their history (registrars, auditors, officials).
 pub type LedgerReader = Authorized<{ REGISTRAR | AUDITOR | OFFICIAL }>;
-/// Reads statistics, dashboards and reports (every role).
+/// Reads statistics, dashboards and reports (every staff role).
 pub type StatsReader = Authorized<ANY_ROLE>;
+/// Any staff role (code lists and templates).
+pub type Staff = Authorized<ANY_ROLE>;
+/// Applicants (their own submissions).
+pub type Applicant = Authorized<APPLICANT>;
+/// Registrars and admins (applicants of an office).
+pub type ApplicantManager = Authorized<{ REGISTRAR | ADMIN }>;
 /// Reads the audit trail (auditors, admins).
 pub type AuditReader = Authorized<{ AUDITOR | ADMIN }>;
 
@@ -40,6 +48,7 @@ fn bit(role: Role) -> u8 {
         Role::Auditor => AUDITOR,
         Role::Official => OFFICIAL,
         Role::Admin => ADMIN,
+        Role::Applicant => APPLICANT,
     }
 }
 

@@ -10,9 +10,9 @@ pub mod revocations;
 pub mod token;
 
 pub use guards::{
-    ADMIN, ANY_ROLE, AUDITOR, Admin, AuditReader, Auditor, AuthUser, Authorized, LedgerReader,
-    OFFICIAL, REGISTRAR, Registrar, StatsReader,
+    ADMIN, ANY_ROLE, APPLICANT, AUDITOR, Admin, Applicant, ApplicantManager, AuditReader, Auditor,
+    AuthUser, Authorized, LedgerReader, OFFICIAL, REGISTRAR, Registrar, Staff, StatsReader,
 };
 pub use password::Passwords;
-pub use rate_limit::LoginLimiter;
+pub use rate_limit::{LoginLimiter, SignUpLimiter};
 pub use token::{Claims, TokenIssuer};

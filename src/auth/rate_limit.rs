@@ -245,6 +245,51 @@ fn seconds(d: Duration) -> u64 {
     d.as_secs_f64().ceil().max(1.0) as u64
 }
 
+/// Sign-ups per client address, throttled like logins: at most `limit` attempts in any
+/// minute, and every attempt counts, made or refused, so that nobody fills the registrars'
+/// activation list from one place. Requests without an address share one count.
+#[derive(Debug)]
+pub struct SignUpLimiter {
+    limit: usize,
+    attempts: Mutex<HashMap<Option<IpAddr>, VecDeque<Instant>>>,
+}
+
+impl SignUpLimiter {
+    /// At most `limit` sign-up attempts per address in any minute.
+    pub fn new(limit: u32) -> SignUpLimiter {
+        SignUpLimiter {
+            limit: limit.max(1) as usize,
+            attempts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts an attempt from `address`, or `Err(seconds)` to wait.
+    pub fn attempt(&self, address: Option<IpAddr>) -> Result<(), u64> {
+        self.attempt_at(address, Instant::now())
+    }
+
+    fn attempt_at(&self, address: Option<IpAddr>, now: Instant) -> Result<(), u64> {
+        let Ok(mut map) = self.attempts.lock() else {
+            return Err(1);
+        };
+        if map.len() >= MAX_ENTRIES {
+            map.retain(|_, times| {
+                prune(times, now);
+                !times.is_empty()
+            });
+        }
+        let times = map.entry(address).or_default();
+        prune(times, now);
+        if times.len() >= self.limit
+            && let Some(oldest) = times.front()
+        {
+            return Err(seconds(WINDOW.saturating_sub(now.duration_since(*oldest))));
+        }
+        times.push_back(now);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,5 +386,20 @@ mod tests {
         std::mem::forget(a);
         assert!(limiter.reserve_at("bob", None, t0).is_err());
         assert!(limiter.reserve_at("bob", None, t0 + FORGET_AFTER).is_ok());
+    }
+
+    #[test]
+    fn every_sign_up_attempt_counts_per_address() {
+        let limiter = SignUpLimiter::new(3);
+        let here = Some(std::net::IpAddr::from([10, 0, 0, 1]));
+        for _ in 0..3 {
+            assert!(limiter.attempt(here).is_ok());
+        }
+        assert!(limiter.attempt(here).is_err());
+        assert!(
+            limiter
+                .attempt(Some(std::net::IpAddr::from([10, 0, 0, 2])))
+                .is_ok()
+        );
     }
 }

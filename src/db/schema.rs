@@ -82,6 +82,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         audit_seq -> BigInt,
+        credit_code -> Nullable<Text>,
     }
 }
 

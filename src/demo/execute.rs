@@ -160,6 +160,7 @@ pub(super) fn ensure_users(services: &Services) -> Result<Users, DemoError> {
             }
             None => {
                 let command = Command::CreateUser(NewUser {
+                    credit_code: None,
                     username: spec.username.clone(),
                     display_name: spec.display_name.clone(),
                     role: spec.role,

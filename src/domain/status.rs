@@ -40,6 +40,8 @@ code_enum! {
         Official => ("official", "领导", "Official"),
         /// 管理员: users, targets, keys.
         Admin => ("admin", "管理员", "Administrator"),
+        /// 申请人: submits contracts online for one party (the seller), nothing else.
+        Applicant => ("applicant", "申请人", "Applicant"),
     }
 }
 
@@ -87,6 +89,7 @@ mod tests {
                 ("auditor", "审计员", "Auditor"),
                 ("official", "领导", "Official"),
                 ("admin", "管理员", "Administrator"),
+                ("applicant", "申请人", "Applicant"),
             ]
         );
     }
@@ -114,7 +117,7 @@ mod tests {
         let err = Role::from_code("root").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown role \"root\"; allowed: registrar, auditor, official, admin"
+            "unknown role \"root\"; allowed: registrar, auditor, official, admin, applicant"
         );
         assert!(!err.message_zh().is_empty());
         assert!(ContractStatus::from_code("draft").is_err());

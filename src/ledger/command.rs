@@ -21,6 +21,13 @@ pub enum Command {
     CreateUser(NewUser),
     /// `user.update`.
     UpdateUser(UserUpdate),
+    /// `user.sign_up`: someone not signed in asks to become an applicant (created inactive).
+    SignUp(NewUser),
+    /// `user.activate`: a registrar of the office lets a signed-up applicant in.
+    ActivateApplicant {
+        /// User id.
+        id: String,
+    },
     /// `party.create`.
     CreateParty(NewParty),
     /// `party.update`.
@@ -75,6 +82,8 @@ impl Command {
         match self {
             Command::CreateUser(_) => "create_user",
             Command::UpdateUser(_) => "update_user",
+            Command::SignUp(_) => "sign_up",
+            Command::ActivateApplicant { .. } => "activate_applicant",
             Command::CreateParty(_) => "create_party",
             Command::UpdateParty(_) => "update_party",
             Command::RegisterContract(_) => "register_contract",
@@ -98,8 +107,11 @@ pub struct NewUser {
     pub display_name: String,
     /// Role.
     pub role: Role,
-    /// Office (required for registrars).
+    /// Office (required for registrars and applicants).
     pub office: Option<OfficeCode>,
+    /// The party an applicant submits for (required for applicants, refused for others).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit_code: Option<CreditCode>,
     /// argon2id hash, made by the caller; never serialised.
     #[serde(skip)]
     pub password_hash: String,

@@ -18,7 +18,7 @@ use crate::domain::Role;
 pub(super) fn may_rotate(tx: &Tx<'_>) -> Result<(), LedgerError> {
     match tx.principal {
         Principal::System => Ok(()),
-        Principal::User(_) => tx
+        Principal::Public | Principal::User(_) => tx
             .require(&[Role::Admin], "rotate signing keys", "轮换签名密钥")
             .map(|_| ()),
     }

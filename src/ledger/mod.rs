@@ -64,6 +64,8 @@ pub struct Actor {
 pub enum Principal {
     /// The system itself: first start, key registration, the operator's shell.
     System,
+    /// Someone who is not signed in (the public sign-up page): may only sign up.
+    Public,
     /// A user.
     User(Actor),
 }
@@ -72,7 +74,7 @@ impl Principal {
     /// The user, if any.
     pub fn actor(&self) -> Option<&Actor> {
         match self {
-            Principal::System => None,
+            Principal::System | Principal::Public => None,
             Principal::User(a) => Some(a),
         }
     }

@@ -1036,6 +1036,8 @@ fn dispatch(tx: &mut Tx<'_>, command: &Command) -> Result<Outcome, LedgerError> 
     match command {
         Command::CreateUser(c) => users::create(tx, c),
         Command::UpdateUser(c) => users::update(tx, c),
+        Command::SignUp(c) => users::sign_up(tx, c),
+        Command::ActivateApplicant { id } => users::activate(tx, id),
         Command::CreateParty(c) => parties::create(tx, c),
         Command::UpdateParty(c) => parties::update(tx, c),
         Command::RegisterContract(c) => contracts::register(tx, c),

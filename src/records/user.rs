@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::models::users::UserRow;
 use crate::db::models::{CorruptRow, column};
-use crate::domain::{OfficeCode, Role};
+use crate::domain::{CreditCode, OfficeCode, Role};
 
 /// The key, in every `user.*` audit payload, of [`password_hash_digest`] of the hash the row
 /// holds after the change.
@@ -28,12 +28,18 @@ pub struct UserState {
     pub username: String,
     /// Name shown on pages.
     pub display_name: String,
-    /// registrar | auditor | official | admin.
+    /// registrar | auditor | official | admin | applicant.
     #[schema(value_type = String, example = "registrar")]
     pub role: Role,
-    /// Registration office (registrars).
+    /// Registration office (registrars; an applicant's is the office that activates them and
+    /// where they submit by default).
     #[schema(value_type = Option<String>, example = "371302")]
     pub office: Option<OfficeCode>,
+    /// The unified social credit code of the party an applicant submits for (applicants only;
+    /// absent for everyone else, and in the entries of users made before applicants existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, example = "913713001682510225")]
+    pub credit_code: Option<CreditCode>,
     /// Can log in.
     pub active: bool,
     /// Tokens issued under an older generation no longer work.
@@ -65,6 +71,7 @@ impl UserState {
             created_at: self.created_at,
             updated_at: self.updated_at,
             audit_seq: self.audit_seq,
+            credit_code: self.credit_code.as_ref().map(|c| c.as_str().to_string()),
         }
     }
 
@@ -80,6 +87,11 @@ impl UserState {
                 .office
                 .as_deref()
                 .map(|o| column(t, &row.id, "office", o, OfficeCode::parse))
+                .transpose()?,
+            credit_code: row
+                .credit_code
+                .as_deref()
+                .map(|c| column(t, &row.id, "credit_code", c, CreditCode::parse))
                 .transpose()?,
             active: row.active,
             token_generation: row.token_generation,

@@ -78,12 +78,22 @@ pub static STRINGS: &[Entry] = &[
         "Role, office and name",
     ),
     ("adm.field.active", "状态", "Status"),
+    (
+        "adm.field.credit_code",
+        "统一社会信用代码",
+        "Unified social credit code",
+    ),
+    (
+        "adm.field.credit_code_hint",
+        "仅申请人填写：其所代表的单位",
+        "Applicants only: the party they submit for",
+    ),
     ("adm.field.display_name", "姓名", "Name"),
     ("adm.field.office", "登记点", "Office"),
     (
         "adm.field.office_hint",
-        "登记员必须指定登记点",
-        "Required for registrars",
+        "登记员和申请人必须指定登记点",
+        "Required for registrars and applicants",
     ),
     ("adm.field.password", "初始密码", "Password"),
     (

@@ -118,6 +118,8 @@ fn nav(t: T, role: Role, path: &str) -> Vec<NavItem> {
             ("/audit", "nav.audit"),
             ("/admin/users", "nav.users"),
         ],
+        // Applicants have their submission pages only (added with them).
+        Role::Applicant => &[],
     };
     items
         .iter()

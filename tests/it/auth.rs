@@ -356,10 +356,13 @@ fn matrix() -> BTreeMap<(&'static str, &'static str), &'static [&'static str]> {
     const A: &str = "auditor";
     const O: &str = "official";
     const D: &str = "admin";
+    const P: &str = "applicant";
     const PUBLIC: &[&str] = &["public"];
     const OPS: &[&str] = &["ops"];
     const READERS: &[&str] = &[R, A, O];
+    // Every staff role; applicants see their own submissions and nothing else.
     const ALL: &[&str] = &[R, A, O, D];
+    const SIGNED_IN: &[&str] = &[R, A, O, D, P];
     const AUDIT: &[&str] = &[A, D];
     BTreeMap::from([
         (("GET", "/health"), PUBLIC),
@@ -385,6 +388,10 @@ fn matrix() -> BTreeMap<(&'static str, &'static str), &'static [&'static str]> {
         // Only ever answers 422: requests with control characters in their path or query.
         (("GET", "/__refused_input"), PUBLIC),
         (("POST", "/api/v1/auth/login"), PUBLIC),
+        (("POST", "/api/v1/auth/sign-up"), PUBLIC),
+        (("GET", "/api/v1/applicants?<active>"), &[R, D][..]),
+        (("POST", "/api/v1/applicants"), &[R][..]),
+        (("POST", "/api/v1/applicants/<id>/activate"), &[R][..]),
         (("GET", "/login?<next>"), PUBLIC),
         (("POST", "/login"), PUBLIC),
         (("POST", "/logout"), PUBLIC),
@@ -399,11 +406,11 @@ fn matrix() -> BTreeMap<(&'static str, &'static str), &'static [&'static str]> {
         (("GET", "/audit/queue"), &[A][..]),
         (("GET", "/anomalies?<year>&<rule>"), AUDIT),
         (("GET", "/admin/users"), &[D][..]),
-        (("GET", "/api/v1/me"), ALL),
-        (("POST", "/api/v1/auth/logout"), ALL),
-        (("POST", "/api/v1/auth/logout-everywhere"), ALL),
-        (("POST", "/api/v1/me/password"), ALL),
-        (("GET", "/account"), ALL),
+        (("GET", "/api/v1/me"), SIGNED_IN),
+        (("POST", "/api/v1/auth/logout"), SIGNED_IN),
+        (("POST", "/api/v1/auth/logout-everywhere"), SIGNED_IN),
+        (("POST", "/api/v1/me/password"), SIGNED_IN),
+        (("GET", "/account"), SIGNED_IN),
         (("POST", "/api/v1/users"), &[D][..]),
         (("GET", "/api/v1/users"), &[D][..]),
         (("GET", "/api/v1/users/<id>"), &[D][..]),
@@ -448,8 +455,8 @@ fn matrix() -> BTreeMap<(&'static str, &'static str), &'static [&'static str]> {
             ALL,
         ),
         (("GET", "/api/v1/stats/report.xlsx?<year>&<as_of>"), ALL),
-        (("GET", "/api/v1/codes"), ALL),
-        (("GET", "/api/v1/regions?<parent>"), ALL),
+        (("GET", "/api/v1/codes"), SIGNED_IN),
+        (("GET", "/api/v1/regions?<parent>"), SIGNED_IN),
         (
             (
                 "POST",
@@ -482,11 +489,13 @@ both!(every_route_checks_its_role, |app| {
     let registrar = app.registrar("reg1").await;
     let auditor = app.user("aud1", Role::Auditor, None).await;
     let official = app.user("off1", Role::Official, None).await;
+    let applicant = app.applicant("app1", 7).await;
     let mut tokens = [
         ("registrar", "reg1", registrar.token.clone()),
         ("auditor", "aud1", auditor.token.clone()),
         ("official", "off1", official.token.clone()),
         ("admin", "root", admin.token.clone()),
+        ("applicant", "app1", applicant.token.clone()),
     ];
     let matrix = matrix();
     let routes: Vec<(String, String)> = app

@@ -5,6 +5,7 @@
 mod support;
 
 mod anomalies;
+mod applicants;
 mod approvals;
 mod audit_chain;
 mod auth;

@@ -165,8 +165,31 @@ impl TestApp {
 
     /// Creates a user through the ledger and signs them in.
     pub async fn user(&self, username: &str, role: Role, office: Option<OfficeCode>) -> TestUser {
+        self.user_with(username, role, office, None).await
+    }
+
+    /// An active applicant of Lanshan (371302) for the party with `credit_code(n)`.
+    pub async fn applicant(&self, username: &str, n: u32) -> TestUser {
+        self.user_with(
+            username,
+            Role::Applicant,
+            Some(OfficeCode::parse("371302").expect("office")),
+            Some(credit_code(n)),
+        )
+        .await
+    }
+
+    /// Creates a user (an applicant with their credit code) and signs them in.
+    pub async fn user_with(
+        &self,
+        username: &str,
+        role: Role,
+        office: Option<OfficeCode>,
+        credit_code: Option<techledger::domain::CreditCode>,
+    ) -> TestUser {
         let passwords = techledger::auth::Passwords::new(64, 1).expect("passwords");
         let command = Command::CreateUser(NewUser {
+            credit_code,
             username: username.into(),
             display_name: username.into(),
             role,

@@ -32,6 +32,8 @@ pub struct UserRow {
     pub updated_at: NaiveDateTime,
     /// seq of the last audit entry that changed it.
     pub audit_seq: i64,
+    /// The credit code of the party an applicant submits for (applicants only).
+    pub credit_code: Option<String>,
 }
 
 /// The user `id`.
@@ -67,4 +69,18 @@ pub fn active_admins(conn: &mut DbConn) -> QueryResult<i64> {
         .filter(users::active.eq(true))
         .count()
         .get_result(conn)
+}
+
+/// The applicants registering at `office` (every office when None), newest first.
+pub fn applicants(conn: &mut DbConn, office: Option<&str>) -> QueryResult<Vec<UserRow>> {
+    let mut query = users::table
+        .filter(users::role.eq("applicant"))
+        .into_boxed();
+    if let Some(office) = office {
+        query = query.filter(users::office.eq(office.to_string()));
+    }
+    query
+        .order((users::created_at.desc(), users::id.desc()))
+        .select(UserRow::as_select())
+        .load(conn)
 }
