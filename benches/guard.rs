@@ -69,6 +69,7 @@ async fn run(name: &str, url: DatabaseUrl, dir: &std::path::Path) {
         .execute(Request::new(
             Principal::System,
             Command::CreateUser(NewUser {
+                credit_code: None,
                 username: "clerk".into(),
                 display_name: "clerk".into(),
                 role: Role::Auditor,
