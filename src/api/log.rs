@@ -103,6 +103,37 @@ pub async fn checkpoint(db: &State<Db>, ledger: &State<Ledger>) -> ApiResult<Ser
     })
 }
 
+/// The stored checkpoint of exactly `size` entries (C2SP tlog-checkpoint), with the
+/// witnesses' cosignatures: the one a summary or breakdown names as the state its figures were
+/// computed at. Reads only: a size nobody's figures named may have none (404).
+#[utoipa::path(get, operation_id = "log_checkpoint_of_size", path = "/log/checkpoint/{size}", tag = "transparency log",
+    params(("size" = i64, Path, description = "Tree size (entries)")),
+    responses((status = 200, description = "A signed note: origin, tree size, base64 root hash, a blank line, signature lines", content_type = "text/plain; charset=utf-8", body = String),
+        (status = 404, description = "No checkpoint of that size is stored", body = super::problem::Problem, content_type = "application/problem+json")))]
+#[get("/log/checkpoint/<size>")]
+pub async fn checkpoint_of_size(size: &str, db: &State<Db>) -> ApiResult<Served> {
+    let not_found = || {
+        ApiError::NotFound(format!(
+            "no signed checkpoint of {size:?} entries is stored"
+        ))
+    };
+    let wanted: i64 = size
+        .parse()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(not_found)?;
+    let cp = db
+        .run(move |conn| Ok::<_, DbError>(checkpoints::by_size(conn, wanted)?))
+        .await?
+        .filter(|c| c.note.is_some())
+        .ok_or_else(not_found)?;
+    Ok(Served {
+        content_type: ContentType::new("text", "plain").with_params(("charset", "utf-8")),
+        cache: "no-cache",
+        body: with_cosignatures(db, &cp).await?.into_bytes(),
+    })
+}
+
 /// The path of a tile or bundle, as its raw segments.
 fn tile_path(segments: &Segments<'_, Path>, entries: bool) -> ApiResult<Tile> {
     let path = segments.clone().collect::<Vec<_>>().join("/");

@@ -37,6 +37,7 @@ pub fn root_routes() -> Vec<Route> {
         ops::asset,
         ops::refused_input,
         log::checkpoint,
+        log::checkpoint_of_size,
         log::tile,
         log::entries,
         log::keys,

@@ -9,10 +9,12 @@ use rocket::{State, get};
 
 use super::problem::{ApiError, ApiResult};
 use super::written::Attachment;
+use crate::audit::checkpoint as checkpoints;
 use crate::auth::StatsReader;
 use crate::config::Config;
 use crate::db::{Db, DbError};
-use crate::stats::{self, Breakdown, Dimension, Summary, TopParty};
+use crate::ledger::Ledger;
+use crate::stats::{self, Breakdown, Dimension, FiguresCheckpoint, Summary, TopParty};
 
 fn year(value: Option<&str>) -> ApiResult<i32> {
     Ok(super::query::int("year", value, i64::from(stats::this_year()), 2000, 2999)? as i32)
@@ -32,9 +34,53 @@ fn as_of(value: Option<&str>) -> ApiResult<Option<chrono::NaiveDate>> {
     Ok(day)
 }
 
+/// The signed checkpoint of exactly `seq` entries, the size figures were just read at: the
+/// stored one, or one the writer signs now. `seq` always comes from the server's own read
+/// (never from the client), so anyone asking for figures makes at most one checkpoint per size
+/// the chain ever had.
+pub(crate) async fn checkpoint_of(
+    db: &Db,
+    ledger: &Ledger,
+    seq: i64,
+) -> ApiResult<Option<FiguresCheckpoint>> {
+    if seq < 1 {
+        return Ok(None);
+    }
+    let stored = db
+        .run(move |conn| Ok::<_, DbError>(checkpoints::by_size(conn, seq)?))
+        .await?;
+    let cp = match stored {
+        Some(cp) => cp,
+        None => ledger.checkpoint_at(seq).await?,
+    };
+    let note = match cp.note {
+        Some(_) => Some(super::log::with_cosignatures(db, &cp).await?),
+        None => None,
+    };
+    let root_hash = match cp.root_hash {
+        Some(root) => root,
+        // A checkpoint stored before the Merkle tree: the tree's root at its size.
+        None => {
+            db.run(move |conn| {
+                crate::audit::tlog::root(conn, seq as u64)
+                    .map(|r| crate::audit::merkle::hex(&r))
+                    .map_err(|e| DbError::Task(e.to_string()))
+            })
+            .await?
+        }
+    };
+    Ok(Some(FiguresCheckpoint {
+        tree_size: cp.tree_size,
+        root_hash,
+        note,
+    }))
+}
+
 /// Turnover, contracts and introduced achievements of a year against its targets, with
 /// progress ratios and a year-end forecast; `as_of` reproduces the figures as the ledger stood
-/// at the end of that day (Asia/Shanghai).
+/// at the end of that day (Asia/Shanghai). `checkpoint` names the signed checkpoint of
+/// exactly the entries the figures reflect (for `as_of`, up to the last entry of that day):
+/// `techledger verify figures` recomputes them from the export up to it.
 #[utoipa::path(get, operation_id = "stats_summary", path = "/api/v1/stats/summary", tag = "stats", security(("bearer" = [])),
     params(("year" = Option<i32>, Query, description = "Registration year (default: this year)"),
            ("as_of" = Option<String>, Query, description = "YYYY-MM-DD: the ledger as it stood at the end of that day")),
@@ -46,18 +92,21 @@ pub async fn summary(
     year: Option<&str>,
     as_of: Option<&str>,
     db: &State<Db>,
+    ledger: &State<Ledger>,
     config: &State<Arc<Config>>,
 ) -> ApiResult<Json<Summary>> {
     let (year, day) = (self::year(year)?, self::as_of(as_of)?);
     let targets = config.targets.for_year(year).clone();
-    let summary = db
+    let mut summary = db
         .run(move |conn| stats::summary(conn, year, day, &targets))
         .await?;
+    summary.checkpoint = checkpoint_of(db, ledger, summary.audit_seq).await?;
     Ok(Json(summary))
 }
 
 /// A year's figures by office, contract type, technical field, IP type, seller kind, flow,
-/// month or review state; the rows add up to the summary exactly.
+/// month or review state; the rows add up to the summary exactly. `checkpoint` as in the
+/// summary.
 #[utoipa::path(get, operation_id = "stats_breakdown", path = "/api/v1/stats/breakdown", tag = "stats", security(("bearer" = [])),
     params(("year" = Option<i32>, Query, description = "Registration year (default: this year)"),
            ("by" = String, Query, description = "office | contract_type | tech_field | ip_type | seller_kind | flow | month | review"),
@@ -71,6 +120,7 @@ pub async fn breakdown(
     by: Option<&str>,
     as_of: Option<&str>,
     db: &State<Db>,
+    ledger: &State<Ledger>,
     config: &State<Arc<Config>>,
 ) -> ApiResult<Json<Breakdown>> {
     let (year, day) = (self::year(year)?, self::as_of(as_of)?);
@@ -82,9 +132,10 @@ pub async fn breakdown(
         )
     })?;
     let targets = config.targets.for_year(year).clone();
-    let breakdown = db
+    let mut breakdown = db
         .run(move |conn| stats::breakdown(conn, year, by, day, &targets))
         .await?;
+    breakdown.checkpoint = checkpoint_of(db, ledger, breakdown.audit_seq).await?;
     Ok(Json(breakdown))
 }
 
@@ -122,7 +173,8 @@ pub async fn top_parties(
 }
 
 /// The official's report: the summary and every breakdown as sheets, Chinese headers,
-/// amounts in 万元 beside the exact 元.
+/// amounts in 万元 beside the exact 元; every sheet read in one snapshot, the summary sheet
+/// naming the checkpoint it was computed at.
 #[utoipa::path(get, operation_id = "stats_report", path = "/api/v1/stats/report.xlsx", tag = "stats", security(("bearer" = [])),
     params(("year" = Option<i32>, Query, description = "Registration year"), ("as_of" = Option<String>, Query, description = "YYYY-MM-DD")),
     responses((status = 200, description = "XLSX workbook", body = String, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
@@ -132,24 +184,27 @@ pub async fn report(
     year: Option<&str>,
     as_of: Option<&str>,
     db: &State<Db>,
+    ledger: &State<Ledger>,
     config: &State<Arc<Config>>,
 ) -> ApiResult<Attachment<Vec<u8>>> {
     let (year, day) = (self::year(year)?, self::as_of(as_of)?);
     let targets = config.targets.for_year(year).clone();
-    let bytes = db
+    let (mut summary, breakdowns, sellers, buyers) = db
         .run(move |conn| {
-            let summary = stats::summary(conn, year, day, &targets)?;
-            let figures = stats::year_figures(conn, year, day)?;
+            let reading = stats::read(conn, year, day)?;
+            let summary = stats::summary_of(&reading, year, day, &targets);
             let breakdowns: Vec<Breakdown> = Dimension::ALL
                 .iter()
-                .map(|d| stats::breakdown_of(&figures, year, *d, day, &targets))
+                .map(|d| stats::breakdown_of(&reading.figures, year, *d, day, &targets))
                 .collect();
             let sellers = stats::top_parties(conn, year, "seller", 10)?;
             let buyers = stats::top_parties(conn, year, "buyer", 10)?;
-            stats::report::workbook(&summary, &breakdowns, &sellers, &buyers, day)
-                .map_err(|e| DbError::Task(e.to_string()))
+            Ok::<_, DbError>((summary, breakdowns, sellers, buyers))
         })
         .await?;
+    summary.checkpoint = checkpoint_of(db, ledger, summary.audit_seq).await?;
+    let bytes = stats::report::workbook(&summary, &breakdowns, &sellers, &buyers, day)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(Attachment {
         content_type: ContentType::new(
             "application",

@@ -105,6 +105,14 @@ pub fn read_head(conn: &mut DbConn) -> QueryResult<ChainHead> {
     Ok(ChainHead { seq, hash })
 }
 
+/// The hash of entry `seq`.
+pub fn entry_hash(conn: &mut DbConn, seq: i64) -> QueryResult<String> {
+    audit_entries::table
+        .find(seq)
+        .select(audit_entries::hash)
+        .get_result(conn)
+}
+
 /// Stores the head after appending.
 pub(crate) fn store_head(conn: &mut DbConn, head: &ChainHead) -> QueryResult<()> {
     let store = store_head_statement(head);

@@ -104,6 +104,45 @@ pub enum VerifyCmd {
         #[arg(long)]
         trust_root: Option<String>,
     },
+    /// Published figures (`GET /api/v1/stats/summary`, `…/breakdown`): checks the export up
+    /// to the checkpoint the figures name against that checkpoint, recomputes the year's
+    /// summary and every breakdown from the entries' contract states (not from any table of
+    /// the server) and compares them to the fen, naming every difference. Without --summary
+    /// and --breakdowns it prints the recomputed figures as JSON.
+    Figures(FiguresArgs),
+}
+
+/// `techledger verify figures`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct FiguresArgs {
+    /// The registration year of the figures.
+    #[arg(long)]
+    pub year: i32,
+    /// The checkpoint the figures name: its signed note (`"checkpoint"."note"` of the summary,
+    /// or `GET /log/checkpoint/{tree_size}`).
+    #[arg(long)]
+    pub checkpoint: PathBuf,
+    /// The audit export (`GET /api/v1/audit/export`), at least up to the checkpoint's size.
+    #[arg(long)]
+    pub export: PathBuf,
+    /// The pinned fingerprint of the root key.
+    #[arg(long)]
+    pub trust_root: Option<String>,
+    /// A JWKS kept independently of the server.
+    #[arg(long)]
+    pub jwks: Option<PathBuf>,
+    /// The log's keys (`GET /log/keys`): its origin, and the rotations of keys announced after
+    /// the export ends (a checkpoint signed later, by a newer key); checked from the anchors.
+    #[arg(long)]
+    pub log_keys: Option<PathBuf>,
+    /// The published summary to compare.
+    #[arg(long)]
+    pub summary: Option<PathBuf>,
+    /// A directory of published breakdowns to compare, one file per dimension named after
+    /// it: office.json, contract_type.json, tech_field.json, ip_type.json, seller_kind.json,
+    /// flow.json, month.json, review.json.
+    #[arg(long)]
+    pub breakdowns: Option<PathBuf>,
 }
 
 /// Runs `techledger verify`. Prints `OK …` and a `trust: …` line saying where the trust in the
@@ -111,16 +150,22 @@ pub enum VerifyCmd {
 pub fn verify(config: Config, what: Option<VerifyCmd>, args: VerifyArgs) -> Result<(), Fail> {
     let anchored =
         |jwks: Option<&PathBuf>, root: Option<&str>, own| anchors(&config, jwks, root, own);
-    if let Some(VerifyCmd::Receipt {
-        file,
-        jwks,
-        trust_root,
-    }) = what
-    {
-        return verify_receipt(
-            &file,
-            &anchored(jwks.as_ref(), trust_root.as_deref(), "receipt")?,
-        );
+    match what {
+        Some(VerifyCmd::Receipt {
+            file,
+            jwks,
+            trust_root,
+        }) => {
+            return verify_receipt(
+                &file,
+                &anchored(jwks.as_ref(), trust_root.as_deref(), "receipt")?,
+            );
+        }
+        Some(VerifyCmd::Figures(f)) => {
+            let anchors = anchored(f.jwks.as_ref(), f.trust_root.as_deref(), "export")?;
+            return verify_figures(&f, &anchors);
+        }
+        None => {}
     }
     let own_anchors = |own| anchored(args.jwks.as_ref(), args.trust_root.as_deref(), own);
     if let Some(proof) = &args.inclusion {
@@ -190,15 +235,26 @@ fn verify_receipt(file: &PathBuf, anchors: &Anchors) -> Result<(), Fail> {
 type LogKeys = (String, Vec<(String, VerifierKey)>, TrustReport);
 
 fn log_keys(args: &VerifyArgs, anchors: &Anchors) -> Result<LogKeys, Fail> {
+    let path = args
+        .log_keys
+        .as_ref()
+        .ok_or((2, "--log-keys is required".to_string()))?;
+    let (origin, history, trust) = load_log_keys(path, anchors)?;
+    let verifiers = super::receipt::checkpoint_keys(&history, &origin);
+    Ok((origin, verifiers, trust))
+}
+
+/// The log's origin and key history from `GET /log/keys`, the rotations checked from the
+/// anchors.
+fn load_log_keys(
+    path: &PathBuf,
+    anchors: &Anchors,
+) -> Result<(String, KeyHistory, TrustReport), Fail> {
     #[derive(serde::Deserialize)]
     struct Published {
         origin: String,
         rotations: Vec<AuditEntry>,
     }
-    let path = args
-        .log_keys
-        .as_ref()
-        .ok_or((2, "--log-keys is required".to_string()))?;
     let keys: Published = read_json(path, "the log's keys (GET /log/keys)")?;
     let history = KeyHistory::from_rotations(&keys.rotations).map_err(|f| {
         fail(
@@ -209,8 +265,7 @@ fn log_keys(args: &VerifyArgs, anchors: &Anchors) -> Result<LogKeys, Fail> {
     let trust = anchors
         .check(&history)
         .map_err(|f| fail("log keys", format!("trust: {}", f.reason)))?;
-    let verifiers = super::receipt::checkpoint_keys(&history, &keys.origin);
-    Ok((keys.origin, verifiers, trust))
+    Ok((keys.origin, history, trust))
 }
 
 fn read_checkpoint(
@@ -441,6 +496,206 @@ fn check_checkpoint(path: &PathBuf, history: &KeyHistory, hashes: &[String]) -> 
             cp.tree_size
         )),
     }
+}
+
+/// `techledger verify figures`: the chain of the export, the checkpoint's signature by a key
+/// of the chain and its root against the export's first `size` entries, then the figures.
+fn verify_figures(args: &FiguresArgs, anchors: &Anchors) -> Result<(), Fail> {
+    use super::figures::{self, At, FigureReplay};
+    let note = std::fs::read_to_string(&args.checkpoint)
+        .map_err(|e| (2, format!("{}: {e}", args.checkpoint.display())))?;
+    let parsed = super::note::Note::parse(&note)
+        .map_err(|e| fail("checkpoint", format!("not a signed note: {e}")))?;
+    let body = CheckpointBody::parse(&parsed.text).map_err(|e| fail("checkpoint", e.0))?;
+    let size = i64::try_from(body.size)
+        .ok()
+        .filter(|s| *s >= 1)
+        .ok_or_else(|| fail("checkpoint", "it covers no entry".into()))?;
+    let published = |path: &PathBuf| -> Result<serde_json::Value, Fail> {
+        read_json(path, "a published figures document (JSON)")
+    };
+    let summary = args.summary.as_ref().map(published).transpose()?;
+    let breakdowns = args
+        .breakdowns
+        .as_ref()
+        .map(|dir| published_breakdowns(dir))
+        .transpose()?;
+
+    // The chain, every entry of the export; the tree and the figures, its first `size`.
+    let reader = std::fs::File::open(&args.export)
+        .map_err(|e| (2, format!("{}: {e}", args.export.display())))?;
+    let mut verifier = ChainVerifier::new(anchors, threads());
+    let mut tree = merkle::Frontier::default();
+    let mut replay = FigureReplay::new();
+    let mut replay_failure = None;
+    for line in std::io::BufReader::new(reader).lines() {
+        let line = line.map_err(|e| (2, format!("{}: {e}", args.export.display())))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<AuditEntry>(&line) {
+            Ok(entry) => {
+                if (tree.size() as i64) < size {
+                    match entry.body().canonical() {
+                        Ok(c) => {
+                            tree.append(merkle::leaf_hash(c.as_bytes()));
+                        }
+                        Err(e) => verifier.unreadable(e.to_string()),
+                    }
+                    if replay_failure.is_none()
+                        && let Err(e) = replay.apply(&entry)
+                    {
+                        replay_failure = Some(e);
+                    }
+                }
+                verifier.push(entry);
+            }
+            Err(e) => verifier.unreadable(format!("not an audit entry: {e}")),
+        }
+        if verifier.failed() {
+            break;
+        }
+    }
+    let mut history = verifier.history().clone();
+    let result = verifier.finish();
+    if !result.ok {
+        println!(
+            "FAIL seq {}: {}",
+            result.first_bad_seq.unwrap_or(0),
+            result.detail.unwrap_or_default()
+        );
+        return Err((1, "the audit chain does not verify".into()));
+    }
+    if (tree.size() as i64) < size {
+        println!(
+            "FAIL seq {}: the checkpoint covers {size} entries but the export ends at seq {} (truncated)",
+            tree.size() + 1,
+            tree.size()
+        );
+        return Err((1, "the export does not reach the checkpoint".into()));
+    }
+
+    // The checkpoint: signed by a key of the chain (or, with --log-keys, a later one).
+    let mut origin = body.origin.clone();
+    if let Some(path) = &args.log_keys {
+        let (log_origin, later, _) = load_log_keys(path, anchors)?;
+        if later.root().map(|k| &k.key) != history.root().map(|k| &k.key) {
+            return Err(fail(
+                "log keys",
+                "their root key is not the export's root key".into(),
+            ));
+        }
+        origin = log_origin;
+        if later.keys().len() > history.keys().len() {
+            history = later;
+        }
+    }
+    let keys = super::receipt::checkpoint_keys(&history, &origin);
+    let (_, _, signed_by) = super::receipt::open_checkpoint(&note, &origin, &keys)
+        .map_err(|e| fail("checkpoint", e))?;
+    let root = tree.root();
+    if root != body.root {
+        println!(
+            "FAIL checkpoint: the export's first {size} entries have Merkle root {}, the signed checkpoint says {}: the export is not the log the checkpoint signs",
+            merkle::hex(&root),
+            merkle::hex(&body.root)
+        );
+        return Err((1, "the checkpoint does not verify".into()));
+    }
+    if let Some(e) = replay_failure {
+        println!("FAIL seq {}: figures: {}", e.seq, e.reason);
+        return Err((1, "the figures cannot be recomputed".into()));
+    }
+    let figures = replay.figures(args.year).map_err(|e| fail("figures", e))?;
+    let at = At {
+        tree_size: size,
+        root_hash: merkle::hex(&root),
+    };
+    let checked = format!(
+        "the export's first {size} entries are the log {origin} at the checkpoint signed by key {signed_by} (root {})",
+        at.root_hash
+    );
+    if summary.is_none() && breakdowns.is_none() {
+        eprintln!("OK {checked}");
+        if let Some(t) = result.trust.as_ref() {
+            eprintln!(
+                "trust: {} (root key {}, fingerprint {})",
+                t.note, t.root_kid, t.root_fingerprint
+            );
+        }
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&figures::to_json(&figures, args.year, &at))
+                .map_err(|e| (2, e.to_string()))?
+        );
+        return Ok(());
+    }
+    let mut differences = Vec::new();
+    let mut compared = Vec::new();
+    if let Some(s) = &summary {
+        differences.extend(figures::compare_summary(s, &figures, args.year, &at));
+        compared.push("the summary".to_string());
+    }
+    for (by, doc) in breakdowns.iter().flatten() {
+        differences.extend(figures::compare_breakdown(
+            doc, &figures, *by, args.year, &at,
+        ));
+    }
+    if let Some(b) = &breakdowns {
+        compared.push(format!(
+            "{} breakdowns ({})",
+            b.len(),
+            b.iter()
+                .map(|(by, _)| by.code())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if !differences.is_empty() {
+        println!(
+            "FAIL figures: {} published figure(s) of {} differ from the log at size {size}:",
+            differences.len(),
+            args.year
+        );
+        for d in &differences {
+            println!("  {d}");
+        }
+        return Err((1, "the published figures are not the log's".into()));
+    }
+    println!(
+        "OK figures of {}: {} agree to the fen with the export up to seq {size} — turnover {}, technical amount {}, {} contracts, {} introduced; {checked}",
+        args.year,
+        compared.join(" and "),
+        crate::stats::yuan(figures.total.turnover_fen),
+        crate::stats::yuan(figures.total.technical_fen),
+        figures.total.contracts,
+        figures.total.introduced,
+    );
+    say_trust(result.trust.as_ref());
+    Ok(())
+}
+
+/// The breakdowns found in `dir`, one `<dimension>.json` each.
+fn published_breakdowns(
+    dir: &std::path::Path,
+) -> Result<Vec<(crate::stats::Dimension, serde_json::Value)>, Fail> {
+    let mut out = Vec::new();
+    for by in crate::stats::Dimension::ALL {
+        let path = dir.join(format!("{}.json", by.code()));
+        if path.exists() {
+            out.push((by, read_json(&path, "a published breakdown (JSON)")?));
+        }
+    }
+    if out.is_empty() {
+        return Err((
+            2,
+            format!(
+                "{}: no breakdown in it (office.json, contract_type.json, … month.json, review.json)",
+                dir.display()
+            ),
+        ));
+    }
+    Ok(out)
 }
 
 fn verify_db(url: &crate::db::DatabaseUrl, anchors: &Anchors) -> Result<(), Fail> {

@@ -9,6 +9,7 @@ pub mod chain;
 pub mod checkpoint;
 pub mod cli;
 pub mod entry;
+pub mod figures;
 pub mod gate;
 pub mod jwks;
 pub mod keys;

@@ -140,7 +140,8 @@ type Reply<T> = oneshot::Sender<Result<T, LedgerError>>;
 
 enum Job {
     Run(Box<Request>, Reply<Outcome>),
-    Checkpoint(Reply<Checkpoint>),
+    /// A checkpoint of the head (`None`) or of the first `n` entries (`Some(n)`).
+    Checkpoint(Option<i64>, Reply<Checkpoint>),
 }
 
 /// The handle through which every change enters the ledger. Cheap to clone.
@@ -261,14 +262,35 @@ impl Ledger {
     /// covers the head).
     pub async fn checkpoint(&self) -> Result<Checkpoint, LedgerError> {
         let (reply, answer) = oneshot::channel();
-        let _in_flight = self.enter(Job::Checkpoint(reply), Caller::Task)?;
+        let _in_flight = self.enter(Job::Checkpoint(None, reply), Caller::Task)?;
         answer.await.map_err(|_| LedgerError::Unavailable)?
     }
 
     /// The same, outside an async runtime.
     pub fn checkpoint_blocking(&self) -> Result<Checkpoint, LedgerError> {
         let (reply, answer) = oneshot::channel();
-        let _in_flight = self.enter(Job::Checkpoint(reply), Caller::Blocking)?;
+        let _in_flight = self.enter(Job::Checkpoint(None, reply), Caller::Blocking)?;
+        answer
+            .blocking_recv()
+            .map_err(|_| LedgerError::Unavailable)?
+    }
+
+    /// A signed checkpoint of the first `size` entries (1 ≤ `size` ≤ the committed head): the
+    /// stored one of that size, or one made now — its root from the stored Merkle tree, its
+    /// JWS head hash the hash of entry `size` — signed with the current key. Figures read at a
+    /// past head are bound to the log through it. There is at most one checkpoint per size,
+    /// so callers that pass only sizes their own reads produced (never a client's number)
+    /// make at most one write per entry the chain ever had.
+    pub async fn checkpoint_at(&self, size: i64) -> Result<Checkpoint, LedgerError> {
+        let (reply, answer) = oneshot::channel();
+        let _in_flight = self.enter(Job::Checkpoint(Some(size), reply), Caller::Task)?;
+        answer.await.map_err(|_| LedgerError::Unavailable)?
+    }
+
+    /// The same, outside an async runtime.
+    pub fn checkpoint_at_blocking(&self, size: i64) -> Result<Checkpoint, LedgerError> {
+        let (reply, answer) = oneshot::channel();
+        let _in_flight = self.enter(Job::Checkpoint(Some(size), reply), Caller::Blocking)?;
         answer
             .blocking_recv()
             .map_err(|_| LedgerError::Unavailable)?
@@ -373,6 +395,14 @@ enum Waiting {
     Checkpoint(Reply<Checkpoint>),
 }
 
+/// What a transaction does for one job.
+enum Work {
+    /// Runs a request.
+    Run(Box<Request>),
+    /// Makes a checkpoint: of the head (`None`) or of the first `n` entries.
+    Checkpoint(Option<i64>),
+}
+
 /// What a job produced inside the transaction, before the commit decides its fate.
 enum Done {
     Outcome(Result<Outcome, LedgerError>),
@@ -462,11 +492,11 @@ impl Writer {
             match job {
                 Job::Run(request, reply) => {
                     waiting.push(Waiting::Run(reply));
-                    work.push(Some(request));
+                    work.push(Work::Run(request));
                 }
-                Job::Checkpoint(reply) => {
+                Job::Checkpoint(size, reply) => {
                     waiting.push(Waiting::Checkpoint(reply));
-                    work.push(None);
+                    work.push(Work::Checkpoint(size));
                 }
             }
         }
@@ -511,9 +541,15 @@ impl Writer {
                 self.recover_connection();
                 for (waiter, request) in waiting.into_iter().zip(work) {
                     let job = match (waiter, request) {
-                        (Waiting::Run(reply), Some(request)) => Job::Run(request, reply),
-                        (Waiting::Checkpoint(reply), _) => Job::Checkpoint(reply),
-                        (Waiting::Run(reply), None) => {
+                        (Waiting::Run(reply), Work::Run(request)) => Job::Run(request, reply),
+                        (Waiting::Checkpoint(reply), Work::Checkpoint(size)) => {
+                            Job::Checkpoint(size, reply)
+                        }
+                        (Waiting::Run(reply), Work::Checkpoint(_)) => {
+                            let _ = reply.send(Err(e.clone()));
+                            continue;
+                        }
+                        (Waiting::Checkpoint(reply), Work::Run(_)) => {
                             let _ = reply.send(Err(e.clone()));
                             continue;
                         }
@@ -544,7 +580,7 @@ impl Writer {
     /// is unknown) from a failure before it.
     fn transaction(
         &mut self,
-        work: &[Option<Box<Request>>],
+        work: &[Work],
         common: &Common,
         reached_commit: &mut bool,
     ) -> Result<Vec<Done>, LedgerError> {
@@ -584,9 +620,9 @@ impl Writer {
             round.ensure_registered(conn, &mut head, head_signer.as_deref())?;
             round.read_ahead(conn, work)?;
             let mut done = Vec::with_capacity(work.len());
-            for request in work {
-                match request {
-                    Some(request) => {
+            for job in work {
+                match job {
+                    Work::Run(request) => {
                         // Registrations read none of the rows waiting; anything else might
                         // (an amendment reads its contract), and an import starts with none
                         // waiting so that it may write its own rows as it goes.
@@ -604,7 +640,16 @@ impl Writer {
                         }
                         done.push(Done::Outcome(result));
                     }
-                    None => {
+                    Work::Checkpoint(Some(size)) => {
+                        done.push(Done::Checkpoint(checkpoint_of_prefix(
+                            conn,
+                            *size,
+                            entries_before,
+                            &settings.log_origin,
+                            round.signer,
+                        )));
+                    }
+                    Work::Checkpoint(None) => {
                         round.pending.flush_rows(conn)?;
                         let root = round.pending.tree_root()?;
                         done.push(Done::Checkpoint(
@@ -671,6 +716,38 @@ impl Writer {
             Err(e) => tracing::error!(error = %e, "the writer cannot reconnect to the database"),
         }
     }
+}
+
+/// The checkpoint of the first `size` entries: the stored one, or one signed now. Only
+/// entries committed before this transaction (`committed`, the head it locked) qualify: their
+/// Merkle tree hashes are in the database, and a size beyond them is nobody's read.
+fn checkpoint_of_prefix(
+    conn: &mut DbConn,
+    size: i64,
+    committed: i64,
+    origin: &str,
+    signer: &KeyPair,
+) -> Result<Checkpoint, LedgerError> {
+    if size < 1 || size > committed {
+        return Err(LedgerError::NotFound {
+            entity: "checkpoint",
+            id: format!("size {size} (the chain has {committed} entries)"),
+        });
+    }
+    if let Some(stored) = checkpoint::by_size(conn, size)? {
+        return Ok(stored);
+    }
+    let root = crate::audit::tlog::root(conn, size as u64)
+        .map_err(|e| LedgerError::Storage(e.to_string()))?;
+    let hash = chain::entry_hash(conn, size)?;
+    Ok(checkpoint::store(
+        conn,
+        &ChainHead { seq: size, hash },
+        &root,
+        origin,
+        signer,
+        crate::time::now(),
+    )?)
 }
 
 /// Another process sharing the database (and the data directory) may have rotated the key:
@@ -878,15 +955,14 @@ impl Round<'_> {
     /// Reads what the queued requests will ask for, a statement for all of them instead of
     /// one each (on PostgreSQL each is a round trip): every existing party the registrations
     /// name, and every idempotency key.
-    fn read_ahead(
-        &mut self,
-        conn: &mut DbConn,
-        work: &[Option<Box<Request>>],
-    ) -> Result<(), LedgerError> {
+    fn read_ahead(&mut self, conn: &mut DbConn, work: &[Work]) -> Result<(), LedgerError> {
         let mut ids = Vec::new();
         let mut codes = Vec::new();
         let mut keys = Vec::new();
-        for request in work.iter().flatten() {
+        for request in work.iter().filter_map(|w| match w {
+            Work::Run(request) => Some(request),
+            Work::Checkpoint(_) => None,
+        }) {
             if let (Some(actor), Some(key)) = (request.principal.actor(), &request.idempotency) {
                 keys.push((actor.id.as_str(), key.key.as_str()));
             }

@@ -88,7 +88,7 @@ impl Dimension {
     }
 
     /// The keys in display order with their labels (every key, zero rows included).
-    fn keys(self) -> Vec<(String, String, String)> {
+    pub fn keys(self) -> Vec<(String, String, String)> {
         fn list<T: Copy>(
             all: &[T],
             code: fn(T) -> &'static str,
@@ -196,28 +196,140 @@ impl YearFigures {
     }
 }
 
+/// Where one counted contract's amounts go: its key along every dimension. The rollups are
+/// kept along the same keys; the audit's figure recomputation (`audit::figures`) builds these
+/// from the contract states in the log and sums them with [`YearFigures::count`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counted {
+    /// Registration month (1–12, Asia/Shanghai).
+    pub month: u32,
+    /// Registering office code.
+    pub office: String,
+    /// Contract type code.
+    pub contract_type: String,
+    /// Technical field code.
+    pub tech_field: String,
+    /// IP type code.
+    pub ip_type: String,
+    /// Seller kind code.
+    pub seller_kind: String,
+    /// Flow code.
+    pub flow: String,
+    /// Review state code.
+    pub review: String,
+    /// An introduced achievement.
+    pub introduced: bool,
+    /// Contract amount, fen.
+    pub turnover_fen: i64,
+    /// Technical amount, fen.
+    pub technical_fen: i64,
+}
+
+impl YearFigures {
+    /// Empty figures as of entry `audit_seq`.
+    pub fn at(audit_seq: i64) -> YearFigures {
+        YearFigures {
+            audit_seq,
+            ..YearFigures::default()
+        }
+    }
+
+    /// Adds one counted contract to the total and to its key along every dimension.
+    pub fn count(&mut self, c: &Counted) {
+        let introduced = i64::from(c.introduced);
+        self.total
+            .add(c.turnover_fen, c.technical_fen, 1, introduced);
+        for (dimension, key) in [
+            (Dimension::Month, format!("{:02}", c.month)),
+            (Dimension::Office, c.office.clone()),
+            (Dimension::ContractType, c.contract_type.clone()),
+            (Dimension::TechField, c.tech_field.clone()),
+            (Dimension::IpType, c.ip_type.clone()),
+            (Dimension::SellerKind, c.seller_kind.clone()),
+            (Dimension::Flow, c.flow.clone()),
+            (Dimension::Review, c.review.clone()),
+        ] {
+            self.by.entry((dimension.code(), key)).or_default().add(
+                c.turnover_fen,
+                c.technical_fen,
+                1,
+                introduced,
+            );
+        }
+    }
+
+    /// Every (key, figures) of a dimension that has any, the keys the display order does not
+    /// know included (a recomputation reports those too).
+    pub fn keys_of(&self, dimension: Dimension) -> Vec<(String, Figures)> {
+        self.by
+            .iter()
+            .filter(|((d, _), _)| *d == dimension.code())
+            .map(|((_, k), f)| (k.clone(), *f))
+            .collect()
+    }
+}
+
+/// The figures of a year and of the year before (for the forecast), read in one snapshot so
+/// that both, and the audit seq they carry, describe the same state of the ledger.
+#[derive(Debug, Clone, Default)]
+pub struct Reading {
+    /// The year asked for.
+    pub figures: YearFigures,
+    /// The year before.
+    pub previous: YearFigures,
+}
+
+/// Reads the figures of `year` and the year before — now, or as they stood at the end of
+/// `as_of` (Asia/Shanghai) — in one read transaction.
+///
+/// Now: the rollups and the chain head are written by the same write transaction (a group
+/// commit writes many commands' rollups and moves the head once, at its end; a second process
+/// does the same under the head's lock), so one snapshot sees rollups that reflect exactly the
+/// entries up to the head it sees. As of a day: the figures of the entries up to the last one
+/// of that day, a prefix of the chain, read from the amount entries by seq.
+pub fn read(conn: &mut DbConn, year: i32, as_of: Option<NaiveDate>) -> Result<Reading, DbError> {
+    crate::db::read_snapshot(conn, |conn| {
+        let seq = match as_of {
+            None => crate::audit::chain::read_head(conn)?.seq,
+            Some(day) => last_seq_of_day(conn, day)?,
+        };
+        let figures_of = |conn: &mut DbConn, year| match as_of {
+            None => current(conn, year, seq),
+            Some(_) => prefix(conn, year, seq),
+        };
+        Ok(Reading {
+            figures: figures_of(conn, year)?,
+            previous: figures_of(conn, year - 1)?,
+        })
+    })
+}
+
 /// Reads the figures of `year` — now, or as they stood at the end of `as_of` (Asia/Shanghai).
 pub fn year_figures(
     conn: &mut DbConn,
     year: i32,
     as_of: Option<NaiveDate>,
 ) -> Result<YearFigures, DbError> {
-    crate::db::read_snapshot(conn, |conn| match as_of {
-        None => current(conn, year),
-        Some(day) => past(conn, year, day),
-    })
+    Ok(read(conn, year, as_of)?.figures)
 }
 
-fn current(conn: &mut DbConn, year: i32) -> Result<YearFigures, DbError> {
-    let head = crate::audit::chain::read_head(conn)?;
+/// The seq of the last entry made by the end of `day` (0 before the first).
+fn last_seq_of_day(conn: &mut DbConn, day: NaiveDate) -> Result<i64, DbError> {
+    let end = crate::time::end_of_shanghai_day(day);
+    let seq: Option<i64> = audit_entries::table
+        .filter(audit_entries::at.lt(end))
+        .select(diesel::dsl::max(audit_entries::seq))
+        .get_result(conn)?;
+    Ok(seq.unwrap_or(0))
+}
+
+/// The rollups of `year`, read in the snapshot whose head is `seq`.
+fn current(conn: &mut DbConn, year: i32, seq: i64) -> Result<YearFigures, DbError> {
     let rows = crate::db::schema::rollups::table
         .filter(crate::db::schema::rollups::year.eq(year))
         .select(rollup_rows::RollupRow::as_select())
         .load(conn)?;
-    let mut out = YearFigures {
-        audit_seq: head.seq,
-        ..YearFigures::default()
-    };
+    let mut out = YearFigures::at(seq);
     for r in rows {
         let dimension: &'static str = match r.dimension.as_str() {
             "total" => {
@@ -248,17 +360,10 @@ fn current(conn: &mut DbConn, year: i32) -> Result<YearFigures, DbError> {
     Ok(out)
 }
 
-fn past(conn: &mut DbConn, year: i32, day: NaiveDate) -> Result<YearFigures, DbError> {
-    let end = crate::time::end_of_shanghai_day(day);
-    let seq: Option<i64> = audit_entries::table
-        .filter(audit_entries::at.lt(end))
-        .select(diesel::dsl::max(audit_entries::seq))
-        .get_result(conn)?;
-    let lines: Vec<AmountEntryRow> = rollup_rows::entries_until(conn, year, day)?;
-    let mut out = YearFigures {
-        audit_seq: seq.unwrap_or(0),
-        ..YearFigures::default()
-    };
+/// The figures of `year` made by the entries up to `seq`, from their amount entries.
+fn prefix(conn: &mut DbConn, year: i32, seq: i64) -> Result<YearFigures, DbError> {
+    let lines: Vec<AmountEntryRow> = rollup_rows::entries_through(conn, year, seq)?;
+    let mut out = YearFigures::at(seq);
     for l in lines {
         let introduced = if l.introduced {
             i64::from(l.contracts)
@@ -288,7 +393,7 @@ fn past(conn: &mut DbConn, year: i32, day: NaiveDate) -> Result<YearFigures, DbE
 
 /// An amount as the API shows it: yuan with two decimals (sums may exceed one contract's
 /// maximum, hence `Total`).
-fn yuan(fen: i64) -> String {
+pub fn yuan(fen: i64) -> String {
     Total::from_fen(fen.max(0))
         .map(|t| t.to_string())
         .unwrap_or_else(|_| format!("{}.{:02}", fen / 100, (fen % 100).abs()))
@@ -359,27 +464,53 @@ pub struct Summary {
     pub forecast_turnover: String,
     /// How the forecast was made.
     pub forecast_method: String,
-    /// The last audit entry these figures include.
+    /// The last audit entry these figures include (= `checkpoint.tree_size`).
     pub audit_seq: i64,
+    /// The signed checkpoint of exactly the entries these figures reflect; null only when
+    /// they reflect none (a day before the ledger began).
+    pub checkpoint: Option<FiguresCheckpoint>,
+}
+
+/// The transparency log's checkpoint a set of figures was computed at: `techledger verify
+/// figures` recomputes them from the export up to `tree_size` and checks the export against
+/// this root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FiguresCheckpoint {
+    /// Entries the figures reflect: the seq of the last one.
+    pub tree_size: i64,
+    /// The Merkle tree's root at that size (hex).
+    pub root_hash: String,
+    /// The checkpoint as a C2SP signed note (`GET /log/checkpoint/{tree_size}`), with any
+    /// witness cosignatures; absent only on a checkpoint stored before the Merkle tree existed.
+    pub note: Option<String>,
 }
 
 /// Builds the summary of `year` for `as_of` (today when absent), with the previous year's
-/// figures for the forecast.
+/// figures for the forecast; its `checkpoint` is left for the caller to bind.
 pub fn summary(
     conn: &mut DbConn,
     year: i32,
     as_of: Option<NaiveDate>,
     targets: &YearTargets,
 ) -> Result<Summary, DbError> {
+    Ok(summary_of(&read(conn, year, as_of)?, year, as_of, targets))
+}
+
+/// The summary from figures already read.
+pub fn summary_of(
+    reading: &Reading,
+    year: i32,
+    as_of: Option<NaiveDate>,
+    targets: &YearTargets,
+) -> Summary {
     let today = crate::time::shanghai_date(crate::time::now());
     let day = as_of.unwrap_or(today);
-    let figures = year_figures(conn, year, as_of)?;
-    let previous = year_figures(conn, year - 1, as_of)?;
-    let measured = measured_turnover(&figures, targets.measure);
+    let (figures, previous) = (&reading.figures, &reading.previous);
+    let measured = measured_turnover(figures, targets.measure);
     let target_fen = targets.turnover.fen();
     let elapsed = forecast::elapsed_share(year, day);
-    let forecast = forecast::year_end(&figures, &previous, year, day);
-    Ok(Summary {
+    let forecast = forecast::year_end(figures, previous, year, day);
+    Summary {
         year,
         as_of: day.to_string(),
         turnover: yuan(figures.total.turnover_fen),
@@ -413,12 +544,13 @@ pub fn summary(
         forecast_turnover: yuan(forecast.fen),
         forecast_method: forecast.method.to_string(),
         audit_seq: figures.audit_seq,
-    })
+        checkpoint: None,
+    }
 }
 
 /// The turnover a target counts: all, or contracts with the seller (outflow) or buyer
 /// (inflow) in Linyi — local contracts count for both.
-fn measured_turnover(f: &YearFigures, measure: TargetMeasure) -> i64 {
+pub fn measured_turnover(f: &YearFigures, measure: TargetMeasure) -> i64 {
     let flow = |k: &str| f.get(Dimension::Flow, k).turnover_fen;
     match measure {
         TargetMeasure::All => f.total.turnover_fen,
@@ -460,8 +592,10 @@ pub struct Breakdown {
     pub by: String,
     /// Every key of the dimension, zero rows included, in display order.
     pub rows: Vec<BreakdownRow>,
-    /// The last audit entry these figures include.
+    /// The last audit entry these figures include (= `checkpoint.tree_size`).
     pub audit_seq: i64,
+    /// The signed checkpoint of exactly the entries these figures reflect (see the summary).
+    pub checkpoint: Option<FiguresCheckpoint>,
 }
 
 /// The breakdown of `year` along `by`.
@@ -516,6 +650,7 @@ pub fn breakdown_of(
         by: by.code().to_string(),
         rows,
         audit_seq: figures.audit_seq,
+        checkpoint: None,
     }
 }
 

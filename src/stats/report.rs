@@ -17,6 +17,44 @@ fn wan(yuan: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// The rows of the summary sheet naming the transparency-log checkpoint the figures were
+/// computed at, and how to check them.
+fn checkpoint_rows(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    first: u32,
+    summary: &Summary,
+) -> Result<(), XlsxError> {
+    let Some(cp) = &summary.checkpoint else {
+        sheet.write(
+            first,
+            0,
+            "日志检查点：无（当日账本尚无记录） · log checkpoint: none (no entry by then)",
+        )?;
+        return Ok(());
+    };
+    sheet.write(
+        first,
+        0,
+        "日志检查点（条目数） · log checkpoint (tree size)",
+    )?;
+    sheet.write(first, 1, cp.tree_size as f64)?;
+    sheet.write(first + 1, 0, "根哈希 · root hash")?;
+    sheet.write(first + 1, 1, cp.root_hash.as_str())?;
+    if let Some(note) = &cp.note {
+        sheet.write(first + 2, 0, "签名检查点 · signed checkpoint")?;
+        sheet.write(first + 2, 1, note.as_str())?;
+    }
+    sheet.write(
+        first + 3,
+        0,
+        format!(
+            "核验 · verify: techledger verify figures --year {} --checkpoint checkpoint.txt --export audit.jsonl --trust-root <根密钥指纹 root fingerprint>",
+            summary.year
+        ),
+    )?;
+    Ok(())
+}
+
 /// The workbook bytes.
 pub fn workbook(
     summary: &Summary,
@@ -100,6 +138,7 @@ pub fn workbook(
         r += 1;
     }
     sheet.write(r + 1, 0, format!("预测方法：{}", summary.forecast_method))?;
+    checkpoint_rows(sheet, r + 3, summary)?;
 
     for b in breakdowns {
         let name = Dimension::parse(&b.by).map_or(b.by.clone(), |d| format!("按{}", d.label_zh()));

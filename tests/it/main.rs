@@ -13,6 +13,7 @@ mod certificate;
 mod contracts;
 mod demo;
 mod duplicates;
+mod figures;
 mod foundation;
 mod import;
 mod login_throttle;

@@ -130,15 +130,12 @@ pub fn top_parties(
         .load(conn)
 }
 
-/// Amount entries of `year` recorded on or before `day` (the ledger as it stood that day).
-pub fn entries_until(
-    conn: &mut DbConn,
-    year: i32,
-    day: NaiveDate,
-) -> QueryResult<Vec<AmountEntryRow>> {
+/// Amount entries of `year` made by the audit entries up to `seq` (the ledger as that prefix
+/// of the chain left it).
+pub fn entries_through(conn: &mut DbConn, year: i32, seq: i64) -> QueryResult<Vec<AmountEntryRow>> {
     amount_entries::table
         .filter(amount_entries::year.eq(year))
-        .filter(amount_entries::recorded_on.le(day))
+        .filter(amount_entries::audit_seq.le(seq))
         .select(AmountEntryRow::as_select())
         .load(conn)
 }
