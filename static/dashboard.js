@@ -38,6 +38,30 @@
     return r.body;
   }
 
+  // The log checkpoint the figures were computed at, with the command that checks them.
+  function showCheckpoint(summary) {
+    const cp = summary.checkpoint;
+    if (!cp) return;
+    const link = document.getElementById("checkpoint-link");
+    link.href = "/log/checkpoint/" + cp.tree_size;
+    setText("checkpoint-size", String(cp.tree_size));
+    const root = document.getElementById("checkpoint-root");
+    root.textContent = cp.root_hash.slice(0, 16) + "…";
+    root.title = cp.root_hash;
+    const origin = window.location.origin;
+    setText("verify-command", [
+      "curl -s " + origin + "/log/checkpoint/" + cp.tree_size + " > checkpoint.txt",
+      "curl -s -H 'Authorization: Bearer …' '" + origin + "/api/v1/stats/summary?year=" + summary.year + "' > summary.json",
+      "curl -s -H 'Authorization: Bearer …' " + origin + "/api/v1/audit/export > audit.jsonl",
+      "techledger verify figures --year " + summary.year + " --checkpoint checkpoint.txt --export audit.jsonl \\",
+      "    --trust-root <root fingerprint 根密钥指纹> --summary summary.json",
+    ].join("\n"));
+    document.getElementById("verify-link").addEventListener("click", () => {
+      document.getElementById("verify-figures").open = true;
+    });
+    document.getElementById("figures-checkpoint").hidden = false;
+  }
+
   async function load() {
     const q = "year=" + encodeURIComponent(year);
     const [summary, month, office, type, field, flow, review, sellers, buyers] = await Promise.all([
@@ -66,6 +90,7 @@
     setText("kpi-elapsed", percent(summary.progress.year_elapsed));
     setText("as-of", summary.as_of);
     setText("audit-seq", String(summary.audit_seq));
+    showCheckpoint(summary);
     const fill = (id, ratio) => { document.getElementById(id).style.width = Math.min(100, (ratio || 0) * 100) + "%"; };
     fill("bar-contracts", summary.progress.contracts);
     fill("bar-introduced", summary.progress.introduced);

@@ -168,6 +168,13 @@ pub static STRINGS: &[Entry] = &[
     ("common.yi", "亿元", "100M yuan"),
     ("dash.as_of", "数据截至", "As of"),
     ("dash.audit_seq", "审计序号", "Audit seq"),
+    (
+        "dash.checkpoint",
+        "以上数字计算自日志检查点",
+        "These figures were computed at the log checkpoint",
+    ),
+    ("dash.checkpoint_root", "根哈希", "root hash"),
+    ("dash.checkpoint_size", "条目数", "tree size"),
     ("dash.contracts", "登记合同数", "Contracts registered"),
     ("dash.forecast", "年末预测", "Year-end forecast"),
     (
@@ -186,6 +193,17 @@ pub static STRINGS: &[Entry] = &[
         "dash.turnover",
         "技术合同成交额",
         "Technology contract turnover",
+    ),
+    (
+        "dash.verify_explain",
+        "任何人都可以用该检查点和审计导出独立重算全部数字（精确到分）：先用公布的根密钥指纹核验检查点签名与导出，再从合同记录重算汇总和各项分类。",
+        "Anyone can recompute every figure to the fen from this checkpoint and the audit export: the pinned root key fingerprint checks the checkpoint's signature and the export, then the summary and every breakdown are recomputed from the contract records.",
+    ),
+    ("dash.verify_link", "如何核验", "How to verify"),
+    (
+        "dash.verify_title",
+        "核验这些数字 · techledger verify figures",
+        "Verify these figures · techledger verify figures",
     ),
     ("dash.year", "年度", "Year"),
     ("dash.year_elapsed", "时间进度", "Year elapsed"),

@@ -813,3 +813,141 @@ both!(
         std::fs::remove_dir_all(dir).ok();
     }
 );
+
+both!(
+    figures_read_while_two_writers_group_commit_match_their_checkpoint,
+    |app| {
+        let registrar = app.registrar("reg-a").await;
+        let auditor = app.user("aud", Role::Auditor, None).await;
+        let official = app.user("off", Role::Official, None).await;
+        // A second server on the same database: its own writer, its own connection.
+        let config = app.config.clone();
+        let other = rocket::tokio::task::spawn_blocking(move || techledger::app::open(config))
+            .await
+            .unwrap()
+            .expect("a second server opens");
+        let year = techledger::stats::this_year();
+        let mut writers = Vec::new();
+        for (w, ledger) in [app.ledger.clone(), other.ledger.clone()]
+            .into_iter()
+            .enumerate()
+        {
+            let principal = registrar.principal();
+            writers.push(rocket::tokio::spawn(async move {
+                // Pipelined through the queue: the writer commits them in groups.
+                let pending: Vec<_> = (0..30u32)
+                    .map(|i| {
+                        let n = 1000 * (w as u32 + 1) + i;
+                        let amount = format!("{}.{:02}", 1000 + n, n % 100);
+                        let request = Request::new(
+                            principal.clone(),
+                            Command::RegisterContract(deal(
+                                n,
+                                ContractType::ALL[n as usize % 5],
+                                ["310115", "371302", "110108"][n as usize % 3],
+                                ["371302", "440305"][n as usize % 2],
+                                &amount,
+                                "1.00",
+                                None,
+                            )),
+                        );
+                        let ledger = ledger.clone();
+                        async move { ledger.execute_queued(request).await }
+                    })
+                    .collect();
+                for p in pending {
+                    p.await.expect("registered");
+                }
+            }));
+        }
+        let mut read = Vec::new();
+        while writers.iter().any(|w| !w.is_finished()) || read.len() < 3 {
+            let (status, s) = app
+                .get(
+                    &format!("/api/v1/stats/summary?year={year}"),
+                    Some(&official.token),
+                )
+                .await;
+            assert_eq!(status.code, 200, "{s}");
+            read.push(s);
+        }
+        for w in writers {
+            w.await.unwrap();
+        }
+        let exported = export(&app, &auditor).await;
+        let entries: Vec<AuditEntry> = exported
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let sizes: std::collections::BTreeSet<i64> = read
+            .iter()
+            .map(|s| s["checkpoint"]["tree_size"].as_i64().unwrap())
+            .collect();
+        for summary in &read {
+            let size = summary["checkpoint"]["tree_size"].as_i64().unwrap();
+            let mut replay = techledger::audit::figures::FigureReplay::new();
+            for e in &entries[..size as usize] {
+                replay.apply(e).unwrap();
+            }
+            let figures = replay.figures(year).unwrap();
+            assert_eq!(
+                Total::parse(summary["turnover"].as_str().unwrap())
+                    .unwrap()
+                    .fen(),
+                figures.total.turnover_fen,
+                "the turnover read at {size} is the log's at {size}"
+            );
+            assert_eq!(summary["contracts"], figures.total.contracts, "at {size}");
+            assert_eq!(summary["audit_seq"], size);
+            assert_eq!(
+                summary["checkpoint"]["root_hash"].as_str().unwrap(),
+                root_of(&exported, size)
+            );
+        }
+        eprintln!(
+            "{} summaries read at {} distinct sizes",
+            read.len(),
+            sizes.len()
+        );
+        assert!(verify(&app).ok);
+    }
+);
+
+both!(
+    the_dashboard_shows_the_checkpoint_its_figures_were_computed_at,
+    |app| {
+        let official = app.user("off", Role::Official, None).await;
+        let page = |lang: &'static str| {
+            let req = app
+                .client
+                .get(format!("/?lang={lang}"))
+                .header(Header::new("Accept", "text/html"))
+                .cookie(rocket::http::Cookie::new(
+                    "tl_session",
+                    official.token.clone(),
+                ));
+            async move { req.dispatch().await.into_string().await.unwrap() }
+        };
+        let zh = page("zh").await;
+        for needle in [
+            "id=\"figures-checkpoint\"",
+            "id=\"checkpoint-link\" href=\"/log/checkpoint\"",
+            "id=\"checkpoint-size\"",
+            "id=\"checkpoint-root\"",
+            "id=\"verify-command\"",
+            "以上数字计算自日志检查点",
+            "如何核验",
+            "techledger verify figures",
+        ] {
+            assert!(zh.contains(needle), "{needle}");
+        }
+        let en = page("en").await;
+        assert!(en.contains("These figures were computed at the log checkpoint"));
+        assert!(en.contains("How to verify"));
+        // The script fills them from the summary's checkpoint.
+        let script = app.client.get("/static/dashboard.js").dispatch().await;
+        let script = script.into_string().await.unwrap();
+        assert!(script.contains("summary.checkpoint"));
+        assert!(script.contains("\"/log/checkpoint/\" + cp.tree_size"));
+    }
+);

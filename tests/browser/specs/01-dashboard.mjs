@@ -27,6 +27,17 @@ export async function run({ page: newPage, login, screenshot, assert, base, yi }
   assert.equal(shown.text, yi(summary.turnover), "shown in 亿元, exactly");
   assert.ok(BigInt(summary.turnover.replace(".", "")) > 0n, "demo data has turnover");
   assert.equal(await page.textContent("#kpi-contracts"), String(summary.contracts));
+  // The log checkpoint the figures were computed at: its size, a short root hash, a link to
+  // the signed note (whose tree size is that size) and the command that checks the figures.
+  assert.equal(await page.textContent("#checkpoint-size"), String(summary.checkpoint.tree_size));
+  assert.equal(await page.getAttribute("#checkpoint-root", "title"), summary.checkpoint.root_hash);
+  const href = await page.getAttribute("#checkpoint-link", "href");
+  assert.equal(href, `/log/checkpoint/${summary.checkpoint.tree_size}`);
+  const note = await page.evaluate(async (path) => (await fetch(path)).text(), href);
+  assert.equal(note.split("\n")[1], String(summary.checkpoint.tree_size), "the note is of that size");
+  assert.equal(note, summary.checkpoint.note);
+  await page.click("#verify-link");
+  assert.match(await page.textContent("#verify-command"), /techledger verify figures --year \d{4} --checkpoint checkpoint.txt/);
   assert.deepEqual(page.errors, [], "no script errors");
   await screenshot(page, "dashboard.png", true);
 
