@@ -3,15 +3,21 @@
 # verifies them with tests/interop/verify_audit_export.py: PyJWT + hashlib, no project code.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv=target/ci-venv
+repo="$PWD"
+venv="$repo/target/ci-venv"
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi
 "$venv/bin/pip" install -q -r tests/interop/requirements.txt openapi-spec-validator==0.7.2
 "$venv/bin/python" tests/interop/test_verifier_selfcheck.py >/dev/null
+"$venv/bin/python" tests/interop/test_figures_selfcheck.py >/dev/null 2>&1 \
+    || { "$venv/bin/python" tests/interop/test_figures_selfcheck.py; exit 1; }
 
 cargo build -q --bin techledger
 bin="$PWD/target/debug/techledger"
+# The figures self-check again, every case also through `techledger verify figures`.
+TL_RUST_VERIFIER="$bin" "$venv/bin/python" tests/interop/test_figures_selfcheck.py >/dev/null 2>&1 \
+    || { TL_RUST_VERIFIER="$bin" "$venv/bin/python" tests/interop/test_figures_selfcheck.py; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export TECHLEDGER_DATA_DIR="$work/data" TECHLEDGER_DATABASE_URL="sqlite://$work/data/ledger.db"
@@ -65,3 +71,100 @@ if "$venv/bin/python" tests/interop/verify_audit_export.py "$work/tampered.jsonl
     exit 1
 fi
 echo "interop: a tampered export is refused"
+
+# Figures bound to the log: a real server on the demo data publishes the summary and every
+# breakdown of each demo year with the checkpoint they were computed at; both verifiers
+# recompute them from the export up to that checkpoint and must agree with them, and with each
+# other, to the fen; a summary one fen off must fail in both, naming the figure.
+cd "$work"
+"$bin" serve >server.log 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+base="http://127.0.0.1:${TECHLEDGER_PORT}"
+for _ in $(seq 1 100); do curl -fsS "$base/health" >/dev/null 2>&1 && break; sleep 0.2; done
+token=$(curl -fsS -H 'Content-Type: application/json' -d '{"username":"aud1","password":"auditor password 12"}' \
+    "$base/api/v1/auth/login" | "$venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+get() { curl -fsS -H "Authorization: Bearer $token" "$base$1"; }
+curl -fsS "$base/log/keys" > log-keys.json
+this_year=$(TZ=Asia/Shanghai date +%Y)
+for year in $((this_year - 2)) $((this_year - 1)) "$this_year"; do
+    pub="figures-$year"
+    mkdir -p "$pub/breakdowns"
+    get "/api/v1/stats/summary?year=$year" > "$pub/summary.json"
+    for by in office contract_type tech_field ip_type seller_kind flow month review; do
+        get "/api/v1/stats/breakdown?year=$year&by=$by" > "$pub/breakdowns/$by.json"
+    done
+    "$venv/bin/python" - "$pub" <<'PY'
+import json, os, sys
+pub = sys.argv[1]
+summary = json.load(open(os.path.join(pub, "summary.json")))
+cp = summary["checkpoint"]
+assert cp and cp["tree_size"] == summary["audit_seq"], summary
+for by in os.listdir(os.path.join(pub, "breakdowns")):
+    b = json.load(open(os.path.join(pub, "breakdowns", by)))
+    assert b["checkpoint"] == cp, f"{by} was computed at another checkpoint"
+open(os.path.join(pub, "checkpoint.txt"), "w").write(cp["note"])
+PY
+    # The checkpoint as the public log serves it is the one the summary names.
+    size=$("$venv/bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["checkpoint"]["tree_size"])' "$pub/summary.json")
+    curl -fsS "$base/log/checkpoint/$size" | cmp - "$pub/checkpoint.txt"
+done
+# The log moves on before the export is taken: the figures stand at their checkpoint.
+reg_token=$(curl -fsS -H 'Content-Type: application/json' -d '{"username":"reg1","password":"registrar password 1"}' \
+    "$base/api/v1/auth/login" | "$venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+parties=$(curl -fsS -H "Authorization: Bearer $reg_token" "$base/api/v1/parties?limit=2" \
+    | "$venv/bin/python" -c 'import json,sys; print(" ".join(p["id"] for p in json.load(sys.stdin)["items"]))')
+read -r seller buyer <<<"$parties"
+curl -fsS -o /dev/null -H "Authorization: Bearer $reg_token" -H 'Content-Type: application/json' "$base/api/v1/contracts" -d '{
+  "title": "互操作检查追加合同", "contract_type": "service", "signed_on": "'"$this_year"'-01-02",
+  "contract_amount": "1000.00", "technical_amount": "1000.00", "tech_field": "agriculture", "ip_type": "none",
+  "seller_id": "'"$seller"'", "buyer_id": "'"$buyer"'"}'
+get /api/v1/audit/export > audit-now.jsonl
+for year in $((this_year - 2)) $((this_year - 1)) "$this_year"; do
+    pub="figures-$year"
+    common=(--year "$year" --checkpoint "$pub/checkpoint.txt" --export audit-now.jsonl)
+    "$bin" verify figures "${common[@]}" --trust-root "$root" --summary "$pub/summary.json" --breakdowns "$pub/breakdowns"
+    "$venv/bin/python" "$repo/tests/interop/verify_figures.py" "${common[@]}" --trust-root "$root" \
+        --summary "$pub/summary.json" --breakdowns "$pub/breakdowns"
+    "$venv/bin/python" "$repo/tests/interop/verify_figures.py" "${common[@]}" --jwks jwks.json --log-keys log-keys.json \
+        --summary "$pub/summary.json" --breakdowns "$pub/breakdowns" >/dev/null
+    # Both recompute the same figures, row by row, to the fen.
+    "$bin" verify figures "${common[@]}" --trust-root "$root" 2>/dev/null > "$pub/rust.json"
+    "$venv/bin/python" "$repo/tests/interop/verify_figures.py" "${common[@]}" --trust-root "$root" 2>/dev/null > "$pub/python.json"
+    "$venv/bin/python" - "$pub" <<'PY'
+import json, os, sys
+pub = sys.argv[1]
+def norm(doc):
+    rows = {by: sorted((r["key"], r["turnover"], r["technical_amount"], r["contracts"], r["introduced"])
+                       for r in rows if r["contracts"]) for by, rows in doc["breakdowns"].items()}
+    head = {k: doc[k] for k in ("year", "checkpoint", "turnover", "technical_amount", "contracts",
+                                "introduced", "measured_turnover")}
+    return head, rows
+rust, python = (json.load(open(os.path.join(pub, f))) for f in ("rust.json", "python.json"))
+assert norm(rust) == norm(python), f"{pub}: the two verifiers recompute different figures"
+summary = json.load(open(os.path.join(pub, "summary.json")))
+assert rust["contracts"] == summary["contracts"], "the summary's contracts"
+print(f"interop: {pub}: techledger and the Python verifier recompute {rust['contracts']} contracts, "
+      f"turnover {rust['turnover']} at size {rust['checkpoint']['tree_size']}, identically")
+PY
+    # One fen off: both fail and name it.
+    "$venv/bin/python" - "$pub" <<'PY'
+import json, os, sys
+path = os.path.join(sys.argv[1], "summary.json")
+doc = json.load(open(path))
+whole, frac = doc["turnover"].split(".")
+fen = int(whole) * 100 + int(frac) + 1
+doc["turnover"] = f"{fen // 100}.{fen % 100:02d}"
+json.dump(doc, open(os.path.join(sys.argv[1], "tampered.json"), "w"), ensure_ascii=False)
+PY
+    for verifier in "$bin verify figures" "$venv/bin/python $repo/tests/interop/verify_figures.py"; do
+        # shellcheck disable=SC2086
+        if out=$($verifier "${common[@]}" --trust-root "$root" --summary "$pub/tampered.json"); then
+            echo "a summary one fen off verified: $verifier: $out" >&2; exit 1
+        fi
+        case "$out" in *"FAIL figures: 1 published figure(s)"*"summary turnover: published"*) ;;
+            *) echo "unexpected: $out" >&2; exit 1;; esac
+    done
+done
+echo "interop: a summary one fen off is refused by techledger verify figures and the Python verifier"
+kill $server
