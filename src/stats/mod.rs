@@ -481,7 +481,7 @@ pub struct FiguresCheckpoint {
     /// The Merkle tree's root at that size (hex).
     pub root_hash: String,
     /// The checkpoint as a C2SP signed note (`GET /log/checkpoint/{tree_size}`), with any
-    /// witness cosignatures; absent only on a checkpoint stored before the Merkle tree existed.
+    /// witness cosignatures; null only for a checkpoint stored before the Merkle tree existed.
     pub note: Option<String>,
 }
 
