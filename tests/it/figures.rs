@@ -102,6 +102,7 @@ fn deal(
         tech_field: TechField::ALL[n as usize % TechField::ALL.len()],
         ip_type: IpType::ALL[n as usize % IpType::ALL.len()],
         registered_at,
+        particulars: Default::default(),
     }
 }
 
@@ -120,6 +121,10 @@ fn amendment(id: &str, amount: &str, technical: &str) -> ContractAmendment {
         tech_field: None,
         ip_type: None,
         reason: "更正金额".into(),
+        party_contract_no: None,
+        seller_contact: None,
+        buyer_contact: None,
+        technical_split: None,
     }
 }
 
