@@ -83,7 +83,7 @@ fn deal(
     registered_at: Option<chrono::NaiveDateTime>,
 ) -> NewContract {
     let mut seller = enterprise(2 * n, seller_region);
-    if n % 3 == 0 {
+    if n.is_multiple_of(3) {
         seller.kind = PartyKind::University;
     }
     NewContract {
