@@ -373,6 +373,7 @@ fn matrix() -> BTreeMap<(&'static str, &'static str), &'static [&'static str]> {
         (("GET", "/static/<path..>"), PUBLIC),
         (("GET", "/.well-known/jwks.json"), PUBLIC),
         (("GET", "/log/checkpoint"), PUBLIC),
+        (("GET", "/log/checkpoint/<size>"), PUBLIC),
         (("GET", "/log/tile/<path..>"), PUBLIC),
         (("GET", "/log/tile/entries/<path..>"), AUDIT),
         (("GET", "/log/keys"), PUBLIC),
