@@ -528,32 +528,42 @@ fn verify_figures(args: &FiguresArgs, anchors: &Anchors) -> Result<(), Fail> {
     let mut tree = merkle::Frontier::default();
     let mut replay = FigureReplay::new();
     let mut replay_failure = None;
-    for line in std::io::BufReader::new(reader).lines() {
-        let line = line.map_err(|e| (2, format!("{}: {e}", args.export.display())))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<AuditEntry>(&line) {
-            Ok(entry) => {
-                if (tree.size() as i64) < size {
-                    match entry.body().canonical() {
-                        Ok(c) => {
-                            tree.append(merkle::leaf_hash(c.as_bytes()));
-                        }
-                        Err(e) => verifier.unreadable(e.to_string()),
-                    }
-                    if replay_failure.is_none()
-                        && let Err(e) = replay.apply(&entry)
-                    {
-                        replay_failure = Some(e);
-                    }
-                }
-                verifier.push(entry);
+    let mut lines = std::io::BufReader::new(reader).lines();
+    'read: loop {
+        // A batch of lines, parsed and (up to the checkpoint's size) leaf-hashed in parallel;
+        // then, in order, the tree, the replay and the chain.
+        let mut batch = Vec::with_capacity(LINES_PER_BATCH);
+        for line in lines.by_ref() {
+            let line = line.map_err(|e| (2, format!("{}: {e}", args.export.display())))?;
+            if !line.trim().is_empty() {
+                batch.push(line);
             }
-            Err(e) => verifier.unreadable(format!("not an audit entry: {e}")),
+            if batch.len() == LINES_PER_BATCH {
+                break;
+            }
         }
-        if verifier.failed() {
+        if batch.is_empty() {
             break;
+        }
+        let leaves_wanted = usize::try_from(size - tree.size() as i64).unwrap_or(0);
+        for parsed in parse_and_hash(batch, leaves_wanted) {
+            match parsed {
+                Ok((entry, leaf)) => {
+                    if let Some(leaf) = leaf {
+                        tree.append(leaf);
+                        if replay_failure.is_none()
+                            && let Err(e) = replay.apply(&entry)
+                        {
+                            replay_failure = Some(e);
+                        }
+                    }
+                    verifier.push(entry);
+                }
+                Err(e) => verifier.unreadable(e),
+            }
+            if verifier.failed() {
+                break 'read;
+            }
         }
     }
     let mut history = verifier.history().clone();
@@ -673,6 +683,51 @@ fn verify_figures(args: &FiguresArgs, anchors: &Anchors) -> Result<(), Fail> {
     );
     say_trust(result.trust.as_ref());
     Ok(())
+}
+
+/// Lines of an export handled together by [`parse_and_hash`].
+const LINES_PER_BATCH: usize = 8192;
+
+/// Parses each line as an audit entry and, for the first `leaves` of them, computes its Merkle
+/// leaf hash — spread over the machine's threads, the answers in the lines' order.
+fn parse_and_hash(
+    lines: Vec<String>,
+    leaves: usize,
+) -> Vec<Result<(AuditEntry, Option<merkle::Hash>), String>> {
+    let one = |(i, line): (usize, &String)| {
+        let entry = serde_json::from_str::<AuditEntry>(line)
+            .map_err(|e| format!("not an audit entry: {e}"))?;
+        let leaf = if i < leaves {
+            let canonical = entry.body().canonical().map_err(|e| e.to_string())?;
+            Some(merkle::leaf_hash(canonical.as_bytes()))
+        } else {
+            None
+        };
+        Ok((entry, leaf))
+    };
+    let per_thread = lines.len().div_ceil(threads()).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = lines
+            .chunks(per_thread)
+            .enumerate()
+            .map(|(c, chunk)| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .enumerate()
+                        .map(|(i, line)| one((c * per_thread + i, line)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| vec![Err("a verification thread failed".to_string())])
+            })
+            .collect()
+    })
 }
 
 /// The breakdowns found in `dir`, one `<dimension>.json` each.

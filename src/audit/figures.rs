@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::entry::AuditEntry;
@@ -84,7 +85,7 @@ impl FigureReplay {
             .payload
             .get("state")
             .ok_or_else(|| fail(format!("{} without payload.state", entry.action)))?;
-        let state: ContractState = serde_json::from_value(state.clone())
+        let state = ContractState::deserialize(state)
             .map_err(|e| fail(format!("payload.state is not a contract state: {e}")))?;
         if entry.entity.kind != "contract" || entry.entity.id != state.id {
             return Err(fail(format!(
