@@ -10,7 +10,7 @@ fi
 cargo build -q --bin techledger
 bin="$PWD/target/debug/techledger"
 work=$(mktemp -d)
-port=18080
+port=${TL_BROWSER_PORT:-18080}
 export TECHLEDGER_DATA_DIR="$work/data" TECHLEDGER_DATABASE_URL="sqlite://$work/data/ledger.db" TECHLEDGER_PORT=$port
 export TECHLEDGER_ADMIN_PASSWORD="Browser-Root-2026" TECHLEDGER_DEMO_PASSWORD="Browser-Demo-2026"
 export TL_DEMO_PASSWORD="$TECHLEDGER_DEMO_PASSWORD" TL_ADMIN_PASSWORD="$TECHLEDGER_ADMIN_PASSWORD" TL_BASE_URL="http://127.0.0.1:$port"

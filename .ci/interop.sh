@@ -21,7 +21,7 @@ TL_RUST_VERIFIER="$bin" "$venv/bin/python" tests/interop/test_figures_selfcheck.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export TECHLEDGER_DATA_DIR="$work/data" TECHLEDGER_DATABASE_URL="sqlite://$work/data/ledger.db"
-export TECHLEDGER_ADMIN_PASSWORD="Interop-Root-2026" TECHLEDGER_PORT=18081 TECHLEDGER_DEMO_PASSWORD="Interop-Demo-2026"
+export TECHLEDGER_ADMIN_PASSWORD="Interop-Root-2026" TECHLEDGER_PORT=${TL_INTEROP_PORT:-18081} TECHLEDGER_DEMO_PASSWORD="Interop-Demo-2026"
 cd "$work"
 echo "registrar password 1" | "$bin" user add --username reg1 --role registrar --office 371302 --password-stdin >/dev/null
 echo "auditor password 12" | "$bin" user add --username aud1 --role auditor --password-stdin >/dev/null
