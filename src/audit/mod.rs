@@ -5,6 +5,8 @@
 
 pub mod bundle;
 pub mod canonical;
+#[cfg(test)]
+mod canonical_properties;
 pub mod chain;
 pub mod checkpoint;
 pub mod cli;

@@ -16,6 +16,9 @@ pub mod region;
 pub mod registration_no;
 pub mod status;
 
+#[cfg(test)]
+mod properties;
+
 pub use code_list::CodeList;
 pub use codes::{ContractType, Flow, IpType, PartyKind, Subtype, TechField, is_introduced};
 pub use country::{CountryCode, CountryError};

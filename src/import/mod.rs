@@ -22,6 +22,8 @@ mod values;
 mod xlsx_file;
 
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 mod tests;
 
 pub use template::{template_csv, template_xlsx};

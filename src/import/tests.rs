@@ -15,7 +15,7 @@ const SELLER_CODE: &str = "913713001682510225";
 const BUYER_CODE: &str = "9137130016829134XT";
 
 /// The Chinese headers of a full file.
-const ZH: [&str; 19] = [
+pub(super) const ZH: [&str; 19] = [
     "合同名称",
     "合同类型",
     "合同子类型",
@@ -61,7 +61,7 @@ const EN: [&str; 19] = [
 ];
 
 /// A good row in that column order, with Chinese labels.
-const GOOD: [&str; 19] = [
+pub(super) const GOOD: [&str; 19] = [
     "智能分拣系统技术开发",
     "技术开发合同",
     "委托开发",
@@ -789,7 +789,7 @@ fn encodings() {
 }
 
 /// An XLSX workbook as Excel users make them: numbers, dates and text mixed.
-fn workbook(build: impl FnOnce(&mut rust_xlsxwriter::Worksheet)) -> Vec<u8> {
+pub(super) fn workbook(build: impl FnOnce(&mut rust_xlsxwriter::Worksheet)) -> Vec<u8> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     for (i, h) in ZH.iter().enumerate() {
