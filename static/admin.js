@@ -106,6 +106,7 @@
     }
     const active = button.classList.contains("reactivate");
     if (active || button.classList.contains("deactivate")) {
+      if (!active && !window.confirm(TL.t("adm.users.confirm_deactivate").replace("{user}", nameOf(id)))) return;
       button.disabled = true;
       const done = await patch(id, { active });
       button.disabled = false;

@@ -6,13 +6,30 @@ const TL = (() => {
   const csrf = () => (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
   let strings = null;
 
-  /** Translations the page embedded as JSON (`<script type="application/json" id="i18n">`). */
-  function t(key) {
+  function table() {
     if (strings === null) {
       const el = document.getElementById("i18n");
       strings = el ? JSON.parse(el.textContent) : {};
     }
-    return strings[key] || key;
+    return strings;
+  }
+
+  /** Keys a script asked for that the page did not embed (the browser tests fail on any). */
+  const missing = new Set();
+
+  /** Translations the page embedded as JSON (`<script type="application/json" id="i18n">`);
+   *  a missing key is shown raw and recorded in `<html data-missing-i18n>`. */
+  function t(key) {
+    const s = table()[key];
+    if (s) return s;
+    missing.add(key);
+    document.documentElement.dataset.missingI18n = Array.from(missing).join(" ");
+    return key;
+  }
+
+  /** The translation of `key` if the page has one (for codes that may have no label). */
+  function maybe(key) {
+    return table()[key] || null;
   }
 
   /** Calls the JSON API with the session cookie and the CSRF token; resolves {status, body}. */
@@ -82,5 +99,5 @@ const TL = (() => {
     }
   });
 
-  return { t, api, fen, yi, wan, yiNumber, wanNumber, newKey, escapeHtml };
+  return { t, maybe, api, fen, yi, wan, yiNumber, wanNumber, newKey, escapeHtml };
 })();

@@ -15,6 +15,8 @@
   const more = document.getElementById("more");
   let after = null;
   let count = 0;
+  /** The contracts listed, by id (the confirmations name their title and amount). */
+  const shown = new Map();
 
   /** Who recorded the contract, and whether I wrote any of its pending versions. */
   async function authorship(c) {
@@ -58,6 +60,7 @@
       return;
     }
     const items = r.body.items;
+    items.forEach((c) => shown.set(c.id, c));
     after = r.body.next;
     more.hidden = !after;
     const who = await Promise.all(items.map((c) => authorship(c).catch(() => ({ name: "", mine: c.created_by === me }))));
@@ -105,6 +108,7 @@
       return;
     }
     if (button.classList.contains("approve")) {
+      if (!TLP.confirmDecision("reg.confirm.approve", shown.get(cid))) return;
       button.disabled = true;
       const version = Number(box.dataset.version);
       const r = await TL.api("POST", `/api/v1/contracts/${encodeURIComponent(cid)}/approve`, { version },
@@ -133,9 +137,12 @@
     const box = form.closest(".decide");
     const cid = box.dataset.id;
     TLP.clearErrors(form);
+    const why = form.elements.namedItem("reason").value;
+    // An empty reason is refused by the server beside the field; a real one is confirmed first.
+    if (why.trim() && !TLP.confirmDecision("reg.confirm.refuse", shown.get(cid), why.trim())) return;
     const submit = form.querySelector("button[type=submit]");
     submit.disabled = true;
-    const r = await TL.api("POST", `/api/v1/contracts/${encodeURIComponent(cid)}/refuse`, { reason: form.elements.namedItem("reason").value },
+    const r = await TL.api("POST", `/api/v1/contracts/${encodeURIComponent(cid)}/refuse`, { reason: why },
       { "Idempotency-Key": keyFor("refuse " + cid) });
     submit.disabled = false;
     if (r.ok) {

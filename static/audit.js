@@ -6,9 +6,9 @@
 (() => {
   const esc = TL.escapeHtml;
   const dash = `<span class="muted">—</span>`;
-  const actionName = (a) => { const k = "aud.action." + a; const s = TL.t(k); return s === k ? "" : s; };
-  const entityName = (e) => { const k = "aud.entity." + e; const s = TL.t(k); return s === k ? e : s; };
-  const roleName = (r) => { const k = "role." + r; const s = TL.t(k); return s === k ? r : s; };
+  const actionName = (a) => TL.maybe("aud.action." + a) || "";
+  const entityName = (e) => TL.maybe("aud.entity." + e) || e;
+  const roleName = (r) => TL.maybe("role." + r) || r;
 
   // Chain status.
   const chain = document.getElementById("chain");

@@ -37,9 +37,9 @@
       default: return esc(v);
     }
   }
-  const fieldName = (f) => { const k = "reg.field." + f; const s = TL.t(k); return s === k ? f : s; };
-  const changeName = (c) => { const k = "reg.change." + c; const s = TL.t(k); return s === k ? c : s; };
-  const actionName = (a) => { const k = "aud.action." + a; const s = TL.t(k); return s === k ? a : s; };
+  const fieldName = (f) => TL.maybe("reg.field." + f) || f;
+  const changeName = (c) => TL.maybe("reg.change." + c) || c;
+  const actionName = (a) => TL.maybe("aud.action." + a) || a;
   const who = (a) => (a ? (a.display_name && a.display_name !== a.username ? `${a.display_name} (${a.username})` : a.username || a.id) : TL.t("reg.detail.system"));
 
   function facts(c, versions) {
@@ -247,8 +247,13 @@
   const base = () => "/api/v1/contracts/" + encodeURIComponent(id);
   const reason = (f) => ({ reason: f.elements.namedItem("reason").value });
   // The approval names the version on the page: if it changed meanwhile, the server refuses.
-  wire("approve-form", () => base() + "/approve", () => ({ version: contract.version }), (c) => TLP.announce(status, TL.t("reg.detail.approved").replace("{no}", c.registration_no || ""), "ok"));
-  wire("refuse-form", () => base() + "/refuse", reason, () => TLP.announce(status, TL.t("reg.detail.refused"), "ok"));
+  wire("approve-form", () => base() + "/approve", () => (TLP.confirmDecision("reg.confirm.approve", contract) ? { version: contract.version } : null), (c) => TLP.announce(status, TL.t("reg.detail.approved").replace("{no}", c.registration_no || ""), "ok"));
+  // An empty reason is refused by the server beside the field; a real one is confirmed first.
+  const refusal = (f) => {
+    const r = reason(f);
+    return !r.reason.trim() || TLP.confirmDecision("reg.confirm.refuse", contract, r.reason.trim()) ? r : null;
+  };
+  wire("refuse-form", () => base() + "/refuse", refusal, () => TLP.announce(status, TL.t("reg.detail.refused"), "ok"));
   wire("void-form", () => base() + "/void", reason, () => TLP.announce(status, TL.t("reg.detail.voided"), "ok"));
   wire("review-form", () => base() + "/reviews", (f) => ({
     verdict: (f.querySelector("input[name=verdict]:checked") || {}).value || "",

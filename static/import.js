@@ -18,7 +18,7 @@
   function fieldLabel(field) {
     if (!field) return "";
     const [head, tail] = field.includes(".") ? field.split(".", 2) : [null, field];
-    const named = (k) => { const s = TL.t(k); return s === k ? null : s; };
+    const named = (k) => TL.maybe(k);
     const own = named("reg.field." + tail) || named("reg.party." + tail) || tail;
     const side = head ? named("reg.col." + head) || head : null;
     return (side ? side + " · " : "") + own;

@@ -45,6 +45,23 @@ const TLP = (() => {
     return i.replace(/\B(?=(\d{3})+(?!\d))/g, ",") + (d !== undefined ? "." + d : "");
   }
 
+  /** A money amount in words of the page language: "1,991.63 万元", "CNY 19,916,300.00". */
+  function money(yuanText) {
+    return zh() ? wan(yuanText) + " 万元" : "CNY " + yuan(yuanText);
+  }
+
+  /**
+   * Asks before a decision that cannot be taken back (approving or refusing a large contract):
+   * `key` names the contract's title and technical amount. True when the user agrees.
+   */
+  function confirmDecision(key, c, reason) {
+    const text = TL.t(key)
+      .replace("{title}", c.title || "")
+      .replace("{amount}", money(c.technical_amount))
+      .replace("{reason}", reason || "");
+    return window.confirm(text);
+  }
+
   /** An amount in yuan shown in 万元 (exact, 2 decimals). */
   function wan(yuan) {
     return yuan == null || yuan === "" ? "" : TL.wan(yuan);
@@ -71,8 +88,8 @@ const TLP = (() => {
   function problemText(res) {
     const status = res ? res.status : 0;
     const b = res && res.body && typeof res.body === "object" ? res.body : null;
-    const generic = TL.t("http." + status);
-    const known = generic !== "http." + status;
+    const generic = TL.maybe("http." + status);
+    const known = generic !== null;
     if (b && status === 422 && Array.isArray(b.errors) && b.errors.length && !b.detail_zh) {
       return TL.t("form.fix_fields");
     }
@@ -274,5 +291,5 @@ const TLP = (() => {
     return out;
   }
 
-  return { zh, codes, label, subtypeLabel, tag, yuan, wan, time, fieldMessage, problemText, problemLine, clearErrors, showErrors, showProblem, regions, regionName, subtypeFollower, plainAmount, pager, showWan, liveWan, setText, announce, pendingAuthors };
+  return { zh, codes, label, subtypeLabel, tag, yuan, wan, money, confirmDecision, time, fieldMessage, problemText, problemLine, clearErrors, showErrors, showProblem, regions, regionName, subtypeFollower, plainAmount, pager, showWan, liveWan, setText, announce, pendingAuthors };
 })();

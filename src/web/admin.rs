@@ -120,6 +120,11 @@ pub static STRINGS: &[Entry] = &[
     ("adm.users.actions", "操作", "Actions"),
     ("adm.users.active", "启用", "Active"),
     ("adm.users.audit_seq", "审计序号 {seq}", "audit seq {seq}"),
+    (
+        "adm.users.confirm_deactivate",
+        "确认停用用户 {user}？停用后其登录立即失效，不能再登录，直到管理员重新启用。",
+        "Deactivate {user}? Their sessions end at once and they cannot sign in until an administrator reactivates them.",
+    ),
     ("adm.users.deactivate", "停用", "Deactivate"),
     (
         "adm.users.deactivated",

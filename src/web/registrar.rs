@@ -324,6 +324,7 @@ pub fn detail(ctx: PageCtx, user: LedgerReader, id: &str) -> Page<DetailPage> {
             &[
                 "reg.detail.",
                 "reg.col.",
+                "reg.confirm.",
                 "reg.change.",
                 "reg.field.",
                 "reg.party.",
@@ -376,6 +377,7 @@ pub fn approvals(ctx: PageCtx, user: Registrar) -> Page<ApprovalsPage> {
             &[
                 "reg.appr.",
                 "reg.col.",
+                "reg.confirm.",
                 "reg.detail.approve",
                 "reg.detail.refuse",
             ],
@@ -510,6 +512,16 @@ pub static STRINGS: &[Entry] = &[
         "reg.col.technical_wan",
         "技术交易额（万元）",
         "Technical (10k yuan)",
+    ),
+    (
+        "reg.confirm.approve",
+        "确认复核通过《{title}》（技术交易额 {amount}）？通过后即予登记编号并计入统计，不能撤回。",
+        "Approve “{title}” (technical amount {amount})? It is then registered, numbered and counted; this cannot be undone.",
+    ),
+    (
+        "reg.confirm.refuse",
+        "确认退回《{title}》（技术交易额 {amount}）？退回后该合同不予登记。退回原因：{reason}",
+        "Refuse “{title}” (technical amount {amount})? It will not be registered. Reason: {reason}",
     ),
     ("reg.detail.action", "操作", "Action"),
     ("reg.detail.actions", "登记员操作", "Registrar actions"),

@@ -36,6 +36,16 @@ const ctx = {
   /** A fresh browser context (own cookies) at a viewport size. */
   async page(width = 1366, height = 768, lang = "zh-CN") {
     const context = await browser.newContext({ viewport: { width, height }, locale: lang });
+    if (process.env.TL_LIVE_STATIC) {
+      // Development only: the page assets from the working tree, without rebuilding the server.
+      await context.route("**/static/*", async (route) => {
+        const name = new URL(route.request().url()).pathname.replace("/static/", "");
+        const type = name.endsWith(".css") ? "text/css" : name.endsWith(".js") ? "text/javascript" : null;
+        if (!type) return route.continue();
+        const { readFile } = await import("node:fs/promises");
+        route.fulfill({ body: await readFile(path.join(here, "..", "..", "static", name)), contentType: type });
+      });
+    }
     const page = await context.newPage();
     const errors = [];
     page.on("pageerror", (e) => errors.push(String(e)));

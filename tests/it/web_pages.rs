@@ -22,6 +22,7 @@ const D: &str = "admin";
 
 /// Every page of these areas with the roles that may open it (`<id>`: a contract id).
 const PAGES: &[(&str, &[&str])] = &[
+    ("/", &[R, A, O, D]),
     ("/contracts/new", &[R]),
     ("/contracts", &[R, A, O]),
     (
@@ -154,6 +155,42 @@ async fn registered(
     .body
 }
 
+/// One user of each role and a registered contract (the pages' `<id>`).
+struct Staff {
+    registrar: TestUser,
+    auditor: TestUser,
+    official: TestUser,
+    admin: TestUser,
+    contract: String,
+}
+
+impl Staff {
+    async fn new(app: &TestApp) -> Staff {
+        let registrar = app.registrar("reg1").await;
+        let contract = registered(app, &registrar, 1, 2, "120000.00").await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        Staff {
+            auditor: app.user("aud1", Role::Auditor, None).await,
+            official: app.user("off1", Role::Official, None).await,
+            admin: app.user("root", Role::Admin, None).await,
+            registrar,
+            contract,
+        }
+    }
+
+    /// The user of a role (R, A, O or D).
+    fn of(&self, role: &str) -> &TestUser {
+        match role {
+            R => &self.registrar,
+            A => &self.auditor,
+            O => &self.official,
+            _ => &self.admin,
+        }
+    }
+}
+
 both!(
     pages_send_anonymous_browsers_to_the_login_page_and_refuse_api_clients,
     |app| {
@@ -179,18 +216,11 @@ both!(
 );
 
 both!(every_page_refuses_users_without_its_role, |app| {
-    let registrar = app.registrar("reg1").await;
-    let auditor = app.user("aud1", Role::Auditor, None).await;
-    let official = app.user("off1", Role::Official, None).await;
-    let admin = app.user("root", Role::Admin, None).await;
-    let id = registered(&app, &registrar, 1, 2, "120000.00").await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let users = [(R, &registrar), (A, &auditor), (O, &official), (D, &admin)];
+    let staff = Staff::new(&app).await;
     for (path, allowed) in PAGES {
-        let path = path.replace("<id>", &id);
-        for (role, user) in users {
+        let path = path.replace("<id>", &staff.contract);
+        for role in [R, A, O, D] {
+            let user = staff.of(role);
             let (status, _, body) = browse(&app, &path, Some(&user.token)).await;
             if allowed.contains(&role) {
                 assert_eq!(status, Status::Ok, "{path} as {role}");
@@ -215,21 +245,11 @@ both!(every_page_refuses_users_without_its_role, |app| {
 both!(
     pages_carry_no_inline_script_style_or_handler_and_their_scripts_are_served,
     |app| {
-        let registrar = app.registrar("reg1").await;
-        let auditor = app.user("aud1", Role::Auditor, None).await;
-        let admin = app.user("root", Role::Admin, None).await;
-        let id = registered(&app, &registrar, 1, 2, "120000.00").await["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let staff = Staff::new(&app).await;
         let mut scripts = std::collections::BTreeSet::new();
         for (path, allowed) in PAGES {
-            let user = match allowed[0] {
-                R => &registrar,
-                A => &auditor,
-                _ => &admin,
-            };
-            let path = path.replace("<id>", &id);
+            let user = staff.of(allowed[0]);
+            let path = path.replace("<id>", &staff.contract);
             let (status, _, html) = browse(&app, &path, Some(&user.token)).await;
             assert_eq!(status, Status::Ok, "{path}");
             assert!(
@@ -731,3 +751,125 @@ both!(the_contract_list_page_keeps_its_filters, |app| {
         "the export link, completed by the script"
     );
 });
+
+/// The prefixes of the translation tables' keys.
+const KEY_PREFIXES: &[&str] = &[
+    "acct.", "adm.", "app.", "aud.", "chart.", "common.", "dash.", "form.", "http.", "login.",
+    "nav.", "reg.", "review.", "role.", "status.",
+];
+
+/// Whether `s` reads like a whole translation key (`reg.detail.approve`, not `aud.action.`).
+fn looks_like_key(s: &str) -> bool {
+    KEY_PREFIXES.iter().any(|p| s.starts_with(p))
+        && s.len() > 4
+        && !s.ends_with(['.', '_'])
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
+}
+
+/// Every string literal of a page script that is a whole key (`TL.t("…")`, and the keys it
+/// keeps in lists and conditions before asking for them).
+fn script_keys(script: &str) -> Vec<String> {
+    let path = format!(
+        "{}/static/{}",
+        env!("CARGO_MANIFEST_DIR"),
+        script.trim_start_matches("/static/")
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    text.split('"')
+        .skip(1)
+        .step_by(2)
+        .filter(|s| looks_like_key(s))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The scripts of our own a page loads (not the vendored ones).
+fn page_scripts(html: &str) -> Vec<String> {
+    html.split("<script src=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"').map(|(src, _)| src.to_string()))
+        .filter(|src| !src.starts_with("/static/vendor/"))
+        .collect()
+}
+
+/// The visible text of a page: tags and the embedded JSON removed.
+fn page_text(html: &str) -> String {
+    let mut text = String::new();
+    let mut rest = html;
+    while let Some(i) = rest.find("<script") {
+        text.push_str(&rest[..i]);
+        rest = rest[i..].split_once("</script>").map_or("", |(_, r)| r);
+    }
+    text.push_str(rest);
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+both!(
+    every_page_and_its_scripts_are_translated_in_both_languages,
+    |app| {
+        let staff = Staff::new(&app).await;
+        let mut problems = Vec::new();
+        // (script, language) → every string the pages loading it embed: a script shared by
+        // several pages (audit.js) draws on each only what that page shows, which the browser
+        // suite checks as it renders them (`data-missing-i18n`).
+        let mut embedded: std::collections::BTreeMap<(String, &str), Vec<Value>> =
+            Default::default();
+        for (path, allowed) in PAGES {
+            let path = path.replace("<id>", &staff.contract);
+            for role in *allowed {
+                let user = staff.of(role);
+                for lang in ["zh", "en"] {
+                    let sep = if path.contains('?') { '&' } else { '?' };
+                    let url = format!("{path}{sep}lang={lang}");
+                    let (status, _, html) = browse(&app, &url, Some(&user.token)).await;
+                    assert_eq!(status, Status::Ok, "{url} as {role}");
+                    let json = html
+                        .split("<script type=\"application/json\" id=\"i18n\">")
+                        .nth(1)
+                        .and_then(|rest| rest.split("</script>").next())
+                        .unwrap_or_else(|| panic!("{url} embeds its strings"));
+                    let strings: Value = serde_json::from_str(json).unwrap();
+                    for script in page_scripts(&html) {
+                        embedded
+                            .entry((script, lang))
+                            .or_default()
+                            .push(strings.clone());
+                    }
+                    for word in page_text(&html).split_whitespace() {
+                        let word = word.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+                        if looks_like_key(word) && word.contains('.') || word == "?" {
+                            problems.push(format!("{url} as {role}: shows \"{word}\""));
+                        }
+                    }
+                }
+            }
+        }
+        for ((script, lang), pages) in &embedded {
+            for key in script_keys(script) {
+                if !pages
+                    .iter()
+                    .any(|strings| strings[&key].as_str().is_some_and(|s| !s.is_empty()))
+                {
+                    problems.push(format!(
+                        "{script} ({lang}) asks for {key}: no page embeds it"
+                    ));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+);

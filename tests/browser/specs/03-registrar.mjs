@@ -160,10 +160,15 @@ export async function run({ page: newPage, login, screenshot, assert, base }) {
   await login(b, "demo-371302-b");
   await b.goto(base + "/approvals");
   await b.waitForSelector('#approvals[data-ready="true"]');
+  // Approving asks first, naming the contract and its technical amount.
+  const asked = [];
+  b.on("dialog", (d) => { asked.push(d.message()); d.accept(); });
   await b.click(`tr[data-id="${large.id}"] button.approve`);
   await b.waitForSelector(`tr[data-id="${large.id}"].decided`);
   const approvedNo = (await b.textContent(`tr[data-id="${large.id}"] .reg-no-small`)).trim();
   assert.match(approvedNo, new RegExp(`^${year}371302\\d{6}$`));
+  assert.equal(asked.length, 1, "one confirmation");
+  assert.ok(asked[0].includes(`浏览器大额合同-${stamp}`) && asked[0].includes("600.00 万元"), asked[0]);
   assert.deepEqual(onlyScriptErrors(b.errors), [], "no script errors (second registrar)");
   await b.context().close();
 
