@@ -1,5 +1,5 @@
 //! The `techledger` command: serve (the default), migrate, user, import, export, verify,
-//! keygen, demo.
+//! keygen, demo, backup, restore.
 
 use std::process::ExitCode;
 

@@ -9,6 +9,7 @@ mod applicants;
 mod approvals;
 mod audit_chain;
 mod auth;
+mod backup;
 mod certificate;
 mod contracts;
 mod demo;

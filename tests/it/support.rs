@@ -27,7 +27,7 @@ pub struct PgDatabase {
 }
 
 impl PgDatabase {
-    fn create(admin_url: &str) -> PgDatabase {
+    pub fn create(admin_url: &str) -> PgDatabase {
         let name = format!("tl_test_{}", uuid::Uuid::new_v4().simple());
         let mut admin = PgConnection::establish(admin_url).unwrap_or_else(|e| {
             panic!("TECHLEDGER_TEST_PG_URL is set but PostgreSQL is unreachable: {e}")
@@ -435,6 +435,40 @@ pub fn verify(app: &TestApp) -> techledger::audit::verify::DatabaseVerification 
 }
 
 impl TestApp {
+    /// The test database's URL as the command line takes it.
+    pub fn database_url(&self) -> String {
+        match &self.config.database_url {
+            DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
+            DatabaseUrl::Postgres(u) => u.clone(),
+        }
+    }
+
+    /// A new, empty database of the same backend: its URL, and the PostgreSQL database to
+    /// drop afterwards.
+    pub fn empty_database(&self) -> (String, Option<PgDatabase>) {
+        match self.backend {
+            Backend::Sqlite => (
+                format!("sqlite://{}", temp_dir().join("techledger.db").display()),
+                None,
+            ),
+            Backend::Postgres => {
+                let db = PgDatabase::create(&pg_admin_url().expect("a PostgreSQL test server"));
+                (db.url.clone(), Some(db))
+            }
+        }
+    }
+
+    /// Runs the `techledger` binary with this test's database and data directory.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_techledger"))
+            .args(args)
+            .env("TECHLEDGER_DATABASE_URL", self.database_url())
+            .env("TECHLEDGER_DATA_DIR", &self.config.data_dir)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("the techledger binary runs")
+    }
+
     /// The server's key store.
     pub fn key_store(&self) -> techledger::audit::keys::KeyStore {
         techledger::audit::keys::KeyStore::open(&self.config.data_dir).expect("key store")
