@@ -7,7 +7,7 @@ use rocket::data::{ByteUnit, Limits};
 use rocket::{Build, Rocket};
 
 use crate::audit::keys::{KeyPurpose, KeyStore};
-use crate::auth::{LoginLimiter, Passwords, SignUpLimiter, TokenIssuer};
+use crate::auth::{LoginLimiter, Passwords, PublicLookupLimiter, SignUpLimiter, TokenIssuer};
 use crate::config::Config;
 use crate::db::{Db, DbError};
 use crate::domain::Role;
@@ -198,6 +198,9 @@ fn rocket_on(
         .manage(limiter)
         .manage(verify_gate)
         .manage(SignUpLimiter::new(config.auth.failed_logins_per_minute))
+        .manage(PublicLookupLimiter::new(
+            config.auth.public_lookups_per_minute,
+        ))
         .manage(crate::http::metrics::HttpMetrics::default())
         .attach(crate::http::Plumbing)
         .mount("/", crate::api::root_routes())

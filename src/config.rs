@@ -99,6 +99,9 @@ pub struct AuthConfig {
     pub failed_logins_per_minute: u32,
     /// The longest a username's attempts are made to wait after repeated failures.
     pub login_backoff_max_seconds: u64,
+    /// Anonymous lookups of a registration's public receipt (the `/verify` page) allowed per
+    /// client address in a minute (then 429).
+    pub public_lookups_per_minute: u32,
     /// Argon2id memory cost in KiB.
     pub argon2_memory_kib: u32,
     /// Argon2id time cost (passes).
@@ -115,6 +118,7 @@ impl Default for AuthConfig {
             audience: "techledger".into(),
             failed_logins_per_minute: 10,
             login_backoff_max_seconds: 300,
+            public_lookups_per_minute: 60,
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
             secure_cookie: false,
@@ -412,6 +416,9 @@ impl Config {
         }
         if self.auth.failed_logins_per_minute == 0 {
             return bad("auth.failed_logins_per_minute", "must be at least 1");
+        }
+        if self.auth.public_lookups_per_minute == 0 {
+            return bad("auth.public_lookups_per_minute", "must be at least 1");
         }
         if self.auth.login_backoff_max_seconds == 0 || self.auth.login_backoff_max_seconds > 86_400
         {

@@ -106,29 +106,31 @@ pub fn certificate_of(
     })
 }
 
-/// Renders the certificate of `view` (a registered contract).
-pub async fn render(db: &Db, view: &ContractView, config: &Config) -> ApiResult<CertificatePdf> {
-    let ids = [
+/// The unified social credit codes of the seller and the buyer of `view` (none for
+/// individuals and foreign parties): what the certificate prints beside their names.
+pub async fn party_codes(
+    db: &Db,
+    view: &ContractView,
+) -> ApiResult<(Option<String>, Option<String>)> {
+    let (seller, buyer) = (
         view.contract.seller_id.clone(),
         view.contract.buyer_id.clone(),
-    ];
+    );
     let codes = db
         .run(move |conn| {
-            let mut out = Vec::new();
-            for id in &ids {
-                let row = crate::db::models::parties::by_id(conn, id)?;
-                out.push(row.and_then(|r| r.credit_code));
-            }
-            Ok::<_, DbError>(out)
+            let mut code = |id: &str| {
+                crate::db::models::parties::by_id(conn, id).map(|r| r.and_then(|r| r.credit_code))
+            };
+            Ok::<_, DbError>((code(&seller)?, code(&buyer)?))
         })
         .await?;
-    let mut codes = codes.into_iter();
-    let certificate = certificate_of(
-        view,
-        codes.next().flatten(),
-        codes.next().flatten(),
-        &config.public_base_url,
-    )?;
+    Ok(codes)
+}
+
+/// Renders the certificate of `view` (a registered contract).
+pub async fn render(db: &Db, view: &ContractView, config: &Config) -> ApiResult<CertificatePdf> {
+    let (seller_code, buyer_code) = party_codes(db, view).await?;
+    let certificate = certificate_of(view, seller_code, buyer_code, &config.public_base_url)?;
     let rendered = rocket::tokio::task::spawn_blocking(move || certificate::render(&certificate))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?

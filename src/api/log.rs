@@ -48,7 +48,7 @@ impl<'r> Responder<'r, 'static> for Served {
 /// Tiles and bundles never change once they exist (a partial tile is a different path).
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
-fn db_err(e: AuditError) -> DbError {
+pub(crate) fn db_err(e: AuditError) -> DbError {
     DbError::Task(e.to_string())
 }
 
@@ -215,6 +215,26 @@ pub struct LogKeys {
     pub witnesses: Vec<String>,
 }
 
+/// Every key of the log's history (from its `key.rotate` entries), oldest first, as C2SP
+/// vkeys under `origin`.
+pub(crate) fn vkeys(rotations: &[AuditEntry], origin: &str) -> ApiResult<Vec<String>> {
+    let history = rotation::KeyHistory::from_rotations(rotations).map_err(|f| {
+        ApiError::Integrity(format!(
+            "the key history does not hold at seq {}: {}",
+            f.seq, f.reason
+        ))
+    })?;
+    history
+        .keys()
+        .iter()
+        .map(|k| {
+            VerifierKey::new(origin, crate::audit::note::ALG_ED25519, k.key)
+                .map(|v| v.encode())
+                .map_err(|e| ApiError::Internal(e.to_string()))
+        })
+        .collect()
+}
+
 /// The log's signing keys as C2SP vkeys, with the rotation entries that vouch for them.
 #[utoipa::path(get, operation_id = "log_keys", path = "/log/keys", tag = "transparency log",
     responses((status = 200, description = "Keys", body = LogKeys)))]
@@ -228,21 +248,7 @@ pub async fn keys(
     let rotations = db
         .run(|conn| rotation::load_rotations(conn).map_err(db_err))
         .await?;
-    let history = rotation::KeyHistory::from_rotations(&rotations).map_err(|f| {
-        ApiError::Integrity(format!(
-            "the key history does not hold at seq {}: {}",
-            f.seq, f.reason
-        ))
-    })?;
-    let vkeys = history
-        .keys()
-        .iter()
-        .map(|k| {
-            VerifierKey::new(&origin, crate::audit::note::ALG_ED25519, k.key)
-                .map(|v| v.encode())
-                .map_err(|e| ApiError::Internal(e.to_string()))
-        })
-        .collect::<ApiResult<Vec<_>>>()?;
+    let vkeys = vkeys(&rotations, &origin)?;
     Ok(Json(LogKeys {
         vkey: vkeys.last().cloned().unwrap_or_default(),
         vkeys,
@@ -402,6 +408,15 @@ pub async fn receipt(
         })
 }
 
+/// The audit entry `seq`, which must exist.
+pub(crate) fn entry_at(conn: &mut crate::db::DbConn, seq: i64) -> Result<AuditEntry, DbError> {
+    chain::entries_after(conn, seq - 1, 1)
+        .map_err(db_err)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| DbError::Task(format!("entry {seq} is missing")))
+}
+
 /// The receipt of entry `seq`.
 pub(crate) async fn receipt_for(db: &Db, ledger: &Ledger, seq: i64) -> ApiResult<Receipt> {
     let stored = db
@@ -415,11 +430,7 @@ pub(crate) async fn receipt_for(db: &Db, ledger: &Ledger, seq: i64) -> ApiResult
     let note = with_cosignatures(db, &cp).await?;
     let (entry, inclusion, rotations) = db
         .run(move |conn| {
-            let entry = chain::entries_after(conn, seq - 1, 1)
-                .map_err(db_err)?
-                .into_iter()
-                .next()
-                .ok_or_else(|| DbError::Task(format!("entry {seq} is missing")))?;
+            let entry = entry_at(conn, seq)?;
             let inclusion = prove_inclusion(conn, seq, size)?;
             let rotations: Vec<AuditEntry> = rotation::load_rotations(conn)
                 .map_err(db_err)?

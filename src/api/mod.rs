@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod ops;
 pub mod parties;
 pub mod problem;
+pub mod public;
 pub mod query;
 pub mod stats;
 pub mod users;
@@ -70,6 +71,7 @@ pub fn routes() -> Vec<Route> {
         log::inclusion,
         log::consistency,
         log::receipt,
+        public::registration_receipt,
         parties::create,
         parties::list,
         parties::get_one,

@@ -5,7 +5,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     account, anomalies, applicants, audit, auth, certificates, codes, contracts, imports, log, ops,
-    parties, problem, stats, users,
+    parties, problem, public, stats, users,
 };
 
 /// The API description.
@@ -25,6 +25,7 @@ use super::{
         audit::entries, audit::entry, audit::export, audit::current_checkpoint, audit::checkpoints,
         audit::verify, audit::rotate_key,
         log::checkpoint, log::checkpoint_of_size, log::tile, log::entries, log::keys, log::inclusion, log::consistency, log::receipt,
+        public::registration_receipt,
         parties::create, parties::list, parties::get_one, parties::update, parties::history,
         contracts::create, contracts::list, contracts::csv, contracts::get_one, contracts::by_number,
         contracts::amend, contracts::void, contracts::approve, contracts::refuse, contracts::review,

@@ -14,5 +14,5 @@ pub use guards::{
     AuthUser, Authorized, LedgerReader, OFFICIAL, REGISTRAR, Registrar, Staff, StatsReader,
 };
 pub use password::Passwords;
-pub use rate_limit::{LoginLimiter, SignUpLimiter};
+pub use rate_limit::{LoginLimiter, PublicLookupLimiter, SignUpLimiter};
 pub use token::{Claims, TokenIssuer};

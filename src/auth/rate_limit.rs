@@ -245,25 +245,43 @@ fn seconds(d: Duration) -> u64 {
     d.as_secs_f64().ceil().max(1.0) as u64
 }
 
-/// Sign-ups per client address, throttled like logins: at most `limit` attempts in any
-/// minute, and every attempt counts, made or refused, so that nobody fills the registrars'
-/// activation list from one place. Requests without an address share one count.
+/// Requests per client address: at most `limit` in any minute, and every request counts,
+/// answered or refused. Requests without an address share one count. `W` names what is
+/// counted, so that each public door has a limiter of its own in Rocket's state.
 #[derive(Debug)]
-pub struct SignUpLimiter {
+pub struct PerAddressLimiter<W> {
     limit: usize,
     attempts: Mutex<HashMap<Option<IpAddr>, VecDeque<Instant>>>,
+    what: std::marker::PhantomData<W>,
 }
 
-impl SignUpLimiter {
-    /// At most `limit` sign-up attempts per address in any minute.
-    pub fn new(limit: u32) -> SignUpLimiter {
-        SignUpLimiter {
+/// Sign-ups per client address, throttled like logins, so that nobody fills the registrars'
+/// activation list from one place.
+pub type SignUpLimiter = PerAddressLimiter<SignUps>;
+
+/// Anonymous lookups of a registration's public receipt (`/verify`), so that nobody walks
+/// the registration numbers quickly.
+pub type PublicLookupLimiter = PerAddressLimiter<PublicLookups>;
+
+/// What [`SignUpLimiter`] counts.
+#[derive(Debug)]
+pub struct SignUps;
+
+/// What [`PublicLookupLimiter`] counts.
+#[derive(Debug)]
+pub struct PublicLookups;
+
+impl<W> PerAddressLimiter<W> {
+    /// At most `limit` requests per address in any minute.
+    pub fn new(limit: u32) -> PerAddressLimiter<W> {
+        PerAddressLimiter {
             limit: limit.max(1) as usize,
             attempts: Mutex::new(HashMap::new()),
+            what: std::marker::PhantomData,
         }
     }
 
-    /// Counts an attempt from `address`, or `Err(seconds)` to wait.
+    /// Counts a request from `address`, or `Err(seconds)` to wait.
     pub fn attempt(&self, address: Option<IpAddr>) -> Result<(), u64> {
         self.attempt_at(address, Instant::now())
     }

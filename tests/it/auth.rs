@@ -386,6 +386,13 @@ fn matrix() -> BTreeMap<(&'static str, &'static str), &'static [&'static str]> {
             PUBLIC,
         ),
         (("GET", "/api/v1/contracts/<id>/receipt"), READERS),
+        (
+            (
+                "GET",
+                "/api/v1/public/registrations/<registration_no>/receipt",
+            ),
+            PUBLIC,
+        ),
         // Only ever answers 422: requests with control characters in their path or query.
         (("GET", "/__refused_input"), PUBLIC),
         (("POST", "/api/v1/auth/login"), PUBLIC),

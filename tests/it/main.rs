@@ -21,6 +21,7 @@ mod login_throttle;
 mod odd_input;
 mod particulars;
 mod parties;
+mod public_receipt;
 mod server_hardening;
 mod session;
 mod sign_out;
