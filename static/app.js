@@ -93,6 +93,23 @@ const TL = (() => {
     return String(s == null ? "" : s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
   }
 
+  // The header's menu on narrow screens: the button opens and closes it; Escape closes it.
+  const toggle = document.getElementById("nav-toggle");
+  if (toggle) {
+    const bar = document.getElementById("topbar");
+    const set = (open) => {
+      bar.classList.toggle("open", open);
+      toggle.setAttribute("aria-expanded", String(open));
+    };
+    toggle.addEventListener("click", () => set(!bar.classList.contains("open")));
+    document.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && bar.classList.contains("open")) {
+        set(false);
+        toggle.focus();
+      }
+    });
+  }
+
   document.addEventListener("change", (e) => {
     if (e.target.classList && e.target.classList.contains("autosubmit") && e.target.form) {
       e.target.form.submit();

@@ -11,15 +11,38 @@
   const label = (row) => (zh ? row.label_zh : row.label_en);
   const palette = ["#3fb1e3", "#6be6c1", "#f9c74f", "#f9844a", "#a0a7e6", "#c4ebad", "#96dee8", "#f28482", "#84a59d", "#cdb4db", "#ffafcc", "#90be6d", "#577590", "#43aa8b", "#e76f51"];
   const text = "#d9e6f5";
-  const grid = { left: 8, right: 16, top: 24, bottom: 8, containLabel: true };
-  const axis = { axisLabel: { color: text }, axisLine: { lineStyle: { color: "#4a6285" } }, splitLine: { lineStyle: { color: "#20385c" } } };
+  // Everything of a chart (axis labels, the unit naming the value axis) stays inside its box.
+  const grid = { left: 8, right: 16, top: 30, bottom: 8, outerBoundsMode: "same", outerBoundsContain: "all" };
+  const line = { lineStyle: { color: "#4a6285" } };
+  const split = { lineStyle: { color: "#20385c" } };
   const charts = [];
+  /** The unit of money on an axis: 亿元 / 万元 (English: CNY 100M / CNY 10k). */
+  const unitYi = TL.t("chart.unit_yi");
+  const unitWan = TL.t("chart.unit_wan");
+  const grouped = (v) => Number(v).toLocaleString(zh ? "zh-CN" : "en-US", { maximumFractionDigits: 2 });
+  /** A value axis of money: its unit named at its end, its labels grouped in thousands. */
+  const moneyAxis = (unit, narrow, horizontal) => ({
+    type: "value", name: unit, nameTextStyle: { color: text, align: horizontal ? "right" : "left" },
+    nameLocation: "end", nameGap: horizontal ? 10 : 12, splitNumber: narrow ? 3 : 5,
+    axisLabel: { color: text, formatter: grouped, hideOverlap: true }, axisLine: line, splitLine: split,
+  });
+  /** A category axis whose labels wrap rather than being cut ("技…"). */
+  const categoryAxis = (labels, width) => ({
+    type: "category", data: labels, axisLine: line,
+    axisLabel: { color: text, interval: 0, width, overflow: "break", lineHeight: 14 },
+  });
 
-  function chart(id, option) {
+  /** Draws a chart (SVG: crisp in print, and its texts can be checked). `build(narrow, width)`
+   *  makes the option for the chart's width; a resize rebuilds it. */
+  function chart(id, build) {
     const el = document.getElementById(id);
-    const c = echarts.init(el, null, { renderer: "canvas" });
-    c.setOption(Object.assign({ color: palette, textStyle: { color: text }, animationDuration: 600 }, option));
-    charts.push(c);
+    const c = echarts.init(el, null, { renderer: "svg" });
+    const draw = () => {
+      const width = el.clientWidth;
+      c.setOption(Object.assign({ color: palette, textStyle: { color: text }, animationDuration: 600 }, build(width < 560, width)), true);
+    };
+    draw();
+    charts.push({ c, draw });
     return c;
   }
 
@@ -95,7 +118,7 @@
     fill("bar-contracts", summary.progress.contracts);
     fill("bar-introduced", summary.progress.introduced);
 
-    chart("chart-gauge", {
+    chart("chart-gauge", () => ({
       series: [{
         type: "gauge", startAngle: 210, endAngle: -30, min: 0, max: 100, radius: "95%",
         progress: { show: true, width: 14, itemStyle: { color: "#f9c74f" } },
@@ -105,7 +128,7 @@
         detail: { valueAnimation: true, fontSize: 28, fontWeight: 700, color: "#fff", offsetCenter: [0, "0%"], formatter: (v) => v.toFixed(1) + "%" },
         data: [{ value: Math.min(100, (summary.progress.turnover || 0) * 100), name: TL.t("dash.of_target") }],
       }],
-    });
+    }));
 
     // Cumulative turnover against the straight-line path to the target.
     const months = month.rows.map((r) => label(r));
@@ -115,54 +138,68 @@
     const path = month.rows.map((_, i) => (target * (i + 1)) / 12);
     const thisYear = String(new Date().getFullYear()) === String(year);
     const currentMonth = new Date().getMonth();
-    chart("chart-cumulative", {
-      grid, tooltip: { trigger: "axis", valueFormatter: (v) => (v == null ? "—" : v.toFixed(2) + " " + TL.t("common.yi")) },
+    const yiTip = (v) => (v == null ? "—" : v.toFixed(2) + " " + TL.t("common.yi"));
+    chart("chart-cumulative", (narrow) => ({
+      grid: Object.assign({}, grid, { top: 56 }), tooltip: { trigger: "axis", valueFormatter: yiTip },
       legend: { textStyle: { color: text }, top: 0 },
-      xAxis: Object.assign({ type: "category", data: months }, axis),
-      yAxis: Object.assign({ type: "value", name: TL.t("common.yi"), nameTextStyle: { color: text } }, axis),
+      xAxis: { type: "category", data: months, axisLine: line, axisLabel: { color: text, hideOverlap: true } },
+      yAxis: moneyAxis(unitYi, narrow, false),
       series: [
         { name: TL.t("chart.turnover"), type: "line", smooth: true, areaStyle: { opacity: 0.25 }, data: cumulative.map((v, i) => (thisYear && i > currentMonth ? null : v)) },
         { name: TL.t("chart.target_path"), type: "line", lineStyle: { type: "dashed", color: "#f9844a" }, itemStyle: { color: "#f9844a" }, symbol: "none", data: path },
       ],
-    });
+    }));
 
-    chart("chart-office", {
-      grid, tooltip: { trigger: "axis", valueFormatter: (v) => v.toFixed(2) + " " + TL.t("common.yi") },
-      xAxis: Object.assign({ type: "category", data: office.rows.map(label), axisLabel: { color: text, interval: 0, rotate: 30 } }, { axisLine: axis.axisLine }),
-      yAxis: Object.assign({ type: "value", name: TL.t("common.yi") }, axis),
-      series: [{ type: "bar", barMaxWidth: 28, itemStyle: { borderRadius: [4, 4, 0, 0] }, data: office.rows.map((r) => TL.yiNumber(r.turnover)) }],
-    });
+    // By office: columns on a wide screen, bars (names readable) on a narrow one.
+    const offices = office.rows.map(label);
+    const officeValues = office.rows.map((r) => TL.yiNumber(r.turnover));
+    chart("chart-office", (narrow, width) => (narrow ? {
+      grid, tooltip: { trigger: "axis", valueFormatter: yiTip },
+      xAxis: moneyAxis(unitYi, narrow, true),
+      yAxis: Object.assign(categoryAxis(offices, Math.round(width * 0.3)), { inverse: true }),
+      series: [{ type: "bar", barMaxWidth: 14, itemStyle: { borderRadius: [0, 4, 4, 0] }, data: officeValues }],
+    } : {
+      grid, tooltip: { trigger: "axis", valueFormatter: yiTip },
+      xAxis: { type: "category", data: offices, axisLine: line, axisLabel: { color: text, interval: 0, rotate: 30 } },
+      yAxis: moneyAxis(unitYi, narrow, false),
+      series: [{ type: "bar", barMaxWidth: 28, itemStyle: { borderRadius: [4, 4, 0, 0] }, data: officeValues }],
+    }));
 
-    const donut = (id, rows) => chart(id, {
-      tooltip: { trigger: "item", valueFormatter: (v) => v.toFixed(2) + " " + TL.t("common.yi") },
-      legend: { bottom: 0, textStyle: { color: text }, type: "scroll" },
-      series: [{ type: "pie", radius: ["42%", "70%"], center: ["50%", "44%"], label: { color: text, formatter: "{b}\n{d}%" },
-        data: rows.filter((r) => TL.fen(r.turnover) > 0n).map((r) => ({ name: label(r), value: TL.yiNumber(r.turnover) })) }],
-    });
+    // Shares: the legend names each part with its share (slice labels would be cut at the edge).
+    const donut = (id, rows) => {
+      const parts = rows.filter((r) => TL.fen(r.turnover) > 0n).map((r) => ({ name: label(r), value: TL.yiNumber(r.turnover) }));
+      const total = parts.reduce((sum, p) => sum + p.value, 0);
+      const share = new Map(parts.map((p) => [p.name, total ? (p.value / total) * 100 : 0]));
+      chart(id, () => ({
+        tooltip: { trigger: "item", valueFormatter: yiTip },
+        legend: { bottom: 0, left: "center", textStyle: { color: text }, itemGap: 8, formatter: (name) => `${name} ${share.get(name).toFixed(1)}%` },
+        series: [{ type: "pie", radius: ["34%", "58%"], center: ["50%", "38%"], label: { show: false }, data: parts }],
+      }));
+    };
     donut("chart-type", type.rows);
     donut("chart-flow", flow.rows);
     donut("chart-review", review.rows);
 
     const fields = field.rows.slice().sort((a, b) => (TL.fen(a.turnover) < TL.fen(b.turnover) ? -1 : 1));
-    chart("chart-field", {
-      grid, tooltip: { trigger: "axis", valueFormatter: (v) => v.toFixed(2) + " " + TL.t("common.yi") },
-      xAxis: Object.assign({ type: "value", name: TL.t("common.yi") }, axis),
-      yAxis: Object.assign({ type: "category", data: fields.map(label) }, axis),
+    chart("chart-field", (narrow, width) => ({
+      grid, tooltip: { trigger: "axis", valueFormatter: yiTip },
+      xAxis: moneyAxis(unitYi, narrow, true),
+      yAxis: categoryAxis(fields.map(label), Math.round(width * (narrow ? 0.36 : 0.42))),
       series: [{ type: "bar", barMaxWidth: 18, itemStyle: { borderRadius: [0, 4, 4, 0] }, data: fields.map((r) => TL.yiNumber(r.turnover)) }],
-    });
+    }));
 
-    const top = (id, rows) => chart(id, {
+    const top = (id, rows) => chart(id, (narrow, width) => ({
       grid, tooltip: { trigger: "axis", valueFormatter: (v) => v.toFixed(2) + " " + TL.t("common.wan") },
-      xAxis: Object.assign({ type: "value", name: TL.t("common.wan") }, axis),
-      yAxis: Object.assign({ type: "category", inverse: true, data: rows.map((p) => p.name), axisLabel: { color: text, width: 150, overflow: "truncate" } }, { axisLine: axis.axisLine }),
+      xAxis: moneyAxis(unitWan, narrow, true),
+      yAxis: Object.assign(categoryAxis(rows.map((p) => p.name), Math.round(width * (narrow ? 0.5 : 0.3))), { inverse: true }),
       series: [{ type: "bar", barMaxWidth: 16, data: rows.map((p) => TL.wanNumber(p.turnover)) }],
-    });
+    }));
     top("chart-sellers", sellers);
     top("chart-buyers", buyers);
     root.dataset.ready = "true";
   }
 
-  window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
+  window.addEventListener("resize", () => charts.forEach(({ c, draw }) => { c.resize(); draw(); }));
   load().catch((e) => {
     const el = document.getElementById("dash-error");
     el.hidden = false;

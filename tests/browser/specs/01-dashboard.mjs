@@ -1,21 +1,62 @@
-// The officials' dashboard: every chart draws, and the headline equals the summary API.
+// The officials' dashboard: every chart draws, and the headline equals the summary API; on a
+// wall screen, a laptop and a phone, in Chinese and English, every chart's texts are whole
+// (none cut to "技…") and inside its box, and every money axis names its unit.
+
+const CHARTS = ["chart-gauge", "chart-cumulative", "chart-office", "chart-type", "chart-flow", "chart-field", "chart-review", "chart-sellers", "chart-buyers"];
+/** The charts of money with a value axis, and the unit it names (zh, en). */
+const MONEY_AXES = {
+  "chart-cumulative": ["亿元", "CNY 100M"],
+  "chart-office": ["亿元", "CNY 100M"],
+  "chart-field": ["亿元", "CNY 100M"],
+  "chart-sellers": ["万元", "CNY 10k"],
+  "chart-buyers": ["万元", "CNY 10k"],
+};
+
+/** What is wrong with the charts' texts (SVG): cut, outside the chart, a unit missing. */
+async function chartProblems(page, lang) {
+  const texts = await page.evaluate((ids) => Object.fromEntries(ids.map((id) => {
+    const el = document.getElementById(id);
+    const box = el.getBoundingClientRect();
+    return [id, Array.from(el.querySelectorAll("svg text")).filter((t) => t.textContent.trim() && t.getBoundingClientRect().width > 0).map((t) => {
+      const r = t.getBoundingClientRect();
+      const inside = r.left >= box.left - 1 && r.right <= box.right + 1 && r.top >= box.top - 1 && r.bottom <= box.bottom + 1;
+      return { text: t.textContent, inside };
+    })];
+  })), CHARTS);
+  const problems = [];
+  for (const [id, list] of Object.entries(texts)) {
+    for (const t of list) {
+      if (!t.inside) problems.push(`${id}: "${t.text}" is outside the chart`);
+      if (/…|\.\.\.$/.test(t.text)) problems.push(`${id}: "${t.text}" is cut`);
+    }
+    const unit = MONEY_AXES[id] && MONEY_AXES[id][lang === "en" ? 1 : 0];
+    if (unit && !list.some((t) => t.text === unit)) problems.push(`${id}: no axis named ${unit}`);
+  }
+  return problems;
+}
+
 export async function run({ page: newPage, login, screenshot, assert, base, yi }) {
+  for (const [width, height] of [[1920, 1080], [1366, 768], [390, 844]]) {
+    for (const lang of ["zh", "en"]) {
+      const p = await newPage(width, height);
+      await login(p, "demo-official");
+      await p.goto(`${base}/?lang=${lang}`);
+      await p.waitForSelector('#dashboard[data-ready="true"]', { timeout: 20000 });
+      await p.waitForTimeout(800);
+      assert.deepEqual(await chartProblems(p, lang), [], `the charts at ${width}px in ${lang}`);
+      if (width === 390) await screenshot(p, `dashboard-phone-${lang}.png`, true);
+      await p.context().close();
+    }
+  }
+
   const page = await newPage(1920, 1080);
   await login(page, "demo-official");
   await page.goto(base + "/");
   await page.waitForSelector('#dashboard[data-ready="true"]', { timeout: 20000 });
 
-  const charts = ["chart-gauge", "chart-cumulative", "chart-office", "chart-type", "chart-flow", "chart-field", "chart-review", "chart-sellers", "chart-buyers"];
-  for (const id of charts) {
-    const drawn = await page.$eval(`#${id}`, (el) => {
-      const canvas = el.querySelector("canvas");
-      if (!canvas || canvas.width === 0 || canvas.height === 0) return 0;
-      const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-      let painted = 0;
-      for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) painted += 1;
-      return painted;
-    });
-    assert.ok(drawn > 500, `${id} drew nothing (${drawn} painted pixels)`);
+  for (const id of CHARTS) {
+    const drawn = await page.$eval(`#${id}`, (el) => el.querySelectorAll("svg path, svg text").length);
+    assert.ok(drawn > 3, `${id} drew nothing (${drawn} shapes)`);
   }
 
   const summary = await page.evaluate(async () => {

@@ -1,7 +1,9 @@
-// Every page, as every role that may open it, in Chinese and in English (issue 17): no raw
-// translation key anywhere in the page (text, hidden rows the scripts rendered, labels, titles,
-// placeholders), and no key a page script asked for that the page did not embed
-// (`<html data-missing-i18n>`, kept by TL.t).
+// Every page, as every role that may open it, in Chinese and in English, on a desktop and on a
+// 390×844 phone (issue 17): no raw translation key anywhere in the page (text, hidden rows the
+// scripts rendered, labels, titles, placeholders), no key a page script asked for that the page
+// did not embed (`<html data-missing-i18n>`, kept by TL.t); on the phone no sideways scrolling
+// (scrollWidth ≤ innerWidth) and a header whose menu, user, sign-out and language switch are
+// all on screen.
 
 /** A raw key of one of the translation tables, as the page would show it untranslated. */
 const RAW_KEY = /\b(?:acct|adm|app|aud|chart|common|dash|form|http|login|nav|reg|review|role|status)\.[a-z0-9_]+(?:\.[a-z0-9_]+)*\b/;
@@ -58,33 +60,65 @@ async function contractIds(page) {
   });
 }
 
+/** What is wrong with the page on a phone: sideways scrolling, a header that hides things. */
+async function phoneProblems(page) {
+  const found = [];
+  const width = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+  if (width.scroll > width.inner) {
+    const wide = await page.evaluate(() => Array.from(document.querySelectorAll("body *"))
+      .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5 && !el.closest(".table-wrap, .topbar-menu[hidden]"))
+      .slice(0, 3).map((el) => `<${el.tagName.toLowerCase()} id="${el.id}" class="${el.className}">`).join(", "));
+    found.push(`scrolls sideways: scrollWidth ${width.scroll} > innerWidth ${width.inner} (${wide})`);
+  }
+  const inView = (sel) => page.evaluate((s) => Array.from(document.querySelectorAll(s)).every((el) => {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && r.left >= 0 && r.right <= window.innerWidth;
+  }) && document.querySelectorAll(s).length > 0, sel);
+  if ((await page.$(".topbar")) && !(await inView(".lang-switch"))) found.push("the language switch is off-screen");
+  if (await page.$("#nav-toggle")) {
+    if (!(await inView("#nav-toggle"))) found.push("the menu button is off-screen");
+    await page.click("#nav-toggle");
+    for (const sel of [".mainnav a", ".who-name", ".who button[type=submit]"]) {
+      if (!(await inView(sel))) found.push(`${sel} is off-screen with the menu open`);
+    }
+    await page.click("#nav-toggle");
+  }
+  return found;
+}
+
 export async function run({ page: newPage, login, assert, base, password }) {
   const problems = [];
-  for (const [user, paths] of Object.entries(PAGES)) {
-    for (const lang of ["zh", "en"]) {
-      const page = await newPage(1366, 900);
-      await login(page, user, user === "admin" ? process.env.TL_ADMIN_PASSWORD : password);
-      const ids = await contractIds(page).catch(() => ({ contract: "none", pending: "none" }));
-      for (const template of paths) {
-        const path = template.replace("<contract>", ids.contract).replace("<pending>", ids.pending);
-        await page.goto(`${base}${path}${path.includes("?") ? "&" : "?"}lang=${lang}`);
-        await settle(page);
-        for (const p of await rawKeys(page)) problems.push(`${user} ${lang} ${template}: ${p}`);
+  for (const [width, height] of [[1366, 900], [390, 844]]) {
+    const phone = width < 500;
+    for (const [user, paths] of Object.entries(PAGES)) {
+      for (const lang of ["zh", "en"]) {
+        const page = await newPage(width, height);
+        await login(page, user, user === "admin" ? process.env.TL_ADMIN_PASSWORD : password);
+        const ids = await contractIds(page).catch(() => ({ contract: "none", pending: "none" }));
+        for (const template of paths) {
+          const path = template.replace("<contract>", ids.contract).replace("<pending>", ids.pending);
+          await page.goto(`${base}${path}${path.includes("?") ? "&" : "?"}lang=${lang}`);
+          await settle(page);
+          const where = `${width}px ${user} ${lang} ${template}`;
+          for (const p of await rawKeys(page)) problems.push(`${where}: ${p}`);
+          if (phone) for (const p of await phoneProblems(page)) problems.push(`${where}: ${p}`);
+        }
+        const errors = page.errors.filter((e) => !e.startsWith("Failed to load resource"));
+        for (const e of errors) problems.push(`${width}px ${user} ${lang}: script error ${e}`);
+        await page.context().close();
       }
-      const errors = page.errors.filter((e) => !e.startsWith("Failed to load resource"));
-      for (const e of errors) problems.push(`${user} ${lang}: script error ${e}`);
+    }
+    // Signed out: the login page and a page that does not exist.
+    for (const lang of ["zh", "en"]) {
+      const page = await newPage(width, height);
+      for (const path of ["/login", "/no-such-page"]) {
+        await page.goto(`${base}${path}?lang=${lang}`);
+        await settle(page);
+        for (const p of await rawKeys(page)) problems.push(`${width}px signed out ${lang} ${path}: ${p}`);
+        if (phone) for (const p of await phoneProblems(page)) problems.push(`${width}px signed out ${lang} ${path}: ${p}`);
+      }
       await page.context().close();
     }
   }
-  // Signed out: the login page and a page that does not exist.
-  for (const lang of ["zh", "en"]) {
-    const page = await newPage(1366, 900);
-    for (const path of ["/login", "/no-such-page"]) {
-      await page.goto(`${base}${path}?lang=${lang}`);
-      await settle(page);
-      for (const p of await rawKeys(page)) problems.push(`signed out ${lang} ${path}: ${p}`);
-    }
-    await page.context().close();
-  }
-  assert.deepEqual(problems, [], "every page is translated");
+  assert.deepEqual(problems, [], "every page is translated, and fits a phone");
 }
