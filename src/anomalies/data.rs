@@ -103,10 +103,11 @@ pub(crate) struct Details {
 /// An office's turnover in the years before the one evaluated (from the rollups).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct OfficeHistory {
-    /// Turnover registered in December of those years, fen.
-    pub december_fen: i64,
+    /// Turnover registered in December of those years, fen (128 bits: several years may add up
+    /// past the largest total of one).
+    pub december_fen: i128,
     /// Turnover of those years, fen.
-    pub total_fen: i64,
+    pub total_fen: i128,
     /// The years with turnover.
     pub years: BTreeSet<i32>,
 }

@@ -90,9 +90,9 @@ pub(crate) fn office_history(
             continue;
         }
         let h = history.entry(office).or_default();
-        h.total_fen = h.total_fen.saturating_add(fen);
+        h.total_fen += i128::from(fen);
         if month == 12 {
-            h.december_fen = h.december_fen.saturating_add(fen);
+            h.december_fen += i128::from(fen);
         }
         h.years.insert(y);
     }

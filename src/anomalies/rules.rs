@@ -360,7 +360,7 @@ fn year_end_surge(data: &Dataset, config: &AnomalyConfig) -> Vec<Draft> {
         let history = data.history.get(code).filter(|h| h.total_fen > 0);
         let (hist_en, hist_zh) = match history {
             Some(h) => {
-                let (hdec, htot) = (i128::from(h.december_fen), i128::from(h.total_fen));
+                let (hdec, htot) = (h.december_fen, h.total_fen);
                 if dec * htot * 100 < factor * hdec * total {
                     continue;
                 }
@@ -677,9 +677,9 @@ pub(crate) fn yuan(fen: i64) -> String {
     Total::from_fen(fen).unwrap_or(Total::ZERO).to_string()
 }
 
-/// A sum of fen (which may not fit a `Money`) as a yuan string.
+/// A sum of fen (which may not fit a `Money`, nor a `Total`) as a yuan string, exact.
 fn yuan_sum(fen: i128) -> String {
-    yuan(i64::try_from(fen).unwrap_or(i64::MAX))
+    crate::stats::yuan_wide(fen)
 }
 
 /// `num / den` as a percentage with one decimal, rounded half up (`"33.3"`); `"0.0"` for

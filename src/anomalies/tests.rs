@@ -461,8 +461,8 @@ fn year_of(office: &str, first: u32, december: u32) -> Vec<RawRow> {
 
 fn history(
     office: &str,
-    december_fen: i64,
-    total_fen: i64,
+    december_fen: i128,
+    total_fen: i128,
     years: &[i32],
 ) -> BTreeMap<String, OfficeHistory> {
     BTreeMap::from([(

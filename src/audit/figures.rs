@@ -114,7 +114,7 @@ impl FigureReplay {
             }
             turnover = add(turnover, counted.turnover_fen)?;
             technical = add(technical, counted.technical_fen)?;
-            out.count(&counted);
+            out.count(&counted)?;
         }
         Ok(out)
     }

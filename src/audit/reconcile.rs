@@ -332,7 +332,8 @@ impl Replay {
                 .map(|r| {
                     (
                         key_of(r.year, r.month, &r.dimension, &r.key),
-                        [r.turnover_fen, r.technical_fen, r.contracts, r.introduced],
+                        [r.turnover_fen, r.technical_fen, r.contracts, r.introduced]
+                            .map(i128::from),
                     )
                 })
                 .collect(),
@@ -353,7 +354,7 @@ impl Replay {
                 .map(|r| {
                     (
                         format!("{}/{}/{}", r.year, r.side, r.party_id),
-                        [r.turnover_fen, r.technical_fen, r.contracts, 0],
+                        [r.turnover_fen, r.technical_fen, r.contracts, 0].map(i128::from),
                     )
                 })
                 .collect(),
@@ -370,13 +371,13 @@ impl Replay {
         );
 
         // Registration counters: the highest number handed out per office and year.
-        let mut counters: HashMap<String, ([i64; 4], i64)> = HashMap::new();
+        let mut counters: HashMap<String, (Delta, i64)> = HashMap::new();
         for s in self.contracts.values() {
             if let Some(no) = &s.registration_no {
                 let key = format!("{}/{}", no.office().code(), no.year());
                 let e = counters.entry(key).or_insert(([0; 4], s.audit_seq));
-                if i64::from(no.seq()) > e.0[0] {
-                    *e = ([i64::from(no.seq()), 0, 0, 0], s.audit_seq);
+                if i128::from(no.seq()) > e.0[0] {
+                    *e = ([i128::from(no.seq()), 0, 0, 0], s.audit_seq);
                 }
             }
         }
@@ -390,7 +391,7 @@ impl Replay {
         out.totals(
             "registration_counters",
             rows.into_iter()
-                .map(|(o, y, s)| (format!("{o}/{y}"), [i64::from(s), 0, 0, 0]))
+                .map(|(o, y, s)| (format!("{o}/{y}"), [i128::from(s), 0, 0, 0]))
                 .collect(),
             counters,
         );

@@ -31,6 +31,10 @@ pub enum DbError {
     /// A blocking database task did not finish.
     #[error("{0}")]
     Task(String),
+    /// Stored figures add up past the 64-bit range (the ledger never writes such; something
+    /// else wrote the database).
+    #[error("stored figures out of range: {0}")]
+    OutOfRange(String),
 }
 
 /// SQLite settings for every connection: write-ahead log so readers never block the writer,

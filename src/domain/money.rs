@@ -143,6 +143,9 @@ impl Total {
     /// Nothing summed yet.
     pub const ZERO: Total = Total(0);
 
+    /// The largest total: `i64::MAX` fen, the range of the rollup columns.
+    pub const MAX: Total = Total(i64::MAX);
+
     /// Parses a yuan total written like a `Money` amount but without its maximum.
     pub fn parse(s: &str) -> Result<Total, MoneyError> {
         parse_fen(s, MoneyError::TotalTooLarge).and_then(Self::from_fen)

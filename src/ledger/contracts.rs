@@ -8,7 +8,7 @@ use serde_json::json;
 use super::tx::{Stamp, Tx, Writes};
 use super::{
     Actor, ContractAmendment, ContractParticulars, FieldError, LedgerError, NewContract, Outcome,
-    PartyRef, approval, duplicates, parties, projection,
+    PartyRef, approval, duplicates, headroom, parties, projection,
 };
 use crate::db::DbConn;
 use crate::db::models::contracts as contract_rows;
@@ -110,6 +110,15 @@ pub(super) fn register_one(
     // wait for a second registrar.
     let large =
         historical.is_none() && cmd.technical_amount >= tx.settings.large_contract_threshold;
+    if !large {
+        // Checked here, before anything is written, so that an import names the row.
+        let (year, _) = crate::time::shanghai_period(historical.unwrap_or(tx.now));
+        errors.extend(headroom::check_registration(
+            tx,
+            year,
+            cmd.contract_amount.fen(),
+        )?);
+    }
     if !errors.is_empty() {
         return Err(LedgerError::Invalid(errors));
     }

@@ -22,6 +22,7 @@ mod command;
 mod contracts;
 mod duplicates;
 mod error;
+mod headroom;
 mod idempotency;
 mod imports;
 mod keys;

@@ -24,7 +24,7 @@ use crate::db::models::contracts::{ContractDetailsRow, ContractRow, ContractVers
 use crate::db::models::rollups::{AmountEntryRow, PartyRollupRow, RollupRow};
 use crate::db::schema::{
     amount_entries, audit_entries, contract_details, contract_versions, contracts,
-    idempotency_keys, registration_counters,
+    idempotency_keys, registration_counters, rollups,
 };
 use crate::db::{DbConn, KeptPrepared};
 use crate::records::PartyState;
@@ -56,6 +56,11 @@ pub(super) struct Pending {
     keys_known: HashMap<KeyId, Known>,
     /// The Merkle tree's frontier after the entries appended so far.
     tree: Option<Frontier>,
+    /// Each year's turnover as stored when the transaction first looked (fen).
+    stored_turnover: HashMap<i32, i128>,
+    /// What this transaction's commands add to each year's turnover (fen): the `total` rollup
+    /// deltas in `rollups`, summed as they come and taken back out on rollback.
+    added_turnover: HashMap<i32, i128>,
 }
 
 /// Append-only rows not inserted yet. Nothing in a transaction reads them back before they are
@@ -445,7 +450,13 @@ impl Pending {
 
     /// Forgets everything recorded after `mark`.
     pub fn rollback(&mut self, mark: Mark) {
-        self.rollups.truncate(mark.rollups);
+        if mark.rollups < self.rollups.len() {
+            for ((year, _, dimension, _), delta) in self.rollups.drain(mark.rollups..) {
+                if dimension == "total" {
+                    *self.added_turnover.entry(year).or_default() -= delta[0];
+                }
+            }
+        }
         self.party.truncate(mark.party);
         // Rows flushed since the mark (an import writes its own rows as it goes) are undone by
         // the command's savepoint; truncating to a longer length is a no-op.
@@ -478,8 +489,36 @@ impl Pending {
 
     /// Records rollup deltas.
     pub fn add(&mut self, rollups: BTreeMap<RollupKey, Delta>, party: BTreeMap<PartyKey, Delta>) {
+        for ((year, _, dimension, _), delta) in &rollups {
+            if *dimension == "total" {
+                *self.added_turnover.entry(*year).or_default() += delta[0];
+            }
+        }
         self.rollups.extend(rollups);
         self.party.extend(party);
+    }
+
+    /// The turnover of `year` as it stands in this transaction (fen): the stored rollups, read
+    /// once (`conn` is asked for only then), and what the transaction added.
+    pub fn year_turnover<'c>(
+        &mut self,
+        year: i32,
+        conn: impl FnOnce() -> Result<&'c mut DbConn, LedgerError>,
+    ) -> Result<i128, LedgerError> {
+        let stored = match self.stored_turnover.get(&year) {
+            Some(fen) => *fen,
+            None => {
+                let rows: Vec<i64> = rollups::table
+                    .filter(rollups::year.eq(year))
+                    .filter(rollups::dimension.eq("total"))
+                    .select(rollups::turnover_fen)
+                    .load(conn()?)?;
+                let fen = rows.into_iter().map(i128::from).sum();
+                self.stored_turnover.insert(year, fen);
+                fen
+            }
+        };
+        Ok(stored + self.added_turnover.get(&year).copied().unwrap_or(0))
     }
 
     /// Takes the next value of the registration counter of `office` in `year`; `conn` is asked
@@ -515,7 +554,7 @@ impl Pending {
         head: Option<&ChainHead>,
     ) -> Result<(), LedgerError> {
         let mut rows = self.take_rows_to_insert();
-        let (rollup_rows, party_rows) = self.sums();
+        let (rollup_rows, party_rows) = self.sums()?;
         let counters: Vec<(CounterKey, i32)> = self.counters.drain().collect();
         self.counter_log.clear();
         match conn {
@@ -549,8 +588,12 @@ impl Pending {
         }
     }
 
-    /// The rollup deltas summed per row (a batch touches each row once), zero sums left out.
-    fn sums(&mut self) -> (Vec<RollupRow>, Vec<PartyRollupRow>) {
+    /// The rollup deltas summed per row (a batch touches each row once), zero sums left out;
+    /// an error if a sum leaves the 64-bit range of the columns (the ledger refuses any change
+    /// that would take a year's turnover there, and every rollup is a part of that).
+    fn sums(&mut self) -> Result<(Vec<RollupRow>, Vec<PartyRollupRow>), LedgerError> {
+        self.stored_turnover.clear();
+        self.added_turnover.clear();
         let mut rollup_sums: BTreeMap<RollupKey, Delta> = BTreeMap::new();
         for (key, d) in self.rollups.drain(..) {
             add(rollup_sums.entry(key).or_default(), &d);
@@ -562,30 +605,36 @@ impl Pending {
         let rollup_rows = rollup_sums
             .into_iter()
             .filter(|(_, d)| *d != [0; 4])
-            .map(|((year, month, dimension, key), d)| RollupRow {
-                year,
-                month,
-                dimension: dimension.to_string(),
-                key,
-                turnover_fen: d[0],
-                technical_fen: d[1],
-                contracts: d[2],
-                introduced: d[3],
+            .map(|((year, month, dimension, key), d)| {
+                let [turnover_fen, technical_fen, contracts, introduced] = narrow(&d)?;
+                Ok(RollupRow {
+                    year,
+                    month,
+                    dimension: dimension.to_string(),
+                    key,
+                    turnover_fen,
+                    technical_fen,
+                    contracts,
+                    introduced,
+                })
             })
-            .collect();
+            .collect::<Result<_, LedgerError>>()?;
         let party_rows = party_sums
             .into_iter()
             .filter(|(_, d)| *d != [0; 4])
-            .map(|((year, side, party_id), d)| PartyRollupRow {
-                year,
-                side: side.to_string(),
-                party_id,
-                turnover_fen: d[0],
-                technical_fen: d[1],
-                contracts: d[2],
+            .map(|((year, side, party_id), d)| {
+                let [turnover_fen, technical_fen, contracts, _] = narrow(&d)?;
+                Ok(PartyRollupRow {
+                    year,
+                    side: side.to_string(),
+                    party_id,
+                    turnover_fen,
+                    technical_fen,
+                    contracts,
+                })
             })
-            .collect();
-        (rollup_rows, party_rows)
+            .collect::<Result<_, LedgerError>>()?;
+        Ok((rollup_rows, party_rows))
     }
 }
 
@@ -593,6 +642,17 @@ fn add(total: &mut Delta, delta: &Delta) {
     for (t, d) in total.iter_mut().zip(delta) {
         *t += d;
     }
+}
+
+/// A summed delta as the 64-bit columns hold it.
+fn narrow(d: &Delta) -> Result<[i64; 4], LedgerError> {
+    let mut out = [0i64; 4];
+    for (o, v) in out.iter_mut().zip(d) {
+        *o = i64::try_from(*v).map_err(|_| {
+            LedgerError::Storage(format!("a rollup delta of {v} leaves the 64-bit range"))
+        })?;
+    }
+    Ok(out)
 }
 
 /// SQLite: adds the sums to the rollups and party rollups and stores the counters, in

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 
 use crate::db::models::contracts::ContractVersionRow;
 use crate::db::models::parties::PartyVersionRow;
@@ -145,8 +144,10 @@ pub fn amount_lines(
 pub type RollupKey = (i32, i32, &'static str, String);
 /// Party rollup key: (year, side, party id).
 pub type PartyKey = (i32, &'static str, String);
-/// Deltas: (turnover fen, technical fen, contracts, introduced).
-pub type Delta = [i64; 4];
+/// Deltas: (turnover fen, technical fen, contracts, introduced), summed in 128 bits: a sum of
+/// deltas never wraps, and one that leaves the 64-bit range a rollup column holds is an error
+/// where it is stored (the ledger refuses a change before that, see `headroom`).
+pub type Delta = [i128; 4];
 
 /// What `lines` add to each rollup and party rollup.
 pub fn rollup_deltas(
@@ -156,14 +157,14 @@ pub fn rollup_deltas(
     let mut party: BTreeMap<PartyKey, Delta> = BTreeMap::new();
     for l in lines {
         let introduced = if l.introduced {
-            i64::from(l.contracts)
+            i128::from(l.contracts)
         } else {
             0
         };
         let delta = [
-            l.contract_fen,
-            l.technical_fen,
-            i64::from(l.contracts),
+            i128::from(l.contract_fen),
+            i128::from(l.technical_fen),
+            i128::from(l.contracts),
             introduced,
         ];
         for dim in DIMENSIONS {
@@ -204,11 +205,16 @@ fn add(total: &mut Delta, delta: &Delta) {
     }
 }
 
-/// Writes `lines` and adds them to the transaction's pending rollups.
-pub(super) fn apply(w: &mut super::tx::Writes<'_>, lines: &[AmountEntryRow]) -> QueryResult<()> {
+/// Writes `lines` and adds them to the transaction's pending rollups, refusing them (before
+/// anything is kept) when they would take a year's turnover past the largest total.
+pub(super) fn apply(
+    w: &mut super::tx::Writes<'_>,
+    lines: &[AmountEntryRow],
+) -> Result<(), super::LedgerError> {
     if lines.is_empty() {
         return Ok(());
     }
+    super::headroom::check_lines(w, lines)?;
     w.pending.defer_amounts(lines);
     let (rollup, party) = rollup_deltas(lines);
     w.pending.add(rollup, party);

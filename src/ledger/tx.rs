@@ -51,6 +51,16 @@ impl Writes<'_> {
         } = self;
         pending.next_counter(office, year, || lent_or(conn.as_deref_mut(), wanted))
     }
+
+    /// The turnover of `year` as it stands in this transaction, fen.
+    pub fn year_turnover(&mut self, year: i32) -> Result<i128, LedgerError> {
+        let Writes {
+            conn,
+            wanted,
+            pending,
+        } = self;
+        pending.year_turnover(year, || lent_or(conn.as_deref_mut(), wanted))
+    }
 }
 
 /// The connection, or the error that tells an import to take it back from its inserter and
@@ -232,6 +242,17 @@ impl<'a> Tx<'a> {
     /// The open transaction.
     pub fn conn(&mut self) -> Result<&mut DbConn, LedgerError> {
         lent_or(self.conn.as_deref_mut(), &mut self.conn_wanted)
+    }
+
+    /// The turnover of `year` as it stands in this transaction, fen.
+    pub fn year_turnover(&mut self, year: i32) -> Result<i128, LedgerError> {
+        let Tx {
+            conn,
+            conn_wanted,
+            pending,
+            ..
+        } = self;
+        pending.year_turnover(year, || lent_or(conn.as_deref_mut(), conn_wanted))
     }
 
     /// Lends the connection out (an import's inserter thread); until it is given back, a

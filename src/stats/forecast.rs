@@ -16,8 +16,9 @@ use super::YearFigures;
 /// A forecast and the method that made it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Forecast {
-    /// Forecast turnover, fen.
-    pub fen: i64,
+    /// Forecast turnover, fen: 128 bits, as a forecast may lie beyond the largest total a year
+    /// can hold (`Total::MAX`) and is shown as it is, not clamped.
+    pub fen: i128,
     /// `complete`, `seasonal`, `run_rate` or `none`.
     pub method: &'static str,
 }
@@ -56,7 +57,7 @@ pub fn year_end(
     let ytd = i128::from(current.total.turnover_fen);
     if elapsed >= total {
         return Forecast {
-            fen: current.total.turnover_fen,
+            fen: ytd,
             method: "complete",
         };
     }
@@ -88,13 +89,13 @@ pub fn year_end(
     if previous_to_date > 0 && previous_full > 0 {
         let fen = ytd * previous_full / previous_to_date;
         return Forecast {
-            fen: i64::try_from(fen).unwrap_or(i64::MAX),
+            fen,
             method: "seasonal",
         };
     }
     let fen = ytd * i128::from(total) / i128::from(elapsed);
     Forecast {
-        fen: i64::try_from(fen).unwrap_or(i64::MAX),
+        fen,
         method: "run_rate",
     }
 }

@@ -167,12 +167,30 @@ pub struct Figures {
 }
 
 impl Figures {
-    fn add(&mut self, turnover: i64, technical: i64, contracts: i64, introduced: i64) {
-        self.turnover_fen += turnover;
-        self.technical_fen += technical;
-        self.contracts += contracts;
-        self.introduced += introduced;
+    /// Adds amounts and counts; `None`, with nothing changed, when a sum would leave the
+    /// 64-bit range (the ledger keeps every year's turnover within it, see `ledger::headroom`).
+    fn add(
+        &mut self,
+        turnover: i64,
+        technical: i64,
+        contracts: i64,
+        introduced: i64,
+    ) -> Option<()> {
+        *self = Figures {
+            turnover_fen: self.turnover_fen.checked_add(turnover)?,
+            technical_fen: self.technical_fen.checked_add(technical)?,
+            contracts: self.contracts.checked_add(contracts)?,
+            introduced: self.introduced.checked_add(introduced)?,
+        };
+        Some(())
     }
+}
+
+/// The error for stored figures that do not add up within 64 bits.
+fn out_of_range(year: i32) -> DbError {
+    DbError::OutOfRange(format!(
+        "the figures of {year} add up past the largest total"
+    ))
 }
 
 /// The figures of a year: per (dimension, key) and per month, as the ledger stands now or
@@ -234,11 +252,14 @@ impl YearFigures {
         }
     }
 
-    /// Adds one counted contract to the total and to its key along every dimension.
-    pub fn count(&mut self, c: &Counted) {
+    /// Adds one counted contract to the total and to its key along every dimension; an error
+    /// when a sum would leave the 64-bit range.
+    pub fn count(&mut self, c: &Counted) -> Result<(), String> {
+        let too_large = || "the year's total exceeds what an amount can hold".to_string();
         let introduced = i64::from(c.introduced);
         self.total
-            .add(c.turnover_fen, c.technical_fen, 1, introduced);
+            .add(c.turnover_fen, c.technical_fen, 1, introduced)
+            .ok_or_else(too_large)?;
         for (dimension, key) in [
             (Dimension::Month, format!("{:02}", c.month)),
             (Dimension::Office, c.office.clone()),
@@ -249,13 +270,13 @@ impl YearFigures {
             (Dimension::Flow, c.flow.clone()),
             (Dimension::Review, c.review.clone()),
         ] {
-            self.by.entry((dimension.code(), key)).or_default().add(
-                c.turnover_fen,
-                c.technical_fen,
-                1,
-                introduced,
-            );
+            self.by
+                .entry((dimension.code(), key))
+                .or_default()
+                .add(c.turnover_fen, c.technical_fen, 1, introduced)
+                .ok_or_else(too_large)?;
         }
+        Ok(())
     }
 
     /// Every (key, figures) of a dimension that has any, the keys the display order does not
@@ -334,11 +355,13 @@ fn current(conn: &mut DbConn, year: i32, seq: i64) -> Result<YearFigures, DbErro
         let dimension: &'static str = match r.dimension.as_str() {
             "total" => {
                 out.total
-                    .add(r.turnover_fen, r.technical_fen, r.contracts, r.introduced);
+                    .add(r.turnover_fen, r.technical_fen, r.contracts, r.introduced)
+                    .ok_or_else(|| out_of_range(year))?;
                 out.by
                     .entry(("month", format!("{:02}", r.month)))
                     .or_default()
-                    .add(r.turnover_fen, r.technical_fen, r.contracts, r.introduced);
+                    .add(r.turnover_fen, r.technical_fen, r.contracts, r.introduced)
+                    .ok_or_else(|| out_of_range(year))?;
                 continue;
             }
             "office" => "office",
@@ -350,12 +373,11 @@ fn current(conn: &mut DbConn, year: i32, seq: i64) -> Result<YearFigures, DbErro
             "review" => "review",
             _ => continue,
         };
-        out.by.entry((dimension, r.key)).or_default().add(
-            r.turnover_fen,
-            r.technical_fen,
-            r.contracts,
-            r.introduced,
-        );
+        out.by
+            .entry((dimension, r.key))
+            .or_default()
+            .add(r.turnover_fen, r.technical_fen, r.contracts, r.introduced)
+            .ok_or_else(|| out_of_range(year))?;
     }
     Ok(out)
 }
@@ -371,7 +393,9 @@ fn prefix(conn: &mut DbConn, year: i32, seq: i64) -> Result<YearFigures, DbError
             0
         };
         let (t, te, c) = (l.contract_fen, l.technical_fen, i64::from(l.contracts));
-        out.total.add(t, te, c, introduced);
+        out.total
+            .add(t, te, c, introduced)
+            .ok_or_else(|| out_of_range(year))?;
         for (dimension, key) in [
             ("month", format!("{:02}", l.month)),
             ("office", l.office),
@@ -385,7 +409,8 @@ fn prefix(conn: &mut DbConn, year: i32, seq: i64) -> Result<YearFigures, DbError
             out.by
                 .entry((dimension, key))
                 .or_default()
-                .add(t, te, c, introduced);
+                .add(t, te, c, introduced)
+                .ok_or_else(|| out_of_range(year))?;
         }
     }
     Ok(out)
@@ -397,6 +422,13 @@ pub fn yuan(fen: i64) -> String {
     Total::from_fen(fen.max(0))
         .map(|t| t.to_string())
         .unwrap_or_else(|_| format!("{}.{:02}", fen / 100, (fen % 100).abs()))
+}
+
+/// A 128-bit amount (a forecast) as yuan with two decimals; negative only if the figures are.
+pub fn yuan_wide(fen: i128) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
 /// A ratio as a number with four decimals, computed exactly in integers.
@@ -541,7 +573,7 @@ pub fn summary_of(
             ),
             year_elapsed: ratio(elapsed.0, elapsed.1),
         },
-        forecast_turnover: yuan(forecast.fen),
+        forecast_turnover: yuan_wide(forecast.fen),
         forecast_method: forecast.method.to_string(),
         audit_seq: figures.audit_seq,
         checkpoint: None,
@@ -554,8 +586,9 @@ pub fn measured_turnover(f: &YearFigures, measure: TargetMeasure) -> i64 {
     let flow = |k: &str| f.get(Dimension::Flow, k).turnover_fen;
     match measure {
         TargetMeasure::All => f.total.turnover_fen,
-        TargetMeasure::Outflow => flow("local") + flow("outflow"),
-        TargetMeasure::Inflow => flow("local") + flow("inflow"),
+        // Parts of the total, which fits: their sum does too.
+        TargetMeasure::Outflow => flow("local").saturating_add(flow("outflow")),
+        TargetMeasure::Inflow => flow("local").saturating_add(flow("inflow")),
     }
 }
 

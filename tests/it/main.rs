@@ -18,6 +18,7 @@ mod figures;
 mod foundation;
 mod import;
 mod login_throttle;
+mod money_overflow;
 mod odd_input;
 mod particulars;
 mod parties;

@@ -131,11 +131,13 @@ pub fn top_parties(
 }
 
 /// Amount entries of `year` made by the audit entries up to `seq` (the ledger as that prefix
-/// of the chain left it).
+/// of the chain left it), in chain order.
 pub fn entries_through(conn: &mut DbConn, year: i32, seq: i64) -> QueryResult<Vec<AmountEntryRow>> {
     amount_entries::table
         .filter(amount_entries::year.eq(year))
         .filter(amount_entries::audit_seq.le(seq))
+        // In chain order, so that every partial sum is a total the ledger once held.
+        .order((amount_entries::audit_seq, amount_entries::line))
         .select(AmountEntryRow::as_select())
         .load(conn)
 }
