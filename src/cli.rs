@@ -1,5 +1,5 @@
 //! The command line. Exit codes: 0 success, 1 failure (including a chain that does not
-//! verify), 2 bad configuration or usage.
+//! verify), 2 bad configuration or usage, 3 a witness refused to cosign (a fork).
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -51,6 +51,15 @@ enum Cmd {
         what: Option<crate::audit::cli::VerifyCmd>,
         #[command(flatten)]
         args: crate::audit::cli::VerifyArgs,
+    },
+    /// Witness the transparency log (an auditor's own key and state, on another machine):
+    /// cosign each new checkpoint that extends the last one cosigned, refuse a fork (exit 3).
+    #[command(args_conflicts_with_subcommands = true)]
+    Witness {
+        #[command(subcommand)]
+        what: Option<crate::witness::cli::WitnessCmd>,
+        #[command(flatten)]
+        args: crate::witness::cli::WitnessArgs,
     },
     /// Import contracts from a CSV or XLSX file (English or Chinese headers) as a registrar.
     Import {
@@ -225,6 +234,8 @@ pub fn main() -> ExitCode {
         Cmd::User { command } => user(config, command),
         Cmd::Export { what } => export(config, what),
         Cmd::Verify { what, args } => crate::audit::cli::verify(config, what, args)
+            .map_err(|(code, message)| Failure { code, message }),
+        Cmd::Witness { what, args } => crate::witness::cli::run(what, args)
             .map_err(|(code, message)| Failure { code, message }),
         Cmd::Keygen {
             rotate,

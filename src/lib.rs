@@ -24,3 +24,4 @@ pub mod records;
 pub mod stats;
 pub mod time;
 pub mod web;
+pub mod witness;

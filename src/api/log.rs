@@ -11,8 +11,8 @@ use rocket::http::{ContentType, Header, Status};
 use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
 use rocket::serde::json::Json;
-use rocket::{State, get};
-use serde::Serialize;
+use rocket::{State, get, post};
+use serde::{Deserialize, Serialize};
 
 use super::problem::{ApiError, ApiResult};
 use crate::audit::chain::{self, AuditError};
@@ -24,7 +24,7 @@ use crate::audit::receipt::{Inclusion, Receipt};
 use crate::audit::{rotation, tlog};
 use crate::auth::guards::AuditReader;
 use crate::db::{Db, DbError};
-use crate::ledger::Ledger;
+use crate::ledger::{Command, Cosignature, FieldError, Ledger, Principal};
 
 /// A body with its media type and caching.
 pub struct Served {
@@ -447,4 +447,117 @@ pub(crate) async fn receipt_for(db: &Db, ledger: &Ledger, seq: i64) -> ApiResult
         checkpoint: note,
         rotations,
     })
+}
+
+/// A witness's cosignature of a checkpoint the log served.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CosignatureBody {
+    /// The tree size of the checkpoint cosigned (its second line).
+    pub tree_size: Option<i64>,
+    /// The C2SP tlog-cosignature v1 signature line over that checkpoint's text:
+    /// `— <witness name> base64(key ID ‖ 8-byte time ‖ Ed25519 signature)`.
+    pub cosignature: Option<String>,
+}
+
+/// A stored cosignature, as answered.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CosignatureStored {
+    /// The checkpoint's tree size.
+    pub tree_size: i64,
+    /// The witness (its key name).
+    pub witness: String,
+    /// The stored signature line.
+    pub cosignature: String,
+    /// The `log.cosign` entry that recorded it.
+    pub audit_seq: i64,
+}
+
+/// Stores a witness's cosignature (C2SP tlog-cosignature v1) of a stored checkpoint, served
+/// from then on as an extra signature line of `/log/checkpoint` and `/log/checkpoint/{size}`.
+/// No account: the signature is the credential, and only witness keys in `audit.witnesses`
+/// are accepted. Recorded by one `log.cosign` audit entry; a witness's second cosignature of
+/// the same checkpoint is answered with the first (200, `Idempotent-Replayed`), writing nothing.
+#[utoipa::path(post, operation_id = "log_cosignature", path = "/log/cosignature", tag = "transparency log", request_body = CosignatureBody,
+    responses((status = 201, description = "Stored: `{tree_size, witness, cosignature, audit_seq}`", body = CosignatureStored),
+        (status = 200, description = "This witness had cosigned this checkpoint already: the stored cosignature", body = CosignatureStored),
+        (status = 403, description = "Not a witness key this log accepts (names `cosignature`)", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No such checkpoint (`tree_size`), or a cosignature that does not parse or hold (`cosignature`)", body = super::problem::Problem, content_type = "application/problem+json")))]
+#[post("/log/cosignature", data = "<body>")]
+pub async fn cosign(
+    body: super::json::ApiJson<CosignatureBody>,
+    ledger: &State<Ledger>,
+    config: &State<std::sync::Arc<crate::config::Config>>,
+) -> ApiResult<super::written::Written> {
+    let body = body.0;
+    let mut errors = Vec::new();
+    let tree_size = match body.tree_size {
+        None => {
+            errors.push(FieldError::new("tree_size", "is required", "必填"));
+            None
+        }
+        Some(n) if n < 1 => {
+            errors.push(FieldError::new(
+                "tree_size",
+                "must be at least 1",
+                "应不小于1",
+            ));
+            None
+        }
+        Some(n) => Some(n),
+    };
+    let line = match body.cosignature.as_deref().map(str::trim) {
+        None | Some("") => {
+            errors.push(FieldError::new("cosignature", "is required", "必填"));
+            None
+        }
+        Some(text) => match crate::audit::note::SignatureLine::parse(text) {
+            Ok(line) if line.bytes.len() == 72 => Some(line),
+            Ok(_) => {
+                errors.push(FieldError::new(
+                    "cosignature",
+                    "a cosignature/v1 carries an 8-byte time and a 64-byte Ed25519 signature after its key ID",
+                    "共同签名应在密钥ID后包含8字节时间和64字节Ed25519签名",
+                ));
+                None
+            }
+            Err(e) => {
+                errors.push(FieldError::new(
+                    "cosignature",
+                    format!("not a signature line: {e}"),
+                    "不是有效的签名行",
+                ));
+                None
+            }
+        },
+    };
+    let (Some(tree_size), Some(line)) = (tree_size, line) else {
+        return Err(ApiError::Invalid(errors));
+    };
+    let known = config
+        .audit
+        .witnesses
+        .iter()
+        .any(|w| VerifierKey::parse(w).is_ok_and(|k| line.is_by(&k)));
+    if !known {
+        return Err(ApiError::ForbiddenFields {
+            detail: format!(
+                "{:?} (key ID {}) is not a witness this log accepts",
+                line.name,
+                crate::audit::entry::to_hex(&line.id)
+            ),
+            errors: vec![FieldError::new(
+                "cosignature",
+                "signed by a key that is not in the log's audit.witnesses",
+                "签名密钥不在本日志配置的见证方（audit.witnesses）之列",
+            )],
+        });
+    }
+    let outcome = ledger
+        .execute(crate::ledger::Request::new(
+            Principal::Public,
+            Command::Cosign(Cosignature { tree_size, line }),
+        ))
+        .await?;
+    Ok(super::written::Written(outcome))
 }

@@ -42,6 +42,7 @@ pub fn root_routes() -> Vec<Route> {
         log::tile,
         log::entries,
         log::keys,
+        log::cosign,
     ]
 }
 

@@ -24,7 +24,7 @@ use super::{
         applicants::sign_up, applicants::list, applicants::create, applicants::activate,
         audit::entries, audit::entry, audit::export, audit::current_checkpoint, audit::checkpoints,
         audit::verify, audit::rotate_key,
-        log::checkpoint, log::checkpoint_of_size, log::tile, log::entries, log::keys, log::inclusion, log::consistency, log::receipt,
+        log::checkpoint, log::checkpoint_of_size, log::tile, log::entries, log::keys, log::cosign, log::inclusion, log::consistency, log::receipt,
         public::registration_receipt,
         parties::create, parties::list, parties::get_one, parties::update, parties::history,
         contracts::create, contracts::list, contracts::csv, contracts::get_one, contracts::by_number,

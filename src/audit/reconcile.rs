@@ -70,6 +70,8 @@ pub struct Replay {
         ),
     >,
     imports: HashMap<String, (ImportFacts, i64)>,
+    /// Witnesses' cosignatures by `<tree size>/<witness>`: (signature line, signed_at, time).
+    cosignatures: HashMap<String, (CosignatureFacts, i64)>,
     rollup_seq: HashMap<RollupKey, i64>,
     party_rollup_seq: HashMap<PartyKey, i64>,
     problems: Vec<Discrepancy>,
@@ -86,6 +88,9 @@ struct ImportFacts {
     partial: bool,
     recorded_at: chrono::NaiveDateTime,
 }
+
+/// What a `log.cosign` entry says of its row of `tlog_cosignatures`.
+type CosignatureFacts = (String, i64, chrono::NaiveDateTime, i64);
 
 fn state<T: serde::de::DeserializeOwned>(entry: &AuditEntry, key: &str) -> Result<T, String> {
     let value = entry.payload.get(key).cloned().unwrap_or(Value::Null);
@@ -194,6 +199,19 @@ impl Replay {
                 };
                 self.imports
                     .insert(entry.entity.id.clone(), (facts, entry.seq));
+            }
+            "log.cosign" => {
+                let tree_size: i64 = state(entry, "tree_size")?;
+                let witness: String = state(entry, "witness")?;
+                let line: String = state(entry, "signature_line")?;
+                let signed_at: i64 = state(entry, "signed_at")?;
+                if entry.entity.id != tree_size.to_string() {
+                    return Err("a cosignature entry about another checkpoint".into());
+                }
+                self.cosignatures.insert(
+                    format!("{tree_size}/{witness}"),
+                    ((line, signed_at, at, entry.seq), entry.seq),
+                );
             }
             other => return Err(format!("unknown action {other:?}")),
         }
@@ -486,6 +504,26 @@ impl Replay {
                 })
                 .collect(),
             self.imports,
+        );
+
+        // Witnesses' cosignatures.
+        let rows: Vec<(i64, String, String, i64, chrono::NaiveDateTime, i64)> =
+            schema::tlog_cosignatures::table
+                .select((
+                    schema::tlog_cosignatures::tree_size,
+                    schema::tlog_cosignatures::witness,
+                    schema::tlog_cosignatures::signature_line,
+                    schema::tlog_cosignatures::signed_at,
+                    schema::tlog_cosignatures::received_at,
+                    schema::tlog_cosignatures::audit_seq,
+                ))
+                .load(conn)?;
+        out.table(
+            "tlog_cosignatures",
+            rows.into_iter()
+                .map(|r| (format!("{}/{}", r.0, r.1), (r.2, r.3, r.4, r.5)))
+                .collect(),
+            self.cosignatures,
         );
 
         Ok(out.finish())

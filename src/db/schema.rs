@@ -342,6 +342,7 @@ diesel::table! {
         signature_line -> Text,
         signed_at -> BigInt,
         received_at -> Timestamp,
+        audit_seq -> BigInt,
     }
 }
 

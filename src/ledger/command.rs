@@ -74,6 +74,8 @@ pub enum Command {
     },
     /// `import.commit` (plus one `contract.register` per accepted row).
     Import(ImportCommand),
+    /// `log.cosign`: a witness's cosignature of a stored checkpoint.
+    Cosign(super::cosign::Cosignature),
 }
 
 impl Command {
@@ -94,6 +96,7 @@ impl Command {
             Command::ReviewContract { .. } => "review_contract",
             Command::RotateKey { .. } => "rotate_key",
             Command::Import(_) => "import",
+            Command::Cosign(_) => "cosign",
         }
     }
 }

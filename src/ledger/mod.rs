@@ -20,6 +20,7 @@
 mod approval;
 mod command;
 mod contracts;
+mod cosign;
 mod duplicates;
 mod error;
 mod headroom;
@@ -40,6 +41,7 @@ pub use command::{
     Command, ContractAmendment, ContractParticulars, ImportCommand, ImportRow, NewContract,
     NewParty, NewUser, PartyRef, PartyUpdate, RowReport, UserUpdate, has_technical_split,
 };
+pub use cosign::Cosignature;
 pub use error::{FieldError, LedgerError};
 pub use writer::{Ledger, LedgerMetrics, LedgerSettings, StartError};
 

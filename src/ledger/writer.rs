@@ -15,13 +15,14 @@ use rocket::tokio::sync::oneshot;
 use super::pending::Pending;
 use super::tx::Tx;
 use super::{
-    Command, LedgerError, Outcome, PartyRef, Principal, Request, contracts, idempotency, imports,
-    keys, parties, reviews, users,
+    Command, LedgerError, Outcome, PartyRef, Principal, Request, contracts, cosign, idempotency,
+    imports, keys, parties, reviews, users,
 };
 use crate::audit::chain::{self, ChainHead};
 use crate::audit::checkpoint::{self, Checkpoint};
 use crate::audit::keys::{KeyPair, KeyPurpose, KeyStore};
 use crate::audit::merkle::Frontier;
+use crate::audit::note::VerifierKey;
 use crate::config::Config;
 use crate::db::models::{audit_keys, parties as party_rows};
 use crate::db::{DatabaseUrl, DbConn, DbError};
@@ -43,6 +44,8 @@ pub struct LedgerSettings {
     pub checkpoint_every: Duration,
     /// The transparency log's origin (empty: derived from the root key at start).
     pub log_origin: String,
+    /// The witnesses whose cosignatures of checkpoints the log accepts (`audit.witnesses`).
+    pub witnesses: Vec<VerifierKey>,
 }
 
 impl LedgerSettings {
@@ -58,6 +61,13 @@ impl LedgerSettings {
                 .unwrap_or(i64::MAX),
             checkpoint_every: Duration::from_secs(config.audit.checkpoint_every_seconds),
             log_origin: config.audit.log_origin.clone(),
+            // Checked when the configuration was loaded.
+            witnesses: config
+                .audit
+                .witnesses
+                .iter()
+                .filter_map(|w| VerifierKey::parse(w).ok())
+                .collect(),
         }
     }
 }
@@ -1123,6 +1133,7 @@ fn dispatch(tx: &mut Tx<'_>, command: &Command) -> Result<Outcome, LedgerError> 
         Command::VoidContract { id, reason } => contracts::void(tx, id, reason),
         Command::ReviewContract { id, verdict, note } => reviews::review(tx, id, *verdict, note),
         Command::Import(c) => imports::import(tx, c),
+        Command::Cosign(c) => cosign::cosign(tx, c),
         Command::RotateKey { .. } => Err(LedgerError::Storage(
             "key rotation is handled by the writer".into(),
         )),

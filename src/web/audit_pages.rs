@@ -104,10 +104,11 @@ pub const ACTIONS: &[&str] = &[
     "user.update",
     "key.rotate",
     "import.commit",
+    "log.cosign",
 ];
 
 /// The kinds of record an audit entry is about.
-pub const ENTITY_TYPES: &[&str] = &["contract", "party", "user", "key", "import"];
+pub const ENTITY_TYPES: &[&str] = &["contract", "party", "user", "key", "import", "checkpoint"];
 
 /// The entries browser.
 #[derive(Template)]
@@ -305,6 +306,11 @@ pub static STRINGS: &[Entry] = &[
         "轮换签名密钥",
         "Signing key rotated",
     ),
+    (
+        "aud.action.log.cosign",
+        "见证方共同签名检查点",
+        "Checkpoint cosigned by a witness",
+    ),
     ("aud.action.party.create", "新建主体", "Party created"),
     ("aud.action.party.update", "变更主体", "Party updated"),
     ("aud.action.user.create", "新建用户", "User created"),
@@ -428,6 +434,7 @@ pub static STRINGS: &[Entry] = &[
     ),
     ("aud.chain.verify_now", "立即校验", "Verify now"),
     ("aud.chain.verifying", "正在校验…", "Verifying…"),
+    ("aud.entity.checkpoint", "检查点", "Checkpoint"),
     ("aud.entity.contract", "合同", "Contract"),
     ("aud.entity.import", "导入", "Import"),
     ("aud.entity.key", "密钥", "Key"),

@@ -377,6 +377,8 @@ fn matrix() -> BTreeMap<(&'static str, &'static str), &'static [&'static str]> {
         (("GET", "/log/tile/<path..>"), PUBLIC),
         (("GET", "/log/tile/entries/<path..>"), AUDIT),
         (("GET", "/log/keys"), PUBLIC),
+        // A witness's signature is its credential (only configured witness keys are taken).
+        (("POST", "/log/cosignature"), PUBLIC),
         (
             ("GET", "/api/v1/audit/proof/inclusion?<seq>&<tree_size>"),
             PUBLIC,

@@ -31,3 +31,4 @@ mod tlog;
 mod trust;
 mod verify_gate;
 mod web_pages;
+mod witness;

@@ -481,3 +481,63 @@ impl TestApp {
             .expect("anchors")
     }
 }
+
+/// Serves `config` through the real listener on an ephemeral loopback port (for clients that
+/// need a socket: the witness, say). Another server on the same database may be running.
+pub async fn serve_config(config: Config) -> techledger::app::Serving {
+    let services = rocket::tokio::task::spawn_blocking(move || techledger::app::open(config))
+        .await
+        .expect("open task")
+        .expect("service opens");
+    let listener = rocket::tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    techledger::app::serve(services, listener)
+        .await
+        .expect("serves")
+}
+
+impl TestApp {
+    /// A copy of the test database as it stands now — SQLite: `VACUUM INTO` a new file;
+    /// PostgreSQL: `pg_dump` into a new database (dropped with the returned handle) — for
+    /// playing an attacker who serves a rewritten copy.
+    pub fn copy_database(&self) -> (DatabaseUrl, Option<PgDatabase>) {
+        match &self.pg {
+            None => {
+                let path = self
+                    .dir
+                    .join(format!("copy-{}.db", uuid::Uuid::new_v4().simple()));
+                self.connect()
+                    .batch_execute(&format!("VACUUM INTO '{}'", path.display()))
+                    .expect("VACUUM INTO");
+                (DatabaseUrl::Sqlite(path), None)
+            }
+            Some(pg) => {
+                let copy = PgDatabase::create(&pg.admin_url);
+                let dump = std::process::Command::new("pg_dump")
+                    .args(["--no-owner", "--no-privileges", &pg.url])
+                    .output()
+                    .expect("pg_dump runs");
+                assert!(
+                    dump.status.success(),
+                    "pg_dump: {}",
+                    String::from_utf8_lossy(&dump.stderr)
+                );
+                let mut psql = std::process::Command::new("psql")
+                    .args(["-q", "-v", "ON_ERROR_STOP=1", &copy.url])
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::null())
+                    .spawn()
+                    .expect("psql runs");
+                use std::io::Write;
+                psql.stdin
+                    .take()
+                    .expect("stdin")
+                    .write_all(&dump.stdout)
+                    .expect("dump written");
+                assert!(psql.wait().expect("psql ends").success(), "psql restore");
+                (copy.url.parse().expect("pg url"), Some(copy))
+            }
+        }
+    }
+}
