@@ -168,3 +168,107 @@ PY
 done
 echo "interop: a summary one fen off is refused by techledger verify figures and the Python verifier"
 kill $server
+
+# Proofs, receipts and the witness: proofs built from RFC 9162's own definitions check
+# verify_proofs.py; then a real server's inclusion and consistency proofs, a receipt and a
+# witness's cosignatures are checked by it (hashlib + PyJWT only) and by techledger verify; the
+# witness refuses a forked copy of the database.
+"$venv/bin/python" "$repo/tests/interop/test_proofs_selfcheck.py" >/dev/null 2>&1 \
+    || { "$venv/bin/python" "$repo/tests/interop/test_proofs_selfcheck.py"; exit 1; }
+proofs="$venv/bin/python $repo/tests/interop/verify_proofs.py --trust-root $root --log-keys log-keys.json"
+cd "$work"
+"$bin" witness keygen --key witness.key --name interop.example/w1 > witness.vkey 2>/dev/null
+witness_vkey=$(cat witness.vkey)
+TECHLEDGER_AUDIT__WITNESSES="[\"$witness_vkey\"]" "$bin" serve >server.log 2>&1 &
+server=$!
+for _ in $(seq 1 100); do curl -fsS "$base/health" >/dev/null 2>&1 && break; sleep 0.2; done
+curl -fsS "$base/log/keys" > log-keys.json
+log_vkey=$("$venv/bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["vkey"])' log-keys.json)
+witness=("$bin" witness --once --url "$base" --log-key "$log_vkey" --key witness.key --state witness-state.json)
+state_size() { "$venv/bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["size"])' witness-state.json; }
+"${witness[@]}"
+first=$(state_size)
+curl -fsS "$base/log/checkpoint/$first" > cp-first.txt
+new_contract() {
+    curl -fsS -H "Authorization: Bearer $reg_token" -H 'Content-Type: application/json' "$base/api/v1/contracts" -d '{
+      "title": "互操作见证追加合同 '"$1"'", "contract_type": "consulting", "signed_on": "'"$this_year"'-01-03",
+      "contract_amount": "'"$1"'.00", "technical_amount": "'"$1"'.00", "tech_field": "agriculture", "ip_type": "none",
+      "seller_id": "'"$seller"'", "buyer_id": "'"$buyer"'"}'
+}
+contract_id=$(new_contract 2001 | "$venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+new_contract 2002 >/dev/null
+"${witness[@]}" | grep -q "consistent with size $first"
+second=$(state_size)
+curl -fsS "$base/log/checkpoint/$second" > cp-second.txt
+# Both cosignatures, as the log serves them, checked with the witness's vkey alone.
+for cp in cp-first.txt cp-second.txt; do
+    $proofs cosignature --checkpoint "$cp" --witness "$witness_vkey"
+done
+# Inclusion of an early entry and of the contract's registration, by both verifiers.
+for seq in 2 $((first - 1)); do
+    get "/api/v1/audit/entries/$seq" > "entry-$seq.json"
+    curl -fsS "$base/api/v1/audit/proof/inclusion?seq=$seq&tree_size=$second" > "inclusion-$seq.json"
+    $proofs inclusion --entry "entry-$seq.json" --proof "inclusion-$seq.json" --checkpoint cp-second.txt
+    "$bin" verify --inclusion "inclusion-$seq.json" --entry "entry-$seq.json" --checkpoint cp-second.txt \
+        --log-keys log-keys.json --trust-root "$root" >/dev/null
+done
+curl -fsS "$base/api/v1/audit/proof/consistency?from=$first&to=$second" > consistency.json
+$proofs consistency --proof consistency.json --old cp-first.txt --new cp-second.txt
+"$bin" verify --consistency consistency.json --checkpoint cp-first.txt --checkpoint cp-second.txt \
+    --log-keys log-keys.json --trust-root "$root" >/dev/null
+curl -fsS -H "Authorization: Bearer $reg_token" "$base/api/v1/contracts/$contract_id/receipt" > receipt.json
+$proofs receipt receipt.json
+"$bin" verify receipt receipt.json --trust-root "$root" >/dev/null
+# Tampered proofs and receipts fail in both.
+"$venv/bin/python" - <<'PY'
+import json
+p = json.load(open("inclusion-2.json")); p["hashes"][0] = "0" * 64
+json.dump(p, open("inclusion-bad.json", "w"))
+c = json.load(open("consistency.json")); c["hashes"][-1] = "f" * 64
+json.dump(c, open("consistency-bad.json", "w"))
+r = json.load(open("receipt.json")); r["entry"]["payload"]["state"]["contract_amount"] = "2001.01"
+json.dump(r, open("receipt-bad.json", "w"), ensure_ascii=False)
+PY
+expect_fail() { if out=$("$@" 2>&1); then echo "accepted: $* → $out" >&2; exit 1; fi; }
+expect_fail $proofs inclusion --entry entry-2.json --proof inclusion-bad.json --checkpoint cp-second.txt
+expect_fail "$bin" verify --inclusion inclusion-bad.json --entry entry-2.json --checkpoint cp-second.txt --log-keys log-keys.json --trust-root "$root"
+expect_fail $proofs consistency --proof consistency-bad.json --old cp-first.txt --new cp-second.txt
+expect_fail "$bin" verify --consistency consistency-bad.json --checkpoint cp-first.txt --checkpoint cp-second.txt --log-keys log-keys.json --trust-root "$root"
+expect_fail $proofs receipt receipt-bad.json
+expect_fail "$bin" verify receipt receipt-bad.json --trust-root "$root"
+expect_fail $proofs cosignature --checkpoint cp-second.txt --witness "$log_vkey"
+echo "interop: inclusion and consistency proofs, a receipt and two witness cosignatures verified by verify_proofs.py and techledger verify; tampered ones refused"
+
+# The fork: an attacker with write access copies the database, rewrites an old registration,
+# drops the Merkle tree (the server rebuilds it from the rewritten entries on start) and the
+# stored checkpoints, and serves the copy signed with the log's real key. The witness, with its
+# state from the real log, refuses: exit 3, naming the sizes and roots that disagree.
+kill $server; wait $server 2>/dev/null || true
+"$venv/bin/python" - "$work/data/ledger.db" "$work/fork.db" <<'PY'
+import sqlite3, sys
+src, dst = sqlite3.connect(sys.argv[1]), sqlite3.connect(sys.argv[2])
+src.backup(dst)
+seq, payload = dst.execute("SELECT seq, payload FROM audit_entries WHERE action = 'contract.register' ORDER BY seq LIMIT 1").fetchone()
+import json
+doc = json.loads(payload)
+doc["state"]["contract_amount"] = "999999999.00"
+dst.execute("UPDATE audit_entries SET payload = ? WHERE seq = ?", (json.dumps(doc, ensure_ascii=False), seq))
+dst.executescript("DELETE FROM tlog_cosignatures; DELETE FROM audit_checkpoints; DELETE FROM tlog_hashes;")
+dst.commit()
+PY
+fork_port=$((TECHLEDGER_PORT + 1))
+TECHLEDGER_PORT=$fork_port TECHLEDGER_DATABASE_URL="sqlite://$work/fork.db" "$bin" serve >fork.log 2>&1 &
+fork=$!
+trap 'kill $fork 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$fork_port/health" >/dev/null 2>&1 && break; sleep 0.2; done
+cp witness-state.json state-before.json
+set +e
+out=$("$bin" witness --once --url "http://127.0.0.1:$fork_port" --log-key "$log_vkey" --key witness.key --state witness-state.json 2>&1)
+code=$?
+set -e
+kill $fork
+[ "$code" = 3 ] || { echo "the witness did not refuse the fork (exit $code): $out" >&2; exit 1; }
+case "$out" in *"REFUSED: fork"*"does not extend the checkpoint of size $second (root "*) ;;
+    *) echo "unexpected: $out" >&2; exit 1;; esac
+cmp witness-state.json state-before.json
+echo "interop: the witness refuses a forked copy of the log: $out"
