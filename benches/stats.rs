@@ -142,6 +142,7 @@ impl Fixture {
                     ip_type: IpType::ALL[self.rng.gen_range(0..8)],
                     registered_at: chrono::NaiveDate::from_ymd_opt(YEAR, month, day)
                         .and_then(|d| d.and_hms_opt(2, 0, 0)),
+                    approved_by: None,
                 }
             })
             .collect();

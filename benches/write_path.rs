@@ -155,6 +155,7 @@ fn ledger_rate(target: &Target, writers: usize, n: usize) -> Result<f64> {
         tech_field: TechField::AdvancedManufacturing,
         ip_type: IpType::Patent,
         registered_at: None,
+        approved_by: None,
     };
     let per_writer = n / writers;
     let with_keys = std::env::var_os("TECHLEDGER_BENCH_KEYS").is_some();

@@ -286,9 +286,11 @@ pub fn init_logging(filter: &str) {
     let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| format!("{filter},rocket=off,_=off"));
     let filter = tracing_subscriber::EnvFilter::try_new(&filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colour only on a terminal: a log file or journal gets plain text, no escape codes.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .try_init();
 }
@@ -357,6 +359,12 @@ fn user(config: Config, command: UserCmd) -> Result<(), Failure> {
             Failure::usage(format!("cannot read the password from standard input: {e}"))
         })?;
     let password = password.trim_end_matches(['\r', '\n']).to_string();
+    if password.is_empty() {
+        return Err(Failure::usage(format!(
+            "no password on standard input: pipe it in, e.g. `printf '%s\\n' \"$PASSWORD\" | techledger user add --username {username} … --password-stdin` ({})",
+            crate::auth::password::rules_en()
+        )));
+    }
     if let Some(p) = crate::auth::password::check_rules(&username, &password).first() {
         return Err(Failure::usage(format!("password: {}", p.message)));
     }
@@ -594,7 +602,10 @@ fn import(
             for e in &r.errors {
                 println!(
                     "  row {}: {}: {} ({})",
-                    r.row, e.field, e.message, e.message_zh
+                    r.row,
+                    e.field,
+                    cli_wording(&e.message),
+                    e.message_zh
                 );
             }
         }
@@ -628,19 +639,50 @@ fn import(
             if !rejected.is_empty() {
                 println!("{} rows rejected:", rejected.len());
                 print_rejected(&rejected);
+                if dry_run {
+                    // A check that finds bad rows fails, so that a script stops before the import.
+                    return Err(Failure::failed(format!(
+                        "dry run: {} rows would be rejected",
+                        rejected.len()
+                    )));
+                }
             }
             Ok(())
         }
         Err(crate::ledger::LedgerError::ImportRejected(rows)) => {
             println!(
-                "nothing imported: {} rows rejected (use --partial to import the good rows):",
+                "nothing {}: {} rows rejected (with --partial the good rows are imported):",
+                if dry_run {
+                    "would be imported"
+                } else {
+                    "imported"
+                },
                 rows.len()
             );
             print_rejected(&rows);
-            Err(Failure::failed("the import was refused"))
+            Err(Failure::failed(if dry_run {
+                "dry run: the import would be refused"
+            } else {
+                "the import was refused"
+            }))
         }
-        Err(e) => Err(Failure::failed(e.to_string())),
+        Err(e) => Err(Failure::failed(cli_wording(&e.to_string()))),
     }
+}
+
+/// The ledger's advice in the words of this command line: its messages name the API's
+/// `confirm_duplicate=true`, which here is the `--confirm-duplicate` flag.
+fn cli_wording(message: &str) -> String {
+    message
+        .replace(
+            "send it with confirm_duplicate=true",
+            "run the import again with --confirm-duplicate",
+        )
+        .replace(
+            "send it again with confirm_duplicate=true",
+            "run the import again with --confirm-duplicate",
+        )
+        .replace("confirm_duplicate=true", "--confirm-duplicate")
 }
 
 fn demo(

@@ -9,6 +9,9 @@
   const actionName = (a) => TL.maybe("aud.action." + a) || "";
   const entityName = (e) => TL.maybe("aud.entity." + e) || e;
   const roleName = (r) => TL.maybe("role." + r) || r;
+  /** What a table holds, in words (the reconciliation names tables). */
+  const tableName = (t) => TL.maybe("aud.table." + t) || t;
+  const fieldName = (f) => TL.maybe("reg.field." + f) || TL.maybe("aud.field." + f) || f;
 
   // Chain status.
   const chain = document.getElementById("chain");
@@ -54,12 +57,12 @@
           TLP.setText("v-head", v.head_hash || "");
           const rec = v.reconciliation || { rows: {}, discrepancies: [] };
           document.getElementById("v-rows").innerHTML = Object.entries(rec.rows || {}).map(([t, n]) =>
-            `<tr><td><code>${esc(t)}</code></td><td class="num">${esc(String(n))}</td></tr>`).join("") ||
+            `<tr data-table="${esc(t)}"><td>${esc(tableName(t))}</td><td class="num">${esc(String(n))}</td></tr>`).join("") ||
             `<tr><td colspan="2" class="muted">—</td></tr>`;
           const disc = rec.discrepancies || [];
           document.getElementById("v-discrepancies").hidden = disc.length === 0;
           document.getElementById("v-disc-rows").innerHTML = disc.map((d) =>
-            `<tr><td><code>${esc(d.table)}</code></td><td class="mono">${esc(d.key)}</td><td class="num">${d.seq == null ? "" : esc(String(d.seq))}</td><td>${esc(d.detail)}</td></tr>`).join("");
+            `<tr><td>${esc(tableName(d.table))}</td><td class="mono">${esc(d.key)}</td><td class="num">${d.seq == null ? "" : esc(String(d.seq))}</td><td>${esc(d.detail)}</td></tr>`).join("");
         }
         box.dataset.ok = String(!!(r.ok && v.ok));
         box.hidden = false;
@@ -127,12 +130,78 @@
     }
     const body = document.getElementById("entry-rows");
     const status = document.getElementById("entries-status");
+    const auditor = document.body.dataset.role === "auditor";
+    const state = (e) => (e.payload && typeof e.payload.state === "object" && e.payload.state) || {};
+    /** The record in words: a contract by its registration number and title, a party or a
+     *  user by name; the internal id only as a tooltip. */
     const entity = (e) => {
-      const name = `${esc(entityName(e.entity.type))} <span class="mono small">${esc(e.entity.id)}</span>`;
+      const s = state(e);
+      let label = "";
+      if (e.entity.type === "contract") {
+        label = s.registration_no ? `<span class="mono">${esc(s.registration_no)}</span>` : esc(TL.t("aud.entries.unnumbered"));
+        if (s.title) label += ` ${esc(s.title)}`;
+      } else if (e.entity.type === "party" && s.name) {
+        label = esc(s.name);
+      } else if (e.entity.type === "user" && s.username) {
+        label = esc(s.username);
+      }
+      const name = `${esc(entityName(e.entity.type))} ` +
+        (label ? `<span title="${esc(e.entity.id)}">${label}</span>` : `<span class="mono small">${esc(e.entity.id)}</span>`);
       // Contract pages are for ledger readers (auditors here); admins read the entry only.
-      const linked = e.entity.type === "contract" && document.body.dataset.role === "auditor";
+      const linked = e.entity.type === "contract" && auditor;
       return linked ? `<a href="/contracts/${encodeURIComponent(e.entity.id)}">${name}</a>` : name;
     };
+
+    // Values and changes, readable.
+    let codes = null;
+    const plain = (v) => (v === null || v === undefined || v === "" ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v));
+    function value(field, v) {
+      if (v === null || v === undefined || v === "") return `<span class="muted">—</span>`;
+      const c = codes || {};
+      switch (field) {
+        case "contract_type": return esc(TLP.label(c.contract_types || [], v));
+        case "tech_field": return esc(TLP.label(c.tech_fields || [], v));
+        case "ip_type": return esc(TLP.label(c.ip_types || [], v));
+        case "kind": return esc(TLP.label(c.party_kinds || [], v));
+        case "status": return TLP.tag("status", v);
+        case "contract_amount":
+        case "technical_amount":
+          return `${esc(TLP.yuan(v))} <span class="muted">(${esc(TL.wan(v))} ${esc(TL.t("common.wan"))})</span>`;
+        default: return esc(plain(v));
+      }
+    }
+    const diffList = (changes, first) => changes.length
+      ? `<ul class="diff">${changes.map((d) => `<li><span class="diff-field">${esc(fieldName(d.field))}</span> ` +
+          (first ? "" : `<del>${value(d.field, d.from)}</del> → `) + `<ins>${value(d.field, d.to)}</ins></li>`).join("")}</ul>`
+      : `<p class="muted">${esc(TL.t("aud.entries.no_changes"))}</p>`;
+    const histories = new Map();
+    const history = (path) => {
+      if (!histories.has(path)) histories.set(path, TL.api("GET", path).then((r) => (r.ok ? r.body : null)));
+      return histories.get(path);
+    };
+    /** The entry's changes, field by field: from the record's history where the reader may
+     *  see it, else the fields the command carried. */
+    async function changesOf(e) {
+      codes = codes || await TLP.codes().catch(() => ({}));
+      if (auditor && e.entity.type === "contract") {
+        const h = await history(`/api/v1/contracts/${encodeURIComponent(e.entity.id)}/history`);
+        const v = h && h.versions.find((x) => x.audit_seq === e.seq);
+        if (v) return diffList(v.diff, v.version === 1) + (v.reason ? `<p>${esc(TL.t("aud.entries.reason"))}: ${esc(v.reason)}</p>` : "");
+        const review = h && h.reviews.find((x) => x.audit_seq === e.seq);
+        if (review) return `<p>${TLP.tag("review", review.verdict)} ${esc(review.note || "")}</p>`;
+      }
+      if (auditor && e.entity.type === "party") {
+        const h = await history(`/api/v1/parties/${encodeURIComponent(e.entity.id)}/history`);
+        const v = Array.isArray(h) && h.find((x) => x.audit_seq === e.seq);
+        if (v) return diffList(v.diff, v.version === 1);
+      }
+      const command = e.payload && typeof e.payload.command === "object" && e.payload.command ? e.payload.command : {};
+      const changes = Object.entries(command)
+        .filter(([k, v]) => k !== "id" && k !== "password_hash" && v !== null && typeof v !== "object")
+        .map(([k, v]) => ({ field: k, from: null, to: v }));
+      return diffList(changes, true);
+    }
+    let shown = new Map();
     const show = TLP.pager(async (after) => {
       browser.setAttribute("aria-busy", "true");
       const q = new URLSearchParams(filters);
@@ -156,9 +225,13 @@
           <td><button type="button" class="btn btn-small expand" aria-expanded="false" aria-controls="payload-${e.seq}">${esc(TL.t("aud.entries.show"))}</button></td>
         </tr>
         <tr class="payload-row" id="payload-${e.seq}" hidden><td colspan="6">
-          <pre>${esc(JSON.stringify(e.payload, null, 2))}</pre>
-          <p class="muted mono small">hash ${esc(e.hash)} · prev ${esc(e.prev_hash)} · kid ${esc(e.kid)}</p>
+          <div class="changes" data-seq="${e.seq}"></div>
+          <details class="raw"><summary>${esc(TL.t("aud.entries.raw"))}</summary>
+            <pre>${esc(JSON.stringify(e.payload, null, 2))}</pre>
+            <p class="muted mono small">hash ${esc(e.hash)} · prev ${esc(e.prev_hash)} · kid ${esc(e.kid)}</p>
+          </details>
         </td></tr>`).join("") || `<tr><td colspan="6" class="muted">${esc(TL.t("aud.entries.empty"))}</td></tr>`;
+      shown = new Map(items.map((e) => [String(e.seq), e]));
       TLP.announce(status, items.length ? TL.t("aud.entries.shown").replace("{n}", String(items.length)) : "", "info");
       browser.dataset.ready = "true";
       browser.dataset.count = String(items.length);
@@ -179,6 +252,13 @@
       row.hidden = !row.hidden;
       button.setAttribute("aria-expanded", String(!row.hidden));
       button.textContent = TL.t(row.hidden ? "aud.entries.show" : "aud.entries.hide");
+      const box = row.querySelector(".changes");
+      const entry = shown.get(box.dataset.seq);
+      if (!row.hidden && entry && !box.dataset.ready) {
+        box.textContent = TL.t("common.loading");
+        changesOf(entry).then((html) => { box.innerHTML = html; box.dataset.ready = "true"; })
+          .catch((err) => { box.textContent = TL.t("common.error") + ": " + err.message; });
+      }
     });
     show().catch((e) => TLP.announce(status, TL.t("common.error") + ": " + e.message, "error"));
   }

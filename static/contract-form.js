@@ -102,6 +102,7 @@
       if (focus) fs.querySelector(".party-change").focus();
     }
     if (mode === "new") {
+      fs.dispatchEvent(new Event("party-mode-new"));
       const [p] = levels(side);
       if (p.options.length <= 1) fillLevel(p, "").catch(() => {});
       if (focus) document.getElementById(side + "-name").focus();
@@ -159,7 +160,9 @@
         name.textContent = p.name;
         const meta = document.createElement("span");
         meta.className = "muted";
-        meta.textContent = " " + (p.credit_code || "") + " " + p.region;
+        // The region by name (兰山区), never its code; the credit code and kind beside it.
+        meta.textContent = " " + (p.credit_code || "");
+        describe(p).then((text) => { meta.textContent = " " + text; }).catch(() => {});
         li.append(name, meta);
         li.addEventListener("mousedown", (e) => { e.preventDefault(); choose(p); });
         list.appendChild(li);
@@ -188,6 +191,39 @@
       }
     });
     search.addEventListener("blur", () => setTimeout(close, 150));
+
+    // A new party typed with a credit code already on record: the ledger will use the stored
+    // party (its name, kind and region), so the form says so before it is submitted.
+    const codeInput = el(side + ".credit_code");
+    const existingBox = fs.querySelector(".party-existing");
+    let existing = null;
+    let codeSeq = 0;
+    let codeTimer = null;
+    async function checkExisting() {
+      const code = codeInput.value.trim().toUpperCase();
+      const mine = ++codeSeq;
+      existing = null;
+      if (!/^[0-9A-Z]{18}$/.test(code)) { existingBox.hidden = true; return; }
+      const r = await TL.api("GET", "/api/v1/parties?limit=1&credit_code=" + encodeURIComponent(code));
+      if (mine !== codeSeq) return;
+      const p = r.ok && r.body.items && r.body.items[0];
+      if (!p) { existingBox.hidden = true; return; }
+      existing = p;
+      const typed = value(side + ".name").trim();
+      const key = typed && typed !== p.name ? "reg.new.party_exists_other_name" : "reg.new.party_exists";
+      existingBox.querySelector(".party-existing-text").textContent = TL.t(key).replace("{name}", p.name);
+      existingBox.hidden = false;
+    }
+    const recheck = () => {
+      clearTimeout(codeTimer);
+      existingBox.hidden = true;
+      existing = null;
+      codeTimer = setTimeout(() => checkExisting().catch(() => {}), 250);
+    };
+    codeInput.addEventListener("input", recheck);
+    el(side + ".name").addEventListener("input", recheck);
+    existingBox.querySelector(".party-use-existing").addEventListener("click", () => { if (existing) choose(existing); });
+    fs.addEventListener("party-mode-new", recheck);
     fs.querySelector(".party-change").addEventListener("click", () => setMode(side, "find", true));
     fs.querySelector(".party-find-open").addEventListener("click", () => { setMode(side, "find", true); saveDraft(); });
     fs.querySelector(".party-new-open").addEventListener("click", () => {

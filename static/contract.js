@@ -62,9 +62,15 @@
         : dash],
       ["reg.col.office", esc(TLP.label(codes.offices, c.office))],
       ["reg.detail.flow", esc(TL.t("reg.detail.flow_" + c.flow)) + (c.introduced ? " · " + esc(TL.t("reg.detail.introduced")) : "")],
-      ["reg.detail.recorded_by", esc(first ? who(first.actor) : "") + " · " + esc(TLP.time(c.created_at))],
-      ["reg.detail.registered_at", c.registered_at ? esc(TLP.time(c.registered_at)) : dash],
-      ["reg.detail.approved_by", approval ? esc(who(approval.actor)) : dash],
+      // A registration of the past loaded from the office's records was registered before it
+      // was recorded here: said in words, so the two times do not read as a contradiction.
+      c.historical
+        ? ["reg.detail.loaded_by", esc(first ? who(first.actor) : "") + " · " + esc(TLP.time(c.created_at))]
+        : ["reg.detail.recorded_by", esc(first ? who(first.actor) : "") + " · " + esc(TLP.time(c.created_at))],
+      ["reg.detail.registered_at", c.registered_at
+        ? esc(TLP.time(c.registered_at)) + (c.historical ? ` <span class="tag historical">${esc(TL.t("reg.detail.historical"))}</span>` : "")
+        : dash],
+      ["reg.detail.approved_by", approval ? esc(who(approval.actor)) : c.approved_by_name ? esc(c.approved_by_name) : dash],
       ["reg.detail.version", esc(String(c.version))],
       ["reg.detail.audit_seq", `<span class="mono">${esc(String(c.audit_seq))}</span>`],
     ];

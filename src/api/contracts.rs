@@ -316,6 +316,7 @@ impl ContractBody {
             ip_type,
             particulars,
             registered_at: None,
+            approved_by: None,
         })
     }
 }
@@ -495,6 +496,11 @@ pub struct ContractView {
     pub buyer_legal_representative: Option<String>,
     /// Display name of the registrar who recorded it.
     pub created_by_name: String,
+    /// Display name of the second registrar who approved it, if any.
+    pub approved_by_name: Option<String>,
+    /// Whether it was loaded from a registration office's records of the past: registered
+    /// before it was recorded here (only the operator's shell loads such registrations).
+    pub historical: bool,
 }
 
 /// Adds party names to contract rows (one query for all of them).
@@ -517,7 +523,10 @@ pub fn with_names(
         .into_iter()
         .map(|(id, name, legal)| (id, (name, legal)))
         .collect();
-    let mut authors: Vec<String> = rows.iter().map(|r| r.created_by.clone()).collect();
+    let mut authors: Vec<String> = rows
+        .iter()
+        .flat_map(|r| std::iter::once(r.created_by.clone()).chain(r.approved_by.clone()))
+        .collect();
     authors.sort();
     authors.dedup();
     let author_names: std::collections::HashMap<String, String> = crate::db::schema::users::table
@@ -538,6 +547,11 @@ pub fn with_names(
             let (buyer_name, buyer_legal_representative) =
                 names.get(&r.buyer_id).cloned().unwrap_or_default();
             let created_by_name = author_names.get(&r.created_by).cloned().unwrap_or_default();
+            let approved_by_name = r
+                .approved_by
+                .as_ref()
+                .and_then(|id| author_names.get(id).cloned());
+            let historical = r.registered_at.is_some_and(|at| at < r.created_at);
             let row_details = details.get(&r.id);
             Ok(ContractView {
                 contract: ContractState::from_row(r)?.with_details(row_details)?,
@@ -546,6 +560,8 @@ pub fn with_names(
                 seller_legal_representative,
                 buyer_legal_representative,
                 created_by_name,
+                approved_by_name,
+                historical,
             })
         })
         .collect()

@@ -140,6 +140,11 @@ impl Fields {
         }
     }
 
+    /// Whether an error was recorded for `field`.
+    pub fn has_error_on(&self, field: &str) -> bool {
+        self.errors.iter().any(|e| e.field == field)
+    }
+
     /// Whether any error was recorded.
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty()

@@ -38,6 +38,10 @@ pub struct PartyBody {
 
 impl PartyBody {
     /// Parses into a new party, recording errors under `prefix` (`seller.`).
+    ///
+    /// Every bad field is reported at once: the rules across fields run even when a field
+    /// failed to parse, and a rule is dropped only when it depends on a field that already has
+    /// its own error (a mistyped credit code is "invalid", never also "required").
     pub fn parse(&self, fields: &mut Fields, prefix: &str) -> Option<NewParty> {
         let f = |name: &str| format!("{prefix}{name}");
         let name = fields.text(&f("name"), self.name.as_deref(), 200);
@@ -49,11 +53,16 @@ impl PartyBody {
             CreditCode::parse,
         );
         let country = fields.optional(&f("country"), self.country.as_deref(), CountryCode::parse);
+        let failed = |fields: &Fields, name: &str| fields.has_error_on(&f(name));
+        let failed_before: Vec<&str> = ["name", "kind", "region", "credit_code", "country"]
+            .into_iter()
+            .filter(|n| failed(fields, n))
+            .collect();
         let party = NewParty {
-            name: name?,
+            name: name.clone().unwrap_or_default(),
             credit_code,
-            kind: kind?,
-            region: region?,
+            kind: kind.unwrap_or(PartyKind::Other),
+            region: region.unwrap_or(RegionCode::ABROAD),
             nature_code: self.nature_code.clone().filter(|c| !c.trim().is_empty()),
             country,
             legal_representative: self
@@ -64,9 +73,26 @@ impl PartyBody {
                 .map(str::to_string),
         };
         for e in party.check() {
-            fields.push(e.prefixed(prefix));
+            let stands = rule_inputs(&e.field)
+                .iter()
+                .all(|input| !failed_before.contains(input));
+            if stands {
+                fields.push(e.prefixed(prefix));
+            }
         }
-        Some(party)
+        (name.is_some() && kind.is_some() && region.is_some()).then_some(party)
+    }
+}
+
+/// The fields a party rule about `field` reads (`NewParty::check`): its own and those that
+/// decide whether it applies.
+fn rule_inputs(field: &str) -> &'static [&'static str] {
+    match field {
+        "credit_code" => &["credit_code", "kind", "region"],
+        "country" => &["country", "region"],
+        "legal_representative" => &["kind"],
+        "name" => &["name"],
+        _ => &[],
     }
 }
 

@@ -15,7 +15,7 @@ use crate::auth::{Passwords, password};
 use crate::db::Db;
 use crate::db::models::users as user_rows;
 use crate::domain::{CreditCode, OfficeCode, Role};
-use crate::ledger::{Command, FieldError, Ledger, NewUser, Request, UserUpdate};
+use crate::ledger::{Command, FieldError, Ledger, NewUser, Request, UserUpdate, user_field_rules};
 use crate::records::UserState;
 
 /// A new user.
@@ -75,6 +75,21 @@ pub fn parse_credit_code(value: Option<&str>, errors: &mut Vec<FieldError>) -> O
         .ok()
 }
 
+/// Whether a form field was filled in (valid or not).
+fn given(value: Option<&str>) -> bool {
+    value.is_some_and(|v| !v.trim().is_empty())
+}
+
+/// Adds the rule errors about fields that have no error yet (a mistyped office is invalid, not
+/// also missing).
+fn add_unless_named(errors: &mut Vec<FieldError>, rules: Vec<FieldError>) {
+    for e in rules {
+        if !errors.iter().any(|known| known.field == e.field) {
+            errors.push(e);
+        }
+    }
+}
+
 /// The argon2id hash of a password, made off the async workers.
 pub async fn hash(passwords: &Arc<Passwords>, password: String) -> ApiResult<String> {
     let hashing = Arc::clone(passwords);
@@ -107,6 +122,16 @@ pub async fn create(
         .and_then(|o| parse_office(o, &mut errors));
     let credit_code = parse_credit_code(body.credit_code.as_deref(), &mut errors);
     errors.extend(password::check_rules(&body.username, &body.password));
+    if let Some(role) = role {
+        let rules = user_field_rules(
+            Some(&body.username),
+            Some(body.display_name.as_deref().unwrap_or(&body.username)),
+            role,
+            given(body.office.as_deref()),
+            given(body.credit_code.as_deref()),
+        );
+        add_unless_named(&mut errors, rules);
+    }
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
@@ -185,17 +210,41 @@ pub async fn update(
         .role
         .as_deref()
         .and_then(|r| parse_role(r, &mut errors));
+    let office_given = body.office.as_ref().map(|o| given(o.as_deref()));
     let office = body
         .office
         .map(|o| o.and_then(|o| parse_office(&o, &mut errors)));
+    let lookup = id.to_string();
+    let current = db
+        .run(move |conn| user_rows::by_id(conn, &lookup).map_err(crate::db::DbError::from))
+        .await?;
     if let Some(p) = &body.password {
-        let lookup = id.to_string();
-        let username = db
-            .run(move |conn| user_rows::by_id(conn, &lookup).map_err(crate::db::DbError::from))
-            .await?
-            .map(|u| u.username)
+        let username = current
+            .as_ref()
+            .map(|u| u.username.clone())
             .unwrap_or_default();
         errors.extend(password::check_rules(&username, p));
+    }
+    if let Some(row) = current
+        .as_ref()
+        .filter(|_| body.role.is_none() || role.is_some())
+    {
+        let now = UserState::from_row(row)?;
+        let has_office = office_given.unwrap_or(now.office.is_some());
+        let rules = user_field_rules(
+            None,
+            body.display_name.as_deref(),
+            role.unwrap_or(now.role),
+            has_office,
+            now.credit_code.is_some(),
+        );
+        // A PATCH cannot bind or unbind a party: the ledger answers a role change into or out
+        // of "applicant" with its own error on the role.
+        let rules = rules
+            .into_iter()
+            .filter(|e| e.field != "credit_code")
+            .collect();
+        add_unless_named(&mut errors, rules);
     }
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));

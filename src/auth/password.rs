@@ -72,6 +72,13 @@ impl Passwords {
     }
 }
 
+/// The rules `check_rules` enforces, in one English sentence (for the command line).
+pub fn rules_en() -> String {
+    format!(
+        "a password has {MIN_LENGTH} to {MAX_LENGTH} characters and does not contain the username"
+    )
+}
+
 /// The rules a new password must meet, each broken one named.
 pub fn check_rules(username: &str, password: &str) -> Vec<FieldError> {
     let mut errors = Vec::new();

@@ -51,6 +51,16 @@ impl Users {
             .ok_or_else(|| DemoError::Internal(format!("no demo registrar for office {office}")))?;
         Ok(Principal::User(pair[usize::from(second)].clone()))
     }
+
+    /// The user id of the office's first (`second == false`) or second registrar.
+    pub fn registrar_id(&self, office: OfficeCode, second: bool) -> Result<String, DemoError> {
+        match self.registrar(office, second)? {
+            Principal::User(actor) => Ok(actor.id),
+            _ => Err(DemoError::Internal(format!(
+                "no demo registrar for office {office}"
+            ))),
+        }
+    }
 }
 
 /// A demo user to create or reuse.
@@ -415,6 +425,7 @@ pub(super) fn new_contract(c: &Planned, ids: &[Option<String>]) -> Result<NewCon
         tech_field: c.tech_field,
         ip_type: c.ip_type,
         registered_at: registered_at(c),
+        approved_by: None,
     })
 }
 
@@ -435,6 +446,7 @@ pub(super) fn register_contracts(
     let contracts = &plan.contracts;
     let mut ids: Vec<Option<String>> = vec![None; contracts.len()];
     let mut registered = 0u64;
+    let threshold_fen = services.config.ledger.large_contract_threshold.fen();
     let mut pipeline = Pipeline::new(&services.ledger, window, progress);
     let mut done = |index: usize, result: Result<Outcome, LedgerError>| -> Result<(), DemoError> {
         let outcome = result
@@ -447,6 +459,15 @@ pub(super) fn register_contracts(
     };
     for (index, c) in contracts.iter().enumerate() {
         let command = Command::RegisterContract(new_contract(c, party_ids)?);
+        let mut command = command;
+        if !c.now
+            && c.technical_fen >= threshold_fen
+            && let Command::RegisterContract(contract) = &mut command
+        {
+            // A large contract of the past was approved by the office's other registrar, as a
+            // new one is today: the record names them.
+            contract.approved_by = Some(users.registrar_id(c.office, !c.by_second)?);
+        }
         let mut request = Request::new(users.registrar(c.office, c.by_second)?, command);
         request.historical = !c.now;
         // The plan plants duplicate contracts for the auditors' rule on purpose; the rest are

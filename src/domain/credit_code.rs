@@ -41,24 +41,99 @@ pub enum CreditCodeError {
         /// The character found there.
         character: char,
     },
-    /// Position 17 is not the organisation-code check digit of positions 9–16.
-    #[error(
-        "the organisation-code check at position 17 does not match: expected '{expected}', found '{found}'"
-    )]
-    OrganisationCheckMismatch {
-        /// The check character positions 9–16 call for.
-        expected: char,
-        /// The character given.
-        found: char,
+    /// The check characters (positions 17 and 18) do not agree with the rest of the code: it
+    /// was mistyped or made up. One variant for both checks, so that fixing the character the
+    /// message named never leads to a second message about another position.
+    #[error("not a valid unified social credit code: {}", english_hint(*suspects, *fix))]
+    ChecksDoNotMatch {
+        /// The positions where changing one character would make the code valid.
+        suspects: Positions,
+        /// The character that would make it valid, when only one position and one character can.
+        fix: Option<char>,
     },
-    /// Position 18 is not the check character of positions 1–17.
-    #[error("the check character does not match: expected '{expected}', found '{found}'")]
-    CheckCharacterMismatch {
-        /// The check character positions 1–17 call for.
-        expected: char,
-        /// The character given.
-        found: char,
-    },
+}
+
+/// A set of 1-based positions 1–18 of a credit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Positions(u32);
+
+impl Positions {
+    /// The set of the given positions (those outside 1–18 are ignored).
+    pub fn of(positions: &[usize]) -> Positions {
+        Positions(
+            positions
+                .iter()
+                .copied()
+                .filter(|p| (1..=LEN).contains(p))
+                .fold(0, |bits, p| bits | (1 << (p - 1))),
+        )
+    }
+
+    /// The positions, ascending.
+    pub fn iter(self) -> impl Iterator<Item = usize> {
+        (1..=LEN).filter(move |p| self.0 & (1 << (p - 1)) != 0)
+    }
+
+    /// How many positions.
+    pub fn len(self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Runs of consecutive positions as `(first, last)`.
+    fn runs(self) -> Vec<(usize, usize)> {
+        let mut runs: Vec<(usize, usize)> = Vec::new();
+        for p in self.iter() {
+            match runs.last_mut() {
+                Some((_, last)) if *last + 1 == p => *last = p,
+                _ => runs.push((p, p)),
+            }
+        }
+        runs
+    }
+
+    /// `1–8, 18` in English, `第 1–8、18 位` in Chinese.
+    fn describe(self, zh: bool) -> String {
+        let runs: Vec<String> = self
+            .runs()
+            .into_iter()
+            .map(|(a, b)| {
+                if a == b {
+                    a.to_string()
+                } else {
+                    format!("{a}–{b}")
+                }
+            })
+            .collect();
+        if zh {
+            format!("第 {} 位", runs.join("、"))
+        } else {
+            runs.join(", ")
+        }
+    }
+}
+
+/// The English explanation of a failed check.
+fn english_hint(suspects: Positions, fix: Option<char>) -> String {
+    match (suspects.len(), fix) {
+        (0, _) => "its check characters do not match the rest; more than one character is wrong, check the code character by character".into(),
+        (1, Some(c)) => format!(
+            "its check characters do not match the rest; character {} is probably mistyped (the code is valid with '{c}' there)",
+            suspects.describe(false)
+        ),
+        (1, None) => format!(
+            "its check characters do not match the rest; character {} is probably mistyped",
+            suspects.describe(false)
+        ),
+        _ => format!(
+            "its check characters do not match the rest; one of the characters at positions {} is probably mistyped",
+            suspects.describe(false)
+        ),
+    }
 }
 
 impl Localized for CreditCodeError {
@@ -73,12 +148,23 @@ impl Localized for CreditCodeError {
             } => format!(
                 "统一社会信用代码第 {position} 位的字符“{character}”无效（只能是数字和除 I、O、S、V、Z 以外的大写字母）"
             ),
-            Self::OrganisationCheckMismatch { expected, found } => format!(
-                "统一社会信用代码第 17 位（组织机构代码校验码）应为“{expected}”，实际为“{found}”"
-            ),
-            Self::CheckCharacterMismatch { expected, found } => format!(
-                "统一社会信用代码校验码（第 18 位）应为“{expected}”，实际为“{found}”，请核对代码"
-            ),
+            Self::ChecksDoNotMatch { suspects, fix } => match (suspects.len(), fix) {
+                (0, _) => {
+                    "统一社会信用代码无效：校验码与前面各位不符，不止一位有误，请逐位核对".into()
+                }
+                (1, Some(c)) => format!(
+                    "统一社会信用代码无效：校验码与前面各位不符，{}可能录错了（改为“{c}”即可通过校验）",
+                    suspects.describe(true)
+                ),
+                (1, None) => format!(
+                    "统一社会信用代码无效：校验码与前面各位不符，{}可能录错了",
+                    suspects.describe(true)
+                ),
+                _ => format!(
+                    "统一社会信用代码无效：校验码与前面各位不符，可能是{}中有一位录错了，请核对",
+                    suspects.describe(true)
+                ),
+            },
         }
     }
 }
@@ -93,21 +179,9 @@ impl CreditCode {
     pub fn parse(s: &str) -> Result<CreditCode, CreditCodeError> {
         let values = values(s, LEN)?;
         let code: String = s.trim().to_ascii_uppercase();
-        let found = |position: usize| char::from(symbol(values[position - 1]));
-
-        let check = check_character(&values[..LEN - 1]);
-        if found(18) != check {
-            return Err(CreditCodeError::CheckCharacterMismatch {
-                expected: check,
-                found: found(18),
-            });
-        }
-        let org_check = organisation_check(&values[8..BODY_LEN]);
-        if found(17) != org_check {
-            return Err(CreditCodeError::OrganisationCheckMismatch {
-                expected: org_check,
-                found: found(17),
-            });
+        if !checks_pass(&values) {
+            let (suspects, fix) = single_character_fixes(&values);
+            return Err(CreditCodeError::ChecksDoNotMatch { suspects, fix });
         }
         Ok(CreditCode(code))
     }
@@ -158,6 +232,36 @@ fn values(s: &str, expected: usize) -> Result<Vec<u8>, CreditCodeError> {
             })
         })
         .collect()
+}
+
+/// Whether both check characters agree with the values of a full code.
+fn checks_pass(values: &[u8]) -> bool {
+    values.len() == LEN
+        && value_of(organisation_check(&values[8..BODY_LEN])) == Some(values[BODY_LEN])
+        && value_of(check_character(&values[..LEN - 1])) == Some(values[LEN - 1])
+}
+
+/// Every position where changing one character makes the code valid, and that character when
+/// exactly one position and one character do. (18 × 30 candidates: cheap.)
+fn single_character_fixes(values: &[u8]) -> (Positions, Option<char>) {
+    let mut positions = Vec::new();
+    let mut fixes = Vec::new();
+    let mut candidate = values.to_vec();
+    for position in 0..values.len() {
+        for value in (0u8..31).filter(|&v| v != values[position]) {
+            candidate[position] = value;
+            if checks_pass(&candidate) {
+                positions.push(position + 1);
+                fixes.push(char::from(symbol(value)));
+            }
+        }
+        candidate[position] = values[position];
+    }
+    let fix = match fixes.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    };
+    (Positions::of(&positions), fix)
 }
 
 /// The value 0–30 of an alphabet character.
@@ -276,35 +380,123 @@ mod tests {
     }
 
     #[test]
-    fn fabricated_codes_fail_the_check_character() {
-        let cases = [
-            ("91371300MA3R064567", 'G', '7'),
-            ("91371300123410000F", 'L', 'F'),
-            ("91350203M0001QAY9B", '9', 'B'),
-        ];
-        for (code, expected, found) in cases {
-            assert_eq!(
-                CreditCode::parse(code),
-                Err(CreditCodeError::CheckCharacterMismatch { expected, found }),
+    fn fabricated_codes_fail_with_one_error() {
+        for code in [
+            "91371300MA3R064567",
+            "91371300123410000F",
+            "91350203M0001QAY9B",
+        ] {
+            assert!(
+                matches!(
+                    CreditCode::parse(code),
+                    Err(CreditCodeError::ChecksDoNotMatch { .. })
+                ),
                 "{code}"
             );
         }
     }
 
+    /// `code` with the character at 1-based `position` replaced by `c`.
+    fn with(code: &str, position: usize, c: char) -> String {
+        code.chars()
+            .enumerate()
+            .map(|(i, old)| if i + 1 == position { c } else { old })
+            .collect()
+    }
+
     #[test]
-    fn a_wrong_organisation_check_is_caught_even_with_a_matching_check_character() {
-        // 9137130016825102 + '3' (should be '2') with position 18 recomputed.
-        let mut values = values("9137130016825102", 16).unwrap();
-        values.push(3);
-        let check = check_character(&values);
-        let code = format!("91371300168251023{check}");
-        assert_eq!(
-            CreditCode::parse(&code),
-            Err(CreditCodeError::OrganisationCheckMismatch {
-                expected: '2',
-                found: '3'
-            })
+    fn a_typo_in_positions_9_to_17_is_named_with_its_fix() {
+        // Every single typo in the organisation code or its check is among the positions the
+        // message names; when it is the only one, the message gives the right character.
+        let mut named = 0;
+        for real in REAL {
+            for position in 9..=17 {
+                let right = real.chars().nth(position - 1).unwrap();
+                for typo in "0123456789ABCDEFGHJKLMNPQRTUWXY"
+                    .chars()
+                    .filter(|&c| c != right)
+                {
+                    let Err(CreditCodeError::ChecksDoNotMatch { suspects, fix }) =
+                        CreditCode::parse(&with(real, position, typo))
+                    else {
+                        panic!("{real} with {typo} at {position} must fail");
+                    };
+                    assert!(
+                        suspects.iter().any(|p| p == position),
+                        "{real} {position} {typo}"
+                    );
+                    if suspects.len() == 1 {
+                        assert_eq!(fix, Some(right), "{real} {position} {typo}");
+                        named += 1;
+                    }
+                }
+            }
+        }
+        // The two checks (mod 11 and mod 31) leave 341 combinations, so another position can
+        // often be changed to pass both as well: then the message lists every such position.
+        // Here 670 of the 1,620 typos are pinned to one position with its fix.
+        assert!(named * 3 >= 6 * 9 * 30, "named {named} of {}", 6 * 9 * 30);
+    }
+
+    #[test]
+    fn fixing_the_named_character_never_leads_to_another_message() {
+        // The old messages said "position 18 should be …" and, once that was done, "position 17
+        // should be …". Now the message names the wrong character, and fixing it passes.
+        let typo = with(REAL[0], 17, '7');
+        let e = CreditCode::parse(&typo).unwrap_err();
+        let CreditCodeError::ChecksDoNotMatch { suspects, fix } = e else {
+            panic!("{e:?}");
+        };
+        assert_eq!(suspects, Positions::of(&[17]));
+        assert_eq!(fix, Some('2'));
+        assert!(
+            e.message_zh().contains("第 17 位可能录错了（改为“2”"),
+            "{}",
+            e.message_zh()
         );
+        assert!(!e.message_zh().contains("18"), "{}", e.message_zh());
+        assert_eq!(
+            CreditCode::parse(&with(&typo, 17, '2')).unwrap().as_str(),
+            REAL[0]
+        );
+    }
+
+    #[test]
+    fn a_typo_in_positions_1_to_8_or_18_lists_the_candidates_in_one_message() {
+        // Positions 1–8 and 18 are covered by the final check alone, so any of them may be the
+        // wrong one: the message names them all, once.
+        let e = CreditCode::parse(&with(REAL[0], 5, '2')).unwrap_err();
+        let CreditCodeError::ChecksDoNotMatch { suspects, fix } = e else {
+            panic!("{e:?}");
+        };
+        assert_eq!(suspects, Positions::of(&[1, 2, 3, 4, 5, 6, 7, 8, 18]));
+        assert_eq!(fix, None);
+        assert_eq!(
+            e.message_zh(),
+            "统一社会信用代码无效：校验码与前面各位不符，可能是第 1–8、18 位中有一位录错了，请核对"
+        );
+        assert!(
+            e.message_en().contains("positions 1–8, 18"),
+            "{}",
+            e.message_en()
+        );
+    }
+
+    #[test]
+    fn two_typos_say_more_than_one_character_is_wrong() {
+        let e = CreditCode::parse(&with(&with(REAL[0], 10, '9'), 14, 'A')).unwrap_err();
+        let CreditCodeError::ChecksDoNotMatch { suspects, .. } = e else {
+            panic!("{e:?}");
+        };
+        if suspects.is_empty() {
+            assert!(
+                e.message_zh().contains("不止一位有误"),
+                "{}",
+                e.message_zh()
+            );
+        } else {
+            assert!(e.message_zh().contains("录错了"), "{}", e.message_zh());
+        }
     }
 
     #[test]
@@ -417,7 +609,7 @@ mod tests {
         assert_eq!(json, "\"9137130016829134XT\"");
         assert_eq!(serde_json::from_str::<CreditCode>(&json).unwrap(), code);
         let err = serde_json::from_str::<CreditCode>("\"91371300MA3R064567\"").unwrap_err();
-        assert!(err.to_string().contains("check character"), "{err}");
+        assert!(err.to_string().contains("check characters"), "{err}");
     }
 
     #[test]
@@ -431,13 +623,21 @@ mod tests {
                 position: 2,
                 character: 'I',
             },
-            CreditCodeError::OrganisationCheckMismatch {
-                expected: 'X',
-                found: '1',
+            CreditCodeError::ChecksDoNotMatch {
+                suspects: Positions::default(),
+                fix: None,
             },
-            CreditCodeError::CheckCharacterMismatch {
-                expected: 'A',
-                found: 'B',
+            CreditCodeError::ChecksDoNotMatch {
+                suspects: Positions::of(&[12]),
+                fix: Some('A'),
+            },
+            CreditCodeError::ChecksDoNotMatch {
+                suspects: Positions::of(&[12]),
+                fix: None,
+            },
+            CreditCodeError::ChecksDoNotMatch {
+                suspects: Positions::of(&[1, 18]),
+                fix: None,
             },
         ];
         for e in all {

@@ -244,6 +244,7 @@ fn contract(header: &Header, cells: &[Cell<'_>]) -> Result<NewContract, Vec<Fiel
             ip_type,
             particulars,
             registered_at: None,
+            approved_by: None,
         }),
         _ => Err(errors),
     }

@@ -142,6 +142,7 @@ fn expected() -> NewContract {
         tech_field: TechField::AdvancedManufacturing,
         ip_type: IpType::Patent,
         registered_at: None,
+        approved_by: None,
     }
 }
 
@@ -474,7 +475,7 @@ fn every_error_of_a_row_is_named_at_once() {
     assert!(
         by_field("seller.credit_code")
             .message
-            .contains("check character")
+            .contains("check characters")
     );
     assert!(
         by_field("contract_type")

@@ -318,6 +318,10 @@ pub struct NewContract {
         with = "crate::records::timestamp::option"
     )]
     pub registered_at: Option<chrono::NaiveDateTime>,
+    /// The user id of the second registrar who approved a historical large registration (with
+    /// `registered_at` only); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
 }
 
 /// What a contract records beyond its statistics, each optional.

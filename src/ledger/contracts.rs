@@ -33,6 +33,53 @@ pub(super) fn register(tx: &mut Tx<'_>, cmd: &NewContract) -> Result<Outcome, Le
     Ok(answer)
 }
 
+/// The second registrar of a historical large registration: named only when loading history,
+/// only for a contract at or above the large-contract threshold, and only as another active
+/// registrar of the recording registrar's office (as the approvals page would require).
+fn historical_approver(
+    tx: &mut Tx<'_>,
+    cmd: &NewContract,
+    historical: bool,
+    actor: &Actor,
+    errors: &mut Vec<FieldError>,
+) -> Result<Option<String>, LedgerError> {
+    let Some(id) = &cmd.approved_by else {
+        return Ok(None);
+    };
+    if !historical {
+        errors.push(FieldError::new(
+            "approved_by",
+            "only a historical registration names its approver; a new large contract is approved on the approvals page",
+            "只有历史登记数据才能指定复核人；新的大额合同须在复核页面由另一名登记员复核",
+        ));
+        return Ok(None);
+    }
+    if cmd.technical_amount < tx.settings.large_contract_threshold {
+        errors.push(FieldError::new(
+            "approved_by",
+            "only a large contract has a second registrar's approval",
+            "只有大额合同需要第二名登记员复核",
+        ));
+        return Ok(None);
+    }
+    let approver = crate::db::models::users::by_id(tx.conn()?, id)?;
+    let fits = approver.as_ref().is_some_and(|u| {
+        u.active
+            && u.role == Role::Registrar.code()
+            && u.office.as_deref() == actor.office.map(OfficeCode::code)
+            && u.id != actor.id
+    });
+    if !fits {
+        errors.push(FieldError::new(
+            "approved_by",
+            "the approver must be another active registrar of the same office",
+            "复核人须为本登记点的另一名在岗登记员",
+        ));
+        return Ok(None);
+    }
+    Ok(Some(id.clone()))
+}
+
 /// Registers one contract (creating its new inline parties first). Shared with imports.
 pub(super) fn register_one(
     tx: &mut Tx<'_>,
@@ -119,6 +166,7 @@ pub(super) fn register_one(
             cmd.contract_amount.fen(),
         )?);
     }
+    let approved_by = historical_approver(tx, cmd, historical.is_some(), actor, &mut errors)?;
     if !errors.is_empty() {
         return Err(LedgerError::Invalid(errors));
     }
@@ -167,7 +215,7 @@ pub(super) fn register_one(
             created_by: actor_id.clone(),
             created_at: now,
             registered_at: if large { None } else { Some(registered_at) },
-            approved_by: None,
+            approved_by: approved_by.clone(),
             updated_at: now,
             audit_seq: stamp.seq,
             party_contract_no: cmd

@@ -43,6 +43,7 @@ pub use command::{
 };
 pub use cosign::Cosignature;
 pub use error::{FieldError, LedgerError};
+pub use users::check_fields as user_field_rules;
 pub use writer::{Ledger, LedgerMetrics, LedgerSettings, StartError};
 
 use serde::{Deserialize, Serialize};

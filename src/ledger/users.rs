@@ -10,7 +10,10 @@ use crate::db::schema::users;
 use crate::domain::Role;
 use crate::records::{PASSWORD_DIGEST_KEY, UserState, password_hash_digest};
 
-fn check_fields(
+/// The rules on a user's own fields (username, display name) and on the office and party its
+/// role needs. The API runs them before hashing a password, so that a form hears of every bad
+/// field at once; the ledger runs them again in the transaction.
+pub fn check_fields(
     username: Option<&str>,
     display_name: Option<&str>,
     role: Role,

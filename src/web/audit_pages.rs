@@ -144,7 +144,7 @@ pub fn entries(ctx: PageCtx, user: AuditReader, f: EntryFilters) -> Page<Entries
     let t = layout.t;
     let entity = text(&f.entity_type, 20);
     Page::ok(EntriesPage {
-        i18n: strings(t, &["role."]),
+        i18n: strings(t, &["role.", "reg.field."]),
         tabs: tabs(t, &user, "/audit/entries"),
         actions: ACTIONS
             .iter()
@@ -454,6 +454,7 @@ pub static STRINGS: &[Entry] = &[
         "Any contract action",
     ),
     ("aud.entries.at", "时间", "When"),
+    ("aud.entries.changes", "变更内容", "Changes"),
     (
         "aud.entries.empty",
         "没有符合条件的条目",
@@ -466,7 +467,10 @@ pub static STRINGS: &[Entry] = &[
     ("aud.entries.from", "日期自", "From"),
     ("aud.entries.hide", "收起", "Hide"),
     ("aud.entries.latest", "最新条目", "Latest entries"),
-    ("aud.entries.payload", "内容", "Payload"),
+    ("aud.entries.no_changes", "没有字段变化", "No field changed"),
+    ("aud.entries.raw", "原始数据（JSON）", "Raw data (JSON)"),
+    ("aud.entries.reason", "原因", "Reason"),
+    ("aud.entries.seq", "序号", "Seq. no."),
     ("aud.entries.show", "展开", "Show"),
     (
         "aud.entries.shown",
@@ -476,6 +480,39 @@ pub static STRINGS: &[Entry] = &[
     ("aud.entries.system", "系统", "System"),
     ("aud.entries.title", "审计条目", "Audit entries"),
     ("aud.entries.to", "日期至（含）", "To (inclusive)"),
+    ("aud.entries.unnumbered", "（尚未编号）", "(no number yet)"),
+    ("aud.field.accepted", "导入成功行数", "Rows imported"),
+    ("aud.field.active", "启用", "Active"),
+    ("aud.field.country", "国家或地区", "Country"),
+    (
+        "aud.field.credit_code",
+        "统一社会信用代码",
+        "Unified social credit code",
+    ),
+    ("aud.field.display_name", "显示名称", "Display name"),
+    ("aud.field.file_name", "文件名", "File name"),
+    ("aud.field.kid", "签名密钥", "Signing key"),
+    ("aud.field.kind", "主体类型", "Kind"),
+    (
+        "aud.field.legal_representative",
+        "法定代表人",
+        "Legal representative",
+    ),
+    ("aud.field.name", "名称", "Name"),
+    ("aud.field.nature_code", "主体性质代码", "Party-nature code"),
+    ("aud.field.note", "审核意见", "Note"),
+    ("aud.field.office", "登记点", "Office"),
+    (
+        "aud.field.password_changed",
+        "已修改密码",
+        "Password changed",
+    ),
+    ("aud.field.reason", "原因", "Reason"),
+    ("aud.field.region", "所在地区", "Region"),
+    ("aud.field.role", "角色", "Role"),
+    ("aud.field.rows_total", "总行数", "Rows"),
+    ("aud.field.username", "用户名", "Username"),
+    ("aud.field.verdict", "审核结论", "Verdict"),
     ("aud.queue.empty", "没有待审核的合同", "Nothing to review"),
     (
         "aud.queue.intro",
@@ -491,6 +528,32 @@ pub static STRINGS: &[Entry] = &[
     ("aud.tab.chain", "链状态", "Chain status"),
     ("aud.tab.entries", "审计条目", "Entries"),
     ("aud.tab.queue", "待审核队列", "Review queue"),
+    ("aud.table.amount_entries", "金额分录", "Amount entries"),
+    ("aud.table.audit_entries", "审计条目", "Audit entries"),
+    (
+        "aud.table.contract_details",
+        "合同补充信息",
+        "Contract particulars",
+    ),
+    (
+        "aud.table.contract_versions",
+        "合同版本",
+        "Contract versions",
+    ),
+    ("aud.table.contracts", "合同", "Contracts"),
+    ("aud.table.imports", "导入记录", "Imports"),
+    ("aud.table.parties", "合同主体", "Parties"),
+    ("aud.table.party_rollups", "按主体汇总", "Totals per party"),
+    ("aud.table.party_versions", "主体版本", "Party versions"),
+    (
+        "aud.table.registration_counters",
+        "登记编号计数",
+        "Registration number counters",
+    ),
+    ("aud.table.reviews", "审核记录", "Reviews"),
+    ("aud.table.rollups", "统计汇总", "Totals"),
+    ("aud.table.signing_keys", "签名密钥", "Signing keys"),
+    ("aud.table.users", "用户", "Users"),
     ("aud.tabs", "审计页面", "Audit pages"),
 ];
 

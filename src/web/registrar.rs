@@ -311,14 +311,35 @@ pub struct DetailPage {
     auditor: bool,
 }
 
-/// `/contracts/<id>`: one contract (registrars, auditors, officials).
+/// `/contracts/<id>`: one contract (registrars, auditors, officials); a link to a contract
+/// that does not exist is the 404 page, not an empty contract page with an error in it.
 #[get("/contracts/<id>")]
-pub fn detail(ctx: PageCtx, user: LedgerReader, id: &str) -> Page<DetailPage> {
+pub async fn detail(
+    ctx: PageCtx,
+    user: LedgerReader,
+    id: &str,
+    db: &rocket::State<crate::db::Db>,
+) -> Result<Page<DetailPage>, rocket::http::Status> {
+    let lookup = id.to_string();
+    let exists = uuid::Uuid::parse_str(id).is_ok()
+        && db
+            .run(move |conn| {
+                crate::db::models::contracts::by_id(conn, &lookup).map_err(crate::db::DbError::from)
+            })
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "reading a contract for its page");
+                rocket::http::Status::InternalServerError
+            })?
+            .is_some();
+    if !exists {
+        return Err(rocket::http::Status::NotFound);
+    }
     let layout = Layout::new(&ctx, Some(&user), "reg.detail.title");
     let t = layout.t;
     let lang = t.lang();
     let role = user.role();
-    Page::ok(DetailPage {
+    Ok(Page::ok(DetailPage {
         i18n: strings(
             t,
             &[
@@ -345,7 +366,7 @@ pub fn detail(ctx: PageCtx, user: LedgerReader, id: &str) -> Page<DetailPage> {
         registrar: role == crate::domain::Role::Registrar,
         auditor: role == crate::domain::Role::Auditor,
         layout,
-    })
+    }))
 }
 
 fn user_id(user: &AuthUser) -> String {
@@ -607,10 +628,16 @@ pub static STRINGS: &[Entry] = &[
         "技术输出（卖方在临沂）",
         "Outflow (seller in Linyi)",
     ),
+    ("reg.detail.historical", "历史登记", "Historical"),
     (
         "reg.detail.introduced",
         "计入引进科技成果",
         "Counts as an introduced achievement",
+    ),
+    (
+        "reg.detail.loaded_by",
+        "载入人（历史数据）",
+        "Loaded from the records by",
     ),
     ("reg.detail.no_reviews", "尚无审核记录", "No reviews yet"),
     ("reg.detail.note", "审核意见", "Note"),
@@ -851,6 +878,16 @@ pub static STRINGS: &[Entry] = &[
     ("reg.new.open_contract", "查看合同", "Open the contract"),
     ("reg.new.party_change", "更换", "Change"),
     (
+        "reg.new.party_exists",
+        "该统一社会信用代码已登记为“{name}”，提交时将使用已登记的主体",
+        "This credit code is on record as “{name}”: the stored party will be used",
+    ),
+    (
+        "reg.new.party_exists_other_name",
+        "该统一社会信用代码已登记为“{name}”，与所填名称不同；提交时将使用已登记的主体（名称、类型和地区以登记为准）",
+        "This credit code is on record as “{name}”, not the name typed here: the stored party will be used (its name, kind and region)",
+    ),
+    (
         "reg.new.party_find_instead",
         "改为查找已有主体",
         "Find an existing party instead",
@@ -872,6 +909,11 @@ pub static STRINGS: &[Entry] = &[
         "reg.new.party_search_placeholder",
         "名称或统一社会信用代码",
         "Name or unified social credit code",
+    ),
+    (
+        "reg.new.party_use_existing",
+        "改为选择已登记的主体",
+        "Pick the stored party",
     ),
     (
         "reg.new.pending_note",

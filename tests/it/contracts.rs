@@ -885,3 +885,56 @@ both!(a_registration_may_name_its_own_office_but_no_other, |app| {
     assert!(verification.ok, "{verification:?}");
     assert_eq!(verification.entries, entries, "the refusals wrote nothing");
 });
+
+both!(
+    a_historical_large_registration_names_its_second_registrar,
+    |app| {
+        use techledger::ledger::{Command, LedgerError, Request};
+        let a = app.registrar("reg-a").await;
+        let b = app.registrar("reg-b").await;
+        let elsewhere = app
+            .user(
+                "reg-c",
+                Role::Registrar,
+                Some(OfficeCode::parse("371311").unwrap()),
+            )
+            .await;
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 3, 10)
+            .unwrap()
+            .and_hms_opt(2, 0, 0);
+        let large = |n: u32, approver: Option<&str>, registered_at| {
+            let mut c = contract(n, n + 1, "6000000.00", "6000000.00");
+            c.registered_at = registered_at;
+            c.approved_by = approver.map(str::to_string);
+            c
+        };
+        let load = |c, historical| {
+            app.ledger.execute(Request {
+                historical,
+                ..Request::new(a.principal(), Command::RegisterContract(c))
+            })
+        };
+        let refused_on_approver = |r: Result<techledger::ledger::Outcome, LedgerError>| matches!(r, Err(LedgerError::Invalid(errors)) if errors.iter().any(|e| e.field == "approved_by"));
+        // The other registrar of the office: registered, and the record names them.
+        let outcome = load(large(1, Some(&b.actor.id), at), true).await.unwrap();
+        assert_eq!(outcome.body["status"], "registered", "{}", outcome.body);
+        assert_eq!(outcome.body["approved_by"], b.actor.id.as_str());
+        // Not oneself, not another office's registrar, not a small contract, not a new one.
+        assert!(refused_on_approver(
+            load(large(3, Some(&a.actor.id), at), true).await
+        ));
+        assert!(refused_on_approver(
+            load(large(5, Some(&elsewhere.actor.id), at), true).await
+        ));
+        let mut small = large(7, Some(&b.actor.id), at);
+        small.contract_amount = techledger::domain::Money::parse("1000.00").unwrap();
+        small.technical_amount = techledger::domain::Money::parse("1000.00").unwrap();
+        assert!(refused_on_approver(load(small, true).await));
+        assert!(refused_on_approver(
+            load(large(9, Some(&b.actor.id), None), false).await
+        ));
+        let (_, list) = app.get("/api/v1/contracts", Some(&a.token)).await;
+        assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+        assert!(verify(&app).ok);
+    }
+);

@@ -197,6 +197,23 @@ both!(
             }
         }
 
+        // Every large contract that stands was approved by a second registrar, the historical
+        // ones too (as real ones were), and registration never precedes the signing.
+        let threshold = app.config.ledger.large_contract_threshold.fen();
+        let large: Vec<(String, Option<String>)> = contracts::table
+            .filter(contracts::technical_amount_fen.ge(threshold))
+            .filter(contracts::status.eq_any(["registered", "voided"]))
+            .select((contracts::created_by, contracts::approved_by))
+            .load(&mut conn)
+            .expect("large contracts");
+        assert!(large.len() >= 5, "{}", large.len());
+        for (created_by, approved_by) in &large {
+            let approver = approved_by
+                .as_ref()
+                .expect("a large contract names its approver");
+            assert_ne!(approver, created_by, "approved by a second registrar");
+        }
+
         // Parties: valid credit codes with their own region, real regions.
         let rows: Vec<(Option<String>, String, String)> = parties::table
             .select((parties::credit_code, parties::region, parties::kind))

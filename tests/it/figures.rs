@@ -102,6 +102,7 @@ fn deal(
         tech_field: TechField::ALL[n as usize % TechField::ALL.len()],
         ip_type: IpType::ALL[n as usize % IpType::ALL.len()],
         registered_at,
+        approved_by: None,
         particulars: Default::default(),
     }
 }

@@ -11,6 +11,7 @@ mod audit_chain;
 mod auth;
 mod backup;
 mod certificate;
+mod cli_wording;
 mod contracts;
 mod demo;
 mod duplicates;

@@ -115,6 +115,7 @@ async fn random_history(app: &TestApp, seed: u64, operations: usize) -> i32 {
                 tech_field: TechField::ALL[rng.gen_range(0..11)],
                 ip_type: IpType::ALL[rng.gen_range(0..8)],
                 registered_at,
+                approved_by: None,
             };
             let outcome = app
                 .ledger

@@ -411,6 +411,7 @@ pub fn contract(
         tech_field: TechField::AdvancedManufacturing,
         ip_type: IpType::Patent,
         registered_at: None,
+        approved_by: None,
     }
 }
 

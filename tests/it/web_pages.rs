@@ -673,9 +673,9 @@ both!(the_contract_page_offers_each_role_its_own_actions, |app| {
             && !html.contains("id=\"amend-form\"")
             && !html.contains("id=\"entries\"")
     );
-    // A path that is not a contract id renders no markup from it.
+    // A path that is not a contract id is the 404 page, with no markup from it.
     let (status, _, html) = browse(&app, "/contracts/%3Cscript%3Ex", Some(&official.token)).await;
-    assert_eq!(status, Status::Ok);
+    assert_eq!(status, Status::NotFound);
     assert!(!html.contains("<script>x"));
 });
 
@@ -873,3 +873,28 @@ both!(
         assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 );
+
+both!(a_bad_contract_link_is_a_clean_404_page, |app| {
+    let auditor = app.user("aud1", Role::Auditor, None).await;
+    let registrar = app.registrar("reg1").await;
+    let id = registered(&app, &registrar, 1, 2, "120000.00").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, _, _) = browse(&app, &format!("/contracts/{id}"), Some(&auditor.token)).await;
+    assert_eq!(status, Status::Ok);
+    for bad in [
+        "00000000-0000-7000-8000-000000000000".to_string(),
+        "not-a-contract".to_string(),
+        format!("{id}x"),
+    ] {
+        let (status, _, body) =
+            browse(&app, &format!("/contracts/{bad}"), Some(&auditor.token)).await;
+        assert_eq!(status, Status::NotFound, "{bad}");
+        assert!(body.contains("页面不存在"), "{bad}: the 404 page: {body}");
+        assert!(
+            !body.contains("contract.js"),
+            "{bad}: not the contract page"
+        );
+    }
+});
