@@ -169,6 +169,13 @@ proptest! {
                 .collect();
             let result = CreditCode::parse(&corrupted);
             prop_assert!(result.is_err(), "{corrupted:?} accepted");
+            // A check failure names the changed character among its suspects.
+            if let Err(CreditCodeError::ChecksDoNotMatch { suspects, .. }) = result {
+                prop_assert!(
+                    suspects.iter().any(|p| p == position + 1),
+                    "{corrupted:?}: {suspects:?} misses {}", position + 1
+                );
+            }
         }
     }
 
@@ -181,7 +188,7 @@ proptest! {
         chars.swap(position, position + 1);
         let swapped: String = chars.into_iter().collect();
         let result = CreditCode::parse(&swapped);
-        let refused = matches!(result, Err(CreditCodeError::CheckCharacterMismatch { .. }));
+        let refused = matches!(result, Err(CreditCodeError::ChecksDoNotMatch { .. }));
         prop_assert!(refused, "{swapped}: {result:?}");
     }
 
