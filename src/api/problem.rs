@@ -120,6 +120,9 @@ pub enum ApiError {
     /// Something of ours failed.
     #[error("{0}")]
     Internal(String),
+    /// The database cannot be reached (a guard found it so): 503 with Retry-After.
+    #[error("the database is unavailable: {0}")]
+    DatabaseUnavailable(String),
     /// The audit chain's own integrity does not hold (its keys cannot be trusted): nothing a
     /// client did, and nothing to serve until an operator looks.
     #[error("{0}")]
@@ -209,7 +212,28 @@ impl ApiError {
                     "unavailable",
                     "the ledger is not accepting writes right now",
                 ),
+                LedgerError::DatabaseUnavailable(reason) => {
+                    database_unavailable(&mut headers, reason)
+                }
+                LedgerError::StorageFull(reason) => {
+                    tracing::error!(%reason, "the database's disk is full");
+                    headers.push(Header::new("Retry-After", STORAGE_FULL_RETRY.to_string()));
+                    let mut p = Problem::new(
+                        Status::ServiceUnavailable,
+                        "storage_full",
+                        "the database's disk is full: nothing was written; try again later",
+                    );
+                    p.extensions.insert(
+                        "detail_zh".into(),
+                        Value::String("数据库磁盘已满，未写入任何内容，请稍后重试".into()),
+                    );
+                    p
+                }
             },
+            ApiError::Db(e) if e.is_unreachable() => {
+                database_unavailable(&mut headers, &e.to_string())
+            }
+            ApiError::DatabaseUnavailable(reason) => database_unavailable(&mut headers, reason),
             ApiError::Db(_) | ApiError::Internal(_) => internal(),
             ApiError::Integrity(detail) => {
                 tracing::error!(%detail, "the audit chain's integrity does not hold");
@@ -276,6 +300,29 @@ impl ApiError {
         };
         (problem, headers)
     }
+}
+
+/// Seconds a client is asked to wait while the database is away.
+const DATABASE_RETRY: u64 = 5;
+/// … and while its disk is full (an operator has to act).
+const STORAGE_FULL_RETRY: u64 = 60;
+
+fn database_unavailable(headers: &mut Vec<Header<'static>>, reason: &str) -> Problem {
+    tracing::warn!(%reason, "the database is unavailable");
+    crate::db::note_connection_lost();
+    headers.push(Header::new("Retry-After", DATABASE_RETRY.to_string()));
+    let mut p = Problem::new(
+        Status::ServiceUnavailable,
+        "database_unavailable",
+        "the database cannot be reached; try again shortly (a retry with the same Idempotency-Key cannot apply a change twice)",
+    );
+    p.extensions.insert(
+        "detail_zh".into(),
+        Value::String(
+            "暂时无法连接数据库，请稍后重试（使用相同的 Idempotency-Key 重试不会重复写入）".into(),
+        ),
+    );
+    p
 }
 
 fn internal() -> Problem {

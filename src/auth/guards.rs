@@ -114,6 +114,8 @@ enum Denied {
     Unauthorized(String),
     Forbidden(String),
     Internal(String),
+    /// The database cannot be reached.
+    Unavailable(String),
 }
 
 impl Denied {
@@ -122,6 +124,7 @@ impl Denied {
             Denied::Unauthorized(_) => Status::Unauthorized,
             Denied::Forbidden(_) => Status::Forbidden,
             Denied::Internal(_) => Status::InternalServerError,
+            Denied::Unavailable(_) => Status::ServiceUnavailable,
         }
     }
 
@@ -130,6 +133,7 @@ impl Denied {
             Denied::Unauthorized(m) => ApiError::Unauthorized(m.clone()),
             Denied::Forbidden(m) => ApiError::Forbidden(m.clone()),
             Denied::Internal(m) => ApiError::Internal(m.clone()),
+            Denied::Unavailable(m) => ApiError::DatabaseUnavailable(m.clone()),
         }
     }
 }
@@ -190,7 +194,13 @@ async fn authenticate(req: &Request<'_>) -> Result<AuthUser, Denied> {
             revocations::user_and_revoked(conn, &sub, &jti).map_err(crate::db::DbError::from)
         })
         .await
-        .map_err(|e| Denied::Internal(e.to_string()))?
+        .map_err(|e: crate::db::DbError| {
+            if e.is_unreachable() {
+                Denied::Unavailable(e.to_string())
+            } else {
+                Denied::Internal(e.to_string())
+            }
+        })?
         .ok_or_else(invalid)?;
     if revoked || !row.active || row.token_generation != claims.tgen {
         return Err(Denied::Unauthorized(

@@ -22,7 +22,7 @@ mod url;
 
 pub use kept_prepared::KeptPrepared;
 pub use migrate::{MigrationState, embedded_versions, migration_state, run_migrations};
-pub use pool::{DbError, Pool, connect, establish};
+pub use pool::{DbError, Pool, connect, establish, is_connection_error, note_connection_lost};
 pub use url::{Backend, DatabaseUrl};
 
 /// Runs one diesel expression on the concrete connection of either backend. The query is still

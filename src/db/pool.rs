@@ -1,5 +1,6 @@
 //! Establishing connections (with the SQLite pragmas techledger relies on) and the reader pool.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -35,6 +36,67 @@ pub enum DbError {
     /// else wrote the database).
     #[error("stored figures out of range: {0}")]
     OutOfRange(String),
+}
+
+impl DbError {
+    /// The database cannot be reached (down, restarting, the connection lost): the client
+    /// may retry, nothing of theirs is at fault.
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            DbError::Connect { .. } | DbError::Pool(_) => true,
+            DbError::Query(e) => is_connection_error(e),
+            DbError::Migration(_) | DbError::Task(_) | DbError::OutOfRange(_) => false,
+        }
+    }
+}
+
+/// Whether a query failed because the connection to the database is gone: diesel says so for
+/// a connection libpq found bad, but a server shutting down answers first with an ordinary
+/// error (57P01 "terminating connection due to administrator command", 57P03 "the database
+/// system is starting up"), known only by its message.
+pub fn is_connection_error(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
+        Error::DatabaseError(_, info) => {
+            let m = info.message();
+            [
+                "terminating connection",
+                "server closed the connection",
+                "the database system is",
+                "no connection to the server",
+                "could not connect",
+                "Connection refused",
+            ]
+            .iter()
+            .any(|s| m.contains(s))
+        }
+        _ => false,
+    }
+}
+
+/// When (milliseconds since the Unix epoch) a connection was last found lost; for a while
+/// after, connections returned to the pool are pinged so that dead ones are dropped (r2d2
+/// cannot tell a PostgreSQL connection whose server restarted from a good one by itself).
+static LAST_CONNECTION_LOST: AtomicU64 = AtomicU64::new(0);
+
+/// How long after a lost connection returned connections are checked.
+const CHECK_AFTER_LOSS: Duration = Duration::from_secs(60);
+
+fn now_millis() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Records that a connection to the database was found lost.
+pub fn note_connection_lost() {
+    LAST_CONNECTION_LOST.store(now_millis(), Ordering::Relaxed);
+}
+
+fn connection_lost_recently() -> bool {
+    let at = LAST_CONNECTION_LOST.load(Ordering::Relaxed);
+    at != 0 && now_millis().saturating_sub(at) < CHECK_AFTER_LOSS.as_millis() as u64
 }
 
 /// SQLite settings for every connection: write-ahead log so readers never block the writer,
@@ -104,7 +166,9 @@ impl ManageConnection for Manager {
     }
 
     fn has_broken(&self, conn: &mut DbConn) -> bool {
-        std::thread::panicking() || conn.is_broken()
+        std::thread::panicking()
+            || conn.is_broken()
+            || (connection_lost_recently() && conn.ping().is_err())
     }
 }
 

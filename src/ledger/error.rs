@@ -83,6 +83,12 @@ pub enum LedgerError {
     /// The writer is not running (503).
     #[error("the ledger is not accepting writes")]
     Unavailable,
+    /// The database cannot be reached; nothing was written (503 with Retry-After).
+    #[error("the database is unavailable: {0}")]
+    DatabaseUnavailable(String),
+    /// The database's disk is full; nothing was written (503 with Retry-After).
+    #[error("the database's disk is full: {0}")]
+    StorageFull(String),
 }
 
 impl LedgerError {
@@ -133,9 +139,19 @@ impl From<diesel::result::Error> for LedgerError {
                     "已存在相同的唯一值",
                 )
             }
+            _ if crate::db::is_connection_error(&e) => {
+                LedgerError::DatabaseUnavailable(e.to_string())
+            }
+            _ if is_disk_full(&e.to_string()) => LedgerError::StorageFull(e.to_string()),
             _ => LedgerError::Storage(e.to_string()),
         }
     }
+}
+
+/// SQLite's SQLITE_FULL and PostgreSQL's "could not extend file … No space left on device"
+/// (SQLSTATE 53100), which diesel reports only by their messages.
+pub(crate) fn is_disk_full(message: &str) -> bool {
+    message.contains("database or disk is full") || message.contains("No space left on device")
 }
 
 impl From<crate::audit::chain::AuditError> for LedgerError {

@@ -210,6 +210,7 @@ impl Ledger {
             settings,
             last_checkpoint: (0, Instant::now()),
             last_purge: Instant::now(),
+            connection_lost: false,
         };
         writer.last_checkpoint.0 = checkpoint::latest(&mut writer.conn)
             .map_err(DbError::from)?
@@ -387,6 +388,8 @@ struct Writer {
     /// (tree size, when) of the last checkpoint this writer stored.
     last_checkpoint: (i64, Instant),
     last_purge: Instant,
+    /// The last attempt to reconnect failed.
+    connection_lost: bool,
 }
 
 /// A key replaced in the running transaction.
@@ -479,6 +482,25 @@ impl Writer {
 
     /// One transaction for every job taken; a panic inside fails the jobs, not the writer.
     fn round(&mut self, jobs: Vec<Job>, common: &Common) {
+        if self.connection_lost {
+            self.recover_connection();
+        }
+        if self.connection_lost {
+            // Still away: answer at once rather than fail a transaction on a dead connection.
+            let e = LedgerError::DatabaseUnavailable("the writer cannot reconnect".into());
+            for job in jobs {
+                match job {
+                    Job::Run(_, reply) => {
+                        common.metrics.refused.fetch_add(1, Ordering::Relaxed);
+                        let _ = reply.send(Err(e.clone()));
+                    }
+                    Job::Checkpoint(_, reply) => {
+                        let _ = reply.send(Err(e.clone()));
+                    }
+                }
+            }
+            return;
+        }
         if jobs.is_empty() {
             // Woken for a timed checkpoint: only worth a write transaction if the chain grew
             // (here or in another process) since the last one.
@@ -570,6 +592,13 @@ impl Writer {
             Err(e) => {
                 tracing::error!(error = %e, jobs = waiting.len(), "a write transaction failed as a whole");
                 metrics.failed_batches.fetch_add(1, Ordering::Relaxed);
+                let lost = self.recover_connection();
+                let e = match e {
+                    LedgerError::Storage(reason) if lost => {
+                        LedgerError::DatabaseUnavailable(reason)
+                    }
+                    e => e,
+                };
                 for waiter in waiting {
                     match waiter {
                         Waiting::Run(reply) => {
@@ -581,7 +610,6 @@ impl Writer {
                         }
                     }
                 }
-                self.recover_connection();
             }
         }
     }
@@ -716,15 +744,32 @@ impl Writer {
     }
 
     /// After a failed transaction the connection may be broken (or left mid-transaction by a
-    /// panic): replace it when it does not answer.
-    fn recover_connection(&mut self) {
+    /// panic): replace it when it does not answer. True when it did not (the connection was
+    /// lost, whether or not a new one could be made); `connection_lost` stays set while the
+    /// database cannot be reached, and the next round tries again before it runs anything.
+    fn recover_connection(&mut self) -> bool {
         if self.conn.ping().is_ok() && !self.conn.is_broken() {
-            return;
+            self.connection_lost = false;
+            return false;
         }
+        crate::db::note_connection_lost();
         match crate::db::pool::establish(&self.url) {
-            Ok(conn) => self.conn = conn,
-            Err(e) => tracing::error!(error = %e, "the writer cannot reconnect to the database"),
+            Ok(conn) => {
+                self.conn = conn;
+                self.tree = None;
+                if self.connection_lost {
+                    tracing::info!("the writer reconnected to the database");
+                }
+                self.connection_lost = false;
+            }
+            Err(e) => {
+                if !self.connection_lost {
+                    tracing::error!(error = %e, "the writer cannot reconnect to the database");
+                }
+                self.connection_lost = true;
+            }
         }
+        true
     }
 }
 
