@@ -23,11 +23,11 @@ pub struct ActorView {
 pub struct Change {
     /// Field name.
     pub field: String,
-    /// Value before (null for a new record).
-    #[schema(value_type = Object)]
+    /// Value before (null for a new record): any JSON value.
+    #[schema(value_type = Value)]
     pub from: Value,
-    /// Value after.
-    #[schema(value_type = Object)]
+    /// Value after: any JSON value.
+    #[schema(value_type = Value)]
     pub to: Value,
 }
 
