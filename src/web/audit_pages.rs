@@ -553,6 +553,11 @@ pub static STRINGS: &[Entry] = &[
     ("aud.table.reviews", "审核记录", "Reviews"),
     ("aud.table.rollups", "统计汇总", "Totals"),
     ("aud.table.signing_keys", "签名密钥", "Signing keys"),
+    (
+        "aud.table.tlog_cosignatures",
+        "见证方联署",
+        "Witness cosignatures",
+    ),
     ("aud.table.users", "用户", "Users"),
     ("aud.tabs", "审计页面", "Audit pages"),
 ];
