@@ -95,7 +95,7 @@ fn run(url: DatabaseUrl, bytes: &[u8], runs: usize) -> Result<(f64, f64)> {
             office: OfficeCode::parse("371302").ok(),
         };
         let started = Instant::now();
-        let parsed = import::parse(bytes, FileKind::Csv)?;
+        let parsed = import::parse(bytes, FileKind::Csv, &Default::default())?;
         parse_rates.push(parsed.rows_total as f64 / started.elapsed().as_secs_f64());
         let rows = parsed.rows_total;
         let command = Command::Import(ImportCommand {

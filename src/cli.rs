@@ -542,7 +542,7 @@ fn import(
     let kind = crate::import::FileKind::detect(hint, &bytes)
         .map_err(|e| Failure::failed(format!("{}: {e}", file.display())))?;
     let sha = crate::audit::entry::sha256_hex(&bytes);
-    let parsed = crate::import::parse(&bytes, kind)
+    let parsed = crate::import::parse(&bytes, kind, &config.limits.xlsx())
         .map_err(|e| Failure::failed(format!("{}: {e}", file.display())))?;
     let services = open(config)?;
     let name = username.to_string();

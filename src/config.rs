@@ -187,6 +187,23 @@ pub struct LimitsConfig {
     pub json_kib: u64,
     /// Largest spreadsheet import, in MiB.
     pub import_mib: u64,
+    /// The most one part (zip entry) of an uploaded XLSX may inflate to, in MiB.
+    pub xlsx_entry_mib: u64,
+    /// The most all parts of an uploaded XLSX together may inflate to, in MiB.
+    pub xlsx_inflated_mib: u64,
+    /// The most shared strings (`uniqueCount`, and references `count`) an XLSX may announce.
+    pub xlsx_shared_strings: u64,
+}
+
+impl LimitsConfig {
+    /// The limits an uploaded XLSX is checked against before it is parsed.
+    pub fn xlsx(&self) -> crate::import::XlsxLimits {
+        crate::import::XlsxLimits::new(
+            self.xlsx_entry_mib,
+            self.xlsx_inflated_mib,
+            self.xlsx_shared_strings,
+        )
+    }
 }
 
 impl Default for LimitsConfig {
@@ -194,6 +211,9 @@ impl Default for LimitsConfig {
         LimitsConfig {
             json_kib: 256,
             import_mib: 64,
+            xlsx_entry_mib: 256,
+            xlsx_inflated_mib: 512,
+            xlsx_shared_strings: 4_000_000,
         }
     }
 }
@@ -481,6 +501,18 @@ impl Config {
         }
         if self.limits.json_kib == 0 || self.limits.import_mib == 0 {
             return bad("limits.json_kib", "limits must be at least 1");
+        }
+        for (key, value) in [
+            ("limits.xlsx_entry_mib", self.limits.xlsx_entry_mib),
+            ("limits.xlsx_inflated_mib", self.limits.xlsx_inflated_mib),
+            (
+                "limits.xlsx_shared_strings",
+                self.limits.xlsx_shared_strings,
+            ),
+        ] {
+            if value == 0 {
+                return bad(key, "limits must be at least 1");
+            }
         }
         for year in self.targets.years.keys() {
             match year.parse::<i32>() {

@@ -126,7 +126,8 @@ pub async fn create(
     let kind = FileKind::detect(content_type.map(|c| c.to_string()).as_deref(), &bytes)
         .map_err(file_error)?;
     let sha = crate::audit::entry::sha256_hex(&bytes);
-    let parsed = rocket::tokio::task::spawn_blocking(move || import::parse(&bytes, kind))
+    let limits = config.limits.xlsx();
+    let parsed = rocket::tokio::task::spawn_blocking(move || import::parse(&bytes, kind, &limits))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(file_error)?;

@@ -20,6 +20,7 @@ mod rows;
 mod template;
 mod values;
 mod xlsx_file;
+mod xlsx_limits;
 
 #[cfg(test)]
 mod properties;
@@ -27,6 +28,7 @@ mod properties;
 mod tests;
 
 pub use template::{template_csv, template_xlsx};
+pub use xlsx_limits::XlsxLimits;
 
 use crate::ledger::{FieldError, ImportRow, LedgerError, RowReport};
 
@@ -167,6 +169,9 @@ pub enum FileProblem {
     Unit,
     /// More than [`MAX_ROWS`] data rows (413).
     TooManyRows,
+    /// An XLSX whose parts inflate past the configured limits, or whose shared-strings table
+    /// announces more strings than they allow ([`XlsxLimits`]).
+    OverLimit,
 }
 
 /// A problem with the file as a whole: nothing of it can be imported.
@@ -220,13 +225,23 @@ pub struct ParsedFile {
     pub rejected: Vec<RowReport>,
 }
 
-/// Reads a CSV or XLSX file of contracts.
-pub fn parse(bytes: &[u8], kind: FileKind) -> Result<ParsedFile, FileError> {
-    parse_at_most(bytes, kind, MAX_ROWS)
+/// Reads a CSV or XLSX file of contracts; an XLSX is first checked against `limits`.
+pub fn parse(bytes: &[u8], kind: FileKind, limits: &XlsxLimits) -> Result<ParsedFile, FileError> {
+    read(bytes, kind, MAX_ROWS, limits)
 }
 
-/// `parse` with another row limit (tests).
+/// `parse` with another row limit and the default XLSX limits (tests).
+#[cfg(test)]
 fn parse_at_most(bytes: &[u8], kind: FileKind, max_rows: usize) -> Result<ParsedFile, FileError> {
+    read(bytes, kind, max_rows, &XlsxLimits::default())
+}
+
+fn read(
+    bytes: &[u8],
+    kind: FileKind,
+    max_rows: usize,
+    limits: &XlsxLimits,
+) -> Result<ParsedFile, FileError> {
     if bytes.iter().all(u8::is_ascii_whitespace) || bytes == b"\xEF\xBB\xBF" {
         return Err(FileError::new(
             FileProblem::Empty,
@@ -236,6 +251,9 @@ fn parse_at_most(bytes: &[u8], kind: FileKind, max_rows: usize) -> Result<Parsed
     }
     match kind {
         FileKind::Csv => csv_file::read(bytes, max_rows),
-        FileKind::Xlsx => xlsx_file::read(bytes, max_rows),
+        FileKind::Xlsx => {
+            xlsx_limits::check(bytes, limits)?;
+            xlsx_file::read(bytes, max_rows)
+        }
     }
 }

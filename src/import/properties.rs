@@ -172,7 +172,7 @@ proptest! {
         row[0] = &title;
         row[15] = &amount_text;
         row[16] = &amount_text;
-        let parsed = parse(&quoted_csv(&[&ZH, &row]), FileKind::Csv).unwrap();
+        let parsed = parse(&quoted_csv(&[&ZH, &row]), FileKind::Csv, &Default::default()).unwrap();
         prop_assert_eq!(parsed.rejected.len(), 0, "{:?}", parsed.rejected);
         let contract = &parsed.rows[0].contract;
         prop_assert_eq!(contract.title.as_str(), title.trim());
@@ -197,7 +197,7 @@ proptest! {
             sheet.write_number(1, 15, m.fen() as f64 / 100.0).unwrap();
             sheet.write_number(1, 16, m.fen() as f64 / 100.0).unwrap();
         });
-        let parsed = parse(&bytes, FileKind::Xlsx).unwrap();
+        let parsed = parse(&bytes, FileKind::Xlsx, &Default::default()).unwrap();
         prop_assert_eq!(parsed.rejected.len(), 0, "{:?}", parsed.rejected);
         let contract = &parsed.rows[0].contract;
         prop_assert_eq!(contract.title.as_str(), title.trim());

@@ -176,7 +176,7 @@ fn good_with(changes: &[(usize, &'static str)]) -> Vec<&'static str> {
 }
 
 fn parse_csv(bytes: &[u8]) -> ParsedFile {
-    parse(bytes, FileKind::Csv).unwrap()
+    parse(bytes, FileKind::Csv, &Default::default()).unwrap()
 }
 
 fn fields(report: &RowReport) -> Vec<&str> {
@@ -635,7 +635,7 @@ fn file_level_problems() {
         ),
     ];
     for (i, (bytes, problem, message)) in cases.into_iter().enumerate() {
-        let err = parse(&bytes, FileKind::Csv).unwrap_err();
+        let err = parse(&bytes, FileKind::Csv, &Default::default()).unwrap_err();
         assert_eq!(err.problem, problem, "case {i}: {err}");
         assert_eq!(err.error.field, "file", "case {i}");
         assert!(
@@ -646,7 +646,7 @@ fn file_level_problems() {
         assert!(!err.error.message_zh.is_empty(), "case {i}");
     }
     // The 万元 message says what to do, in Chinese too.
-    let err = parse(&csv(&[&wan, &GOOD]), FileKind::Csv).unwrap_err();
+    let err = parse(&csv(&[&wan, &GOOD]), FileKind::Csv, &Default::default()).unwrap_err();
     assert!(
         err.error.message_zh.contains("金额必须以元为单位"),
         "{}",
@@ -840,7 +840,7 @@ fn xlsx_round_trip() {
         sheet.write_formula(5, 16, "=1/0").unwrap();
     });
     assert_eq!(FileKind::detect(None, &bytes).unwrap(), FileKind::Xlsx);
-    let parsed = parse(&bytes, FileKind::Xlsx).unwrap();
+    let parsed = parse(&bytes, FileKind::Xlsx, &Default::default()).unwrap();
     assert_eq!(parsed.rows_total, 4);
     assert_eq!(
         parsed.rows.iter().map(|r| r.row).collect::<Vec<_>>(),
@@ -893,14 +893,16 @@ fn xlsx_header_problems_and_bad_bytes() {
         }
         book.save_to_buffer().unwrap()
     };
-    let err = parse(&bytes, FileKind::Xlsx).unwrap_err();
+    let err = parse(&bytes, FileKind::Xlsx, &Default::default()).unwrap_err();
     assert_eq!(err.problem, FileProblem::Unit);
     assert!(err.error.message.contains("(Q)"), "{}", err.error.message);
-    let err = parse(b"PK\x03\x04 broken", FileKind::Xlsx).unwrap_err();
+    let err = parse(b"PK\x03\x04 broken", FileKind::Xlsx, &Default::default()).unwrap_err();
     assert_eq!(err.problem, FileProblem::NotASpreadsheet);
     let empty = Workbook::new().save_to_buffer().unwrap();
     assert_eq!(
-        parse(&empty, FileKind::Xlsx).unwrap_err().problem,
+        parse(&empty, FileKind::Xlsx, &Default::default())
+            .unwrap_err()
+            .problem,
         FileProblem::Empty
     );
 }
@@ -918,8 +920,8 @@ fn templates_parse_back_to_their_example_row() {
         FileKind::detect(Some(XLSX_CONTENT_TYPE), &xlsx_template).unwrap(),
         FileKind::Xlsx
     );
-    let from_csv = parse(&csv_template, FileKind::Csv).unwrap();
-    let from_xlsx = parse(&xlsx_template, FileKind::Xlsx).unwrap();
+    let from_csv = parse(&csv_template, FileKind::Csv, &Default::default()).unwrap();
+    let from_xlsx = parse(&xlsx_template, FileKind::Xlsx, &Default::default()).unwrap();
     assert_eq!(from_csv.rejected, vec![]);
     assert_eq!(from_xlsx.rejected, vec![]);
     assert_eq!((from_csv.rows_total, from_xlsx.rows_total), (1, 1));

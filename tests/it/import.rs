@@ -95,7 +95,7 @@ fn sheet_row(i: usize) -> usize {
 /// Parses a file and wraps it in an import command.
 fn command(bytes: &[u8], partial: bool) -> (ParsedFile, Command) {
     let kind = FileKind::detect(Some("text/csv"), bytes).expect("csv");
-    let parsed = import::parse(bytes, kind).expect("the file parses");
+    let parsed = import::parse(bytes, kind, &Default::default()).expect("the file parses");
     let command = Command::Import(ImportCommand {
         file_name: Some("contracts.csv".into()),
         file_sha256: sha256_hex(bytes),
@@ -390,7 +390,7 @@ both!(the_templates_import_their_example_row, |app| {
         ("xlsx", import::template_xlsx().expect("template")),
     ] {
         let kind = FileKind::detect(None, &bytes).expect("kind");
-        let parsed = import::parse(&bytes, kind).expect("parses");
+        let parsed = import::parse(&bytes, kind, &Default::default()).expect("parses");
         assert_eq!(parsed.rows.len(), 1, "{name}");
         let outcome = app
             .ledger

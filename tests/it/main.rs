@@ -36,3 +36,4 @@ mod trust;
 mod verify_gate;
 mod web_pages;
 mod witness;
+mod xlsx_limits;
