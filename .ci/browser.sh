@@ -13,6 +13,11 @@ work=$(mktemp -d)
 port=${TL_BROWSER_PORT:-18080}
 export TECHLEDGER_DATA_DIR="$work/data" TECHLEDGER_DATABASE_URL="sqlite://$work/data/ledger.db" TECHLEDGER_PORT=$port
 export TECHLEDGER_ADMIN_PASSWORD="Browser-Root-2026" TECHLEDGER_DEMO_PASSWORD="Browser-Demo-2026"
+# The configuration with per-office turnover targets for this year (the dashboard shows them).
+year=$(date +%Y)
+cp config/techledger.toml "$work/techledger.toml"
+printf '\n[targets.years."%s"]\nturnover = "20000000000.00"\ncontracts = 1000\nintroduced = 50\n[targets.years."%s".offices]\n"371302" = "3000000000.00"\n"371311" = "1500000000.00"\n' "$year" "$year" >>"$work/techledger.toml"
+export TECHLEDGER_CONFIG="$work/techledger.toml"
 export TL_DEMO_PASSWORD="$TECHLEDGER_DEMO_PASSWORD" TL_ADMIN_PASSWORD="$TECHLEDGER_ADMIN_PASSWORD" TL_BASE_URL="http://127.0.0.1:$port"
 "$bin" demo --contracts 1500 --seed 11 --years 2025-$(date +%Y) >/dev/null
 "$bin" serve >"$work/server.log" 2>&1 &

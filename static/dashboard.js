@@ -10,7 +10,10 @@
   const zh = document.body.dataset.lang !== "en";
   const label = (row) => (zh ? row.label_zh : row.label_en);
   const palette = ["#3fb1e3", "#6be6c1", "#f9c74f", "#f9844a", "#a0a7e6", "#c4ebad", "#96dee8", "#f28482", "#84a59d", "#cdb4db", "#ffafcc", "#90be6d", "#577590", "#43aa8b", "#e76f51"];
-  const text = "#d9e6f5";
+  // Light text on the wall screen; dark ink when printed (the print stylesheet turns the page white).
+  const SCREEN_TEXT = "#d9e6f5";
+  const PRINT_TEXT = "#1c2733";
+  let text = SCREEN_TEXT;
   // Everything of a chart (axis labels, the unit naming the value axis) stays inside its box.
   const grid = { left: 8, right: 16, top: 30, bottom: 8, outerBoundsMode: "same", outerBoundsContain: "all" };
   const line = { lineStyle: { color: "#4a6285" } };
@@ -85,6 +88,67 @@
     document.getElementById("figures-checkpoint").hidden = false;
   }
 
+  /** Growth from `previous` to `current` (BigInt) in per cent with one decimal, signed. */
+  function growth(current, previous) {
+    if (previous === 0n) return null;
+    const diff = current - previous;
+    const size = diff < 0n ? -diff : diff;
+    const tenths = (size * 2000n + previous) / (2n * previous);
+    return (diff < 0n ? "−" : "+") + (tenths / 10n).toString() + "." + (tenths % 10n).toString() + "%";
+  }
+
+  function showGrowth(id, current, previous, base) {
+    const el = document.getElementById(id);
+    const g = growth(current, previous);
+    el.querySelector(".yoy-value").textContent = g === null ? "—" : g;
+    el.querySelector(".yoy-base").textContent = TL.t("dash.yoy_base") + " " + base;
+    el.dataset.direction = g === null ? "none" : current < previous ? "down" : current > previous ? "up" : "flat";
+    el.hidden = false;
+  }
+
+  // 同比 as statistics offices count it: the months of the year completed so far (1–N月累计)
+  // against the same months of the previous year, by registration date; a finished year
+  // against the whole previous year.
+  async function yearOnYear(summary, month) {
+    const previous = await get("/api/v1/stats/breakdown?by=month&year=" + (Number(year) - 1));
+    const day = summary.as_of;
+    const running = day.startsWith(year + "-") && day.slice(5) !== "12-31";
+    const months = running ? Number(day.slice(5, 7)) - 1 : 12;
+    root.dataset.yoyMonths = String(months);
+    const period = months === 12 ? TL.t("dash.yoy_full_year")
+      : zh ? `1–${months}月` : `Jan–${new Date(2000, Math.max(0, months - 1), 1).toLocaleString("en", { month: "short" })}`;
+    document.querySelectorAll(".yoy-period").forEach((el) => { el.textContent = zh ? "（" + period + "）" : " (" + period + ")"; });
+    const sum = (rows, f) => rows.slice(0, months).reduce((total, r) => total + f(r), 0n);
+    const pairs = [
+      ["yoy-turnover", (r) => TL.fen(r.turnover), (v) => TL.yi((v / 100n).toString() + "." + (v % 100n).toString().padStart(2, "0")) + " " + TL.t("common.yi")],
+      ["yoy-contracts", (r) => BigInt(r.contracts), (v) => v + " " + TL.t("common.contracts_unit")],
+      ["yoy-introduced", (r) => BigInt(r.introduced), (v) => v + " " + TL.t("common.contracts_unit")],
+    ];
+    for (const [id, f, words] of pairs) {
+      const before = sum(previous.rows, f);
+      showGrowth(id, months ? sum(month.rows, f) : 0n, months ? before : 0n, words(before));
+    }
+  }
+
+  // Per-office targets, where configured: each office's turnover against its own target.
+  function officeTargets(rows) {
+    const targeted = rows.filter((r) => r.target);
+    if (!targeted.length) return;
+    const body = document.getElementById("office-target-rows");
+    body.innerHTML = targeted.map((r) => {
+      const ratio = Number(TL.fen(r.turnover)) / Number(TL.fen(r.target));
+      return `<tr data-office="${TL.escapeHtml(r.key)}">
+        <th scope="row">${TL.escapeHtml(label(r))}</th>
+        <td class="num">${TL.yi(r.turnover)}</td>
+        <td class="num">${TL.yi(r.target)}</td>
+        <td class="num completion">${percent(ratio)}</td>
+        <td class="bar-col"><div class="bar"><div class="bar-fill" data-ratio="${ratio}"></div></div></td>
+      </tr>`;
+    }).join("");
+    body.querySelectorAll(".bar-fill").forEach((el) => { el.style.width = Math.min(100, Number(el.dataset.ratio) * 100) + "%"; });
+    document.getElementById("office-targets").hidden = false;
+  }
+
   async function load() {
     const q = "year=" + encodeURIComponent(year);
     const [summary, month, office, type, field, flow, review, sellers, buyers] = await Promise.all([
@@ -111,6 +175,8 @@
     setText("kpi-introduced", String(summary.introduced));
     setText("kpi-introduced-target", String(summary.targets.introduced));
     setText("kpi-elapsed", percent(summary.progress.year_elapsed));
+    setText("office-elapsed", percent(summary.progress.year_elapsed));
+    setText("kpi-completion", percent(summary.progress.turnover));
     setText("as-of", summary.as_of);
     setText("audit-seq", String(summary.audit_seq));
     showCheckpoint(summary);
@@ -126,7 +192,7 @@
         axisTick: { show: false }, splitLine: { show: false }, axisLabel: { show: false }, pointer: { show: false },
         title: { show: true, offsetCenter: [0, "45%"], color: "#9fb4cf", fontSize: 12 },
         detail: { valueAnimation: true, fontSize: 28, fontWeight: 700, color: "#fff", offsetCenter: [0, "0%"], formatter: (v) => v.toFixed(1) + "%" },
-        data: [{ value: Math.min(100, (summary.progress.turnover || 0) * 100), name: TL.t("dash.of_target") }],
+        data: [{ value: Math.min(100, (summary.progress.turnover || 0) * 100), name: TL.t("dash.completion") }],
       }],
     }));
 
@@ -196,10 +262,18 @@
     }));
     top("chart-sellers", sellers);
     top("chart-buyers", buyers);
+    officeTargets(office.rows);
+    await yearOnYear(summary, month).catch(() => {});
     root.dataset.ready = "true";
   }
 
   window.addEventListener("resize", () => charts.forEach(({ c, draw }) => { c.resize(); draw(); }));
+  // Printing: dark ink on white, charts redrawn to the printed width; back to the screen after.
+  const redraw = (ink) => { text = ink; charts.forEach(({ c, draw }) => { c.resize(); draw(); }); };
+  window.addEventListener("beforeprint", () => redraw(PRINT_TEXT));
+  window.addEventListener("afterprint", () => redraw(SCREEN_TEXT));
+  const print = document.getElementById("print-page");
+  if (print) print.addEventListener("click", () => window.print());
   load().catch((e) => {
     const el = document.getElementById("dash-error");
     el.hidden = false;

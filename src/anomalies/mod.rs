@@ -177,8 +177,8 @@ fn assemble(
                         office: data.office(r.office).to_string(),
                         seller_id: data.party_id(r.seller),
                         buyer_id: data.party_id(r.buyer),
-                        amount: rules::yuan(r.amount),
-                        technical_amount: rules::yuan(r.technical),
+                        amount: rules::yuan_text(r.amount),
+                        technical_amount: rules::yuan_text(r.technical),
                         signed_on: r.signed_on,
                         // A registered contract always has a registration time, and contracts
                         // are never deleted; the fallbacks only serve tests without a database.

@@ -81,15 +81,21 @@ fn duplicate(data: &Dataset) -> Vec<Draft> {
             office: common_office(data, &idx),
             parties: vec![(first.seller, PartyRole::Seller), (first.buyer, PartyRole::Buyer)],
             detail_en: format!(
-                "{n} contracts from the same seller to the same buyer, each of {amount} yuan and signed on {date} \
-                 ({numbers}; registered in {years}). Together they add {total} yuan to turnover; if they are one \
-                 contract, {extra} yuan of it is counted more than once.",
+                "{n} contracts from the same seller to the same buyer, each of {amount} and signed on {date} \
+                 ({numbers}; registered in {years}). Together they add {total} to turnover; if they are one \
+                 contract, {extra} of it is counted more than once.",
                 date = first.signed_on,
+                amount = amount.en(),
+                total = total.en(),
+                extra = extra.en(),
             ),
             detail_zh: format!(
-                "同一卖方向同一买方的{n}份合同，合同成交额均为{amount}元，签订日期均为{date}（{numbers}；\
-                 登记年份{years}）。合计计入成交额{total}元；如实为同一份合同，其中{extra}元属重复计算。",
+                "同一卖方向同一买方的{n}份合同，合同成交额均为{amount}，签订日期均为{date}（{numbers}；\
+                 登记年份{years}）。合计计入成交额{total}；如实为同一份合同，其中{extra}属重复计算。",
                 date = first.signed_on,
+                amount = amount.zh(),
+                total = total.zh(),
+                extra = extra.zh(),
             ),
             contracts: idx,
         });
@@ -175,11 +181,11 @@ fn split_draft(
     let high = rows.iter().map(|r| r.technical).max().unwrap_or_default();
     let sum: i128 = rows.iter().map(|r| i128::from(r.technical)).sum();
     let n = idx.len();
-    let threshold = params.threshold;
+    let threshold = yuan(params.threshold.fen());
     let margin = config.split_margin_percent;
     let (lower, low, high, sum_text) = (yuan_sum(lower_fen), yuan(low), yuan(high), yuan_sum(sum));
     let numbers = numbers(data, &idx);
-    let above = sum >= i128::from(threshold.fen());
+    let above = sum >= i128::from(params.threshold.fen());
     let (tail_en, tail_zh) = if above {
         (
             " As one contract it would have needed a second registrar's approval.",
@@ -197,18 +203,28 @@ fn split_draft(
         ],
         detail_en: format!(
             "{n} contracts ({numbers}) from the same seller to the same buyer signed within {span} days \
-             ({from} to {to}; the window is {window} days), each with a technical amount from {low} to {high} \
-             yuan, that is within {margin} % below the large-contract threshold of {threshold} yuan (from \
-             {lower} yuan). Together their technical amount is {sum_text} yuan.{tail_en}",
+             ({from} to {to}; the window is {window} days), each with a technical amount from {low} to {high}, \
+             that is within {margin} % below the large-contract threshold of {threshold} (from \
+             {lower}). Together their technical amount is {sum_text}.{tail_en}",
             from = first.signed_on,
             to = last.signed_on,
+            lower = lower.en(),
+            low = low.en(),
+            high = high.en(),
+            sum_text = sum_text.en(),
+            threshold = threshold.en(),
         ),
         detail_zh: format!(
             "同一卖方向同一买方在{span}天内（{from}至{to}，限值{window}天）签订{n}份合同（{numbers}），\
-             每份技术交易额在{low}元至{high}元之间，均低于大额合同复核标准{threshold}元且差距在{margin}%以内\
-             （不低于{lower}元）。合计技术交易额{sum_text}元。{tail_zh}",
+             每份技术交易额在{low}至{high}之间，均低于大额合同复核标准{threshold}且差距在{margin}%以内\
+             （不低于{lower}）。合计技术交易额{sum_text}。{tail_zh}",
             from = first.signed_on,
             to = last.signed_on,
+            lower = lower.zh(),
+            low = low.zh(),
+            high = high.zh(),
+            sum_text = sum_text.zh(),
+            threshold = threshold.zh(),
         ),
         contracts: idx,
     }
@@ -309,21 +325,25 @@ fn round_trip(data: &Dataset, config: &AnomalyConfig) -> Vec<Draft> {
             parties: vec![(a, PartyRole::Both), (b, PartyRole::Both)],
             detail_en: format!(
                 "{n_ab} contract(s) from the first party to the second and {n_ba} back form {pairs} pair(s) signed \
-                 within {window} days of each other with contract amounts within {tol} %. Closest: {nx} ({ax} yuan, \
-                 signed {dx}) and {ny} ({ay} yuan, signed {dy}), {days} days apart, amounts {gap} % apart.",
+                 within {window} days of each other with contract amounts within {tol} %. Closest: {nx} ({ax}, \
+                 signed {dx}) and {ny} ({ay}, signed {dy}), {days} days apart, amounts {gap} % apart.",
                 nx = data.number(rx.number),
                 ny = data.number(ry.number),
                 dx = rx.signed_on,
                 dy = ry.signed_on,
+                ax = ax.en(),
+                ay = ay.en(),
             ),
             detail_zh: format!(
                 "第一方向第二方签订{n_ab}份合同、第二方又向第一方签订{n_ba}份合同，其中{pairs}对合同签订时间相隔\
-                 不超过{window}天、合同成交额相差不超过{tol}%。最接近的一对：{nx}（{ax}元，{dx}签订）与{ny}（{ay}元，\
+                 不超过{window}天、合同成交额相差不超过{tol}%。最接近的一对：{nx}（{ax}，{dx}签订）与{ny}（{ay}，\
                  {dy}签订），相隔{days}天，金额相差{gap}%。",
                 nx = data.number(rx.number),
                 ny = data.number(ry.number),
                 dx = rx.signed_on,
                 dy = ry.signed_on,
+                ax = ax.zh(),
+                ay = ay.zh(),
             ),
             contracts: idx,
         });
@@ -376,12 +396,16 @@ fn year_end_surge(data: &Dataset, config: &AnomalyConfig) -> Vec<Draft> {
                     let (hd, ht) = (yuan_sum(hdec), yuan_sum(htot));
                     (
                         format!(
-                            " In earlier years ({years}) December made {hshare} % of its turnover ({hd} of {ht} \
-                             yuan); this year's share is {ratio} % of that, at least the {factor} % limit."
+                            " In earlier years ({years}) December made {hshare} % of its turnover ({hd} of {ht}); \
+                             this year's share is {ratio} % of that, at least the {factor} % limit.",
+                            hd = hd.en(),
+                            ht = ht.en(),
                         ),
                         format!(
-                            "往年（{years}）12月成交额占比为{hshare}%（{hd}元/{ht}元），今年的占比是往年的{ratio}%，\
-                             达到{factor}%的限值。"
+                            "往年（{years}）12月成交额占比为{hshare}%（{hd}/{ht}），今年的占比是往年的{ratio}%，\
+                             达到{factor}%的限值。",
+                            hd = hd.zh(),
+                            ht = ht.zh(),
                         ),
                     )
                 }
@@ -400,12 +424,16 @@ fn year_end_surge(data: &Dataset, config: &AnomalyConfig) -> Vec<Draft> {
             office: Some(office),
             parties: Vec::new(),
             detail_en: format!(
-                "{k} contracts registered in December {year} make {dec_text} yuan of the office's {year} turnover of \
-                 {total_text} yuan ({pct} %), above the {share} % limit.{hist_en}"
+                "{k} contracts registered in December {year} make {dec_text} of the office's {year} turnover of \
+                 {total_text} ({pct} %), above the {share} % limit.{hist_en}",
+                dec_text = dec_text.en(),
+                total_text = total_text.en(),
             ),
             detail_zh: format!(
-                "该登记点{year}年12月登记合同{k}份，成交额{dec_text}元，占全年成交额{total_text}元的{pct}%，\
-                 超过{share}%的限值。{hist_zh}"
+                "该登记点{year}年12月登记合同{k}份，成交额{dec_text}，占全年成交额{total_text}的{pct}%，\
+                 超过{share}%的限值。{hist_zh}",
+                dec_text = dec_text.zh(),
+                total_text = total_text.zh(),
             ),
             contracts: idx,
         });
@@ -516,12 +544,16 @@ fn concentration(data: &Dataset, config: &AnomalyConfig) -> Vec<Draft> {
             office: Some(office),
             parties: vec![(party, role)],
             detail_en: format!(
-                "As {side_en}, one party accounts for {sum_text} yuan of the office's {year} turnover of {total_text} \
-                 yuan ({share} %), above the {limit} % limit, in {k} of the office's {n} contracts."
+                "As {side_en}, one party accounts for {sum_text} of the office's {year} turnover of \
+                 {total_text} ({share} %), above the {limit} % limit, in {k} of the office's {n} contracts.",
+                sum_text = sum_text.en(),
+                total_text = total_text.en(),
             ),
             detail_zh: format!(
-                "该主体作为{side_zh}，在该登记点{year}年成交额{total_text}元中占{sum_text}元（{share}%），\
-                 超过{limit}%的限值；涉及该登记点{n}份合同中的{k}份。"
+                "该主体作为{side_zh}，在该登记点{year}年成交额{total_text}中占{sum_text}（{share}%），\
+                 超过{limit}%的限值；涉及该登记点{n}份合同中的{k}份。",
+                sum_text = sum_text.zh(),
+                total_text = total_text.zh(),
             ),
             contracts: idx,
         });
@@ -552,19 +584,23 @@ fn full_technical(data: &Dataset, config: &AnomalyConfig) -> Vec<Draft> {
             r.year == data.year && r.development && r.amount > 0 && r.amount >= min && r.technical == r.amount
         })
         .map(|(i, r)| {
-            let (amount, min) = (yuan(r.amount), config.full_technical_min_amount);
+            let (amount, min) = (yuan(r.amount), yuan(config.full_technical_min_amount.fen()));
             Draft {
                 rule: Rule::FullTechnical,
                 office: Some(r.office),
                 parties: vec![(r.seller, PartyRole::Seller), (r.buyer, PartyRole::Buyer)],
                 detail_en: format!(
-                    "A development contract of {amount} yuan whose technical amount is also {amount} yuan (100 %). \
+                    "A development contract of {amount} whose technical amount is also {amount} (100 %). \
                      The technical amount excludes equipment and materials, which development contracts of {min} \
-                     yuan or more normally include."
+                     or more normally include.",
+                    amount = amount.en(),
+                    min = min.en(),
                 ),
                 detail_zh: format!(
-                    "技术开发合同成交额{amount}元，技术交易额同为{amount}元（占100%）。技术交易额应扣除设备、材料等\
-                     非技术性费用，而{min}元及以上的开发合同通常包含这些费用。"
+                    "技术开发合同成交额{amount}，技术交易额同为{amount}（占100%）。技术交易额应扣除设备、材料等\
+                     非技术性费用，而{min}及以上的开发合同通常包含这些费用。",
+                    amount = amount.zh(),
+                    min = min.zh(),
                 ),
                 contracts: vec![i],
             }
@@ -672,14 +708,37 @@ fn years_text(years: &BTreeSet<i32>) -> String {
     }
 }
 
-/// Fen as a yuan string with two decimals.
-pub(crate) fn yuan(fen: i64) -> String {
+/// An amount as a finding words it: in Chinese 万元 with thousands grouped ("1,234.56789万元",
+/// exact to the fen), in English yuan with thousands grouped ("CNY 12,345,678.90").
+/// Sums are 128-bit: they may not fit a `Money`, nor a `Total`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Amount(i128);
+
+impl Amount {
+    /// The Chinese wording.
+    pub(crate) fn zh(self) -> String {
+        format!("{}万元", crate::domain::money::wan_grouped(self.0))
+    }
+
+    /// The English wording.
+    pub(crate) fn en(self) -> String {
+        format!("CNY {}", crate::domain::money::yuan_grouped(self.0))
+    }
+}
+
+/// Fen as a yuan string with two decimals (the findings' contract amounts).
+pub(crate) fn yuan_text(fen: i64) -> String {
     Total::from_fen(fen).unwrap_or(Total::ZERO).to_string()
 }
 
-/// A sum of fen (which may not fit a `Money`, nor a `Total`) as a yuan string, exact.
-fn yuan_sum(fen: i128) -> String {
-    crate::stats::yuan_wide(fen)
+/// Fen as an amount of a finding.
+pub(crate) fn yuan(fen: i64) -> Amount {
+    Amount(i128::from(fen))
+}
+
+/// A sum of fen as an amount of a finding, exact.
+fn yuan_sum(fen: i128) -> Amount {
+    Amount(fen)
 }
 
 /// `num / den` as a percentage with one decimal, rounded half up (`"33.3"`); `"0.0"` for

@@ -160,9 +160,9 @@ fn duplicate_finds_same_parties_amount_and_signing_date() {
             .collect::<Vec<_>>(),
         vec![("S", PartyRole::Seller), ("B", PartyRole::Buyer)]
     );
-    assert!(f.detail_en.contains("1250000.00 yuan"), "{}", f.detail_en);
+    assert!(f.detail_en.contains("CNY 1,250,000.00"), "{}", f.detail_en);
     assert!(f.detail_en.contains("2026-03-01"), "{}", f.detail_en);
-    assert!(f.detail_zh.contains("1250000.00元"), "{}", f.detail_zh);
+    assert!(f.detail_zh.contains("均为125.00万元"), "{}", f.detail_zh);
     assert_eq!(f.contracts[0].amount, "1250000.00");
 }
 
@@ -251,13 +251,24 @@ fn splitting_finds_three_contracts_just_under_the_threshold_within_thirty_days()
     let f = &found[0];
     assert_eq!(f.severity, Severity::High);
     assert!(f.detail_en.contains("within 30 days"), "{}", f.detail_en);
-    assert!(f.detail_en.contains("5000000.00 yuan"), "{}", f.detail_en);
+    assert!(f.detail_en.contains("CNY 5,000,000.00"), "{}", f.detail_en);
     assert!(
-        f.detail_en.contains("from 4500000.00 to 4999999.99 yuan"),
+        f.detail_zh.contains("复核标准500.00万元"),
+        "{}",
+        f.detail_zh
+    );
+    assert!(
+        f.detail_en
+            .contains("from CNY 4,500,000.00 to CNY 4,999,999.99"),
         "{}",
         f.detail_en
     );
-    assert!(f.detail_en.contains("14299999.99"), "{}", f.detail_en);
+    assert!(f.detail_en.contains("CNY 14,299,999.99"), "{}", f.detail_en);
+    assert!(
+        f.detail_zh.contains("合计技术交易额1,429.999999万元"),
+        "{}",
+        f.detail_zh
+    );
     assert!(f.detail_zh.contains("第二名登记员复核"), "{}", f.detail_zh);
 }
 
@@ -718,7 +729,7 @@ fn full_technical_finds_a_large_development_contract_at_100_percent() {
     let found = find(Rule::FullTechnical, rows);
     assert_eq!(numbers(&found), vec![nos(&["R0001"])]);
     assert!(
-        found[0].detail_en.contains("1000000.00 yuan"),
+        found[0].detail_en.contains("CNY 1,000,000.00"),
         "{}",
         found[0].detail_en
     );

@@ -196,6 +196,16 @@ impl Total {
     pub fn format_yi(self) -> String {
         format_scaled(self.0, FEN_PER_YI_HUNDREDTH)
     }
+
+    /// Yuan with thousands grouped, exact: `"12,345,678.90"`.
+    pub fn format_yuan_grouped(self) -> String {
+        yuan_grouped(i128::from(self.0))
+    }
+
+    /// 万元 with thousands grouped, exact (see [`wan_grouped`]).
+    pub fn format_wan_grouped(self) -> String {
+        wan_grouped(i128::from(self.0))
+    }
 }
 
 impl From<Money> for Total {
@@ -264,6 +274,44 @@ fn decimal_to_fen(d: Decimal, too_large: MoneyError) -> Result<i64, MoneyError> 
 /// Writes non-negative fen as yuan with two decimals.
 fn write_yuan(f: &mut fmt::Formatter<'_>, fen: i64) -> fmt::Result {
     write!(f, "{}.{:02}", fen / FEN_PER_YUAN, fen % FEN_PER_YUAN)
+}
+
+/// Fen as yuan with thousands grouped, exact: `"12,345,678.90"` (128-bit: any sum).
+pub fn yuan_grouped(fen: i128) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    format!(
+        "{sign}{}.{:02}",
+        group_thousands(&(abs / 100).to_string()),
+        abs % 100
+    )
+}
+
+/// Fen as 万元 with thousands grouped, exact: two decimals, more only where the fen need them
+/// (`"1,234.50"`, `"1,234.5678"`, `"0.000001"`).
+pub fn wan_grouped(fen: i128) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    let mut decimals = format!("{:06}", abs % 1_000_000);
+    while decimals.len() > 2 && decimals.ends_with('0') {
+        decimals.pop();
+    }
+    format!(
+        "{sign}{}.{decimals}",
+        group_thousands(&(abs / 1_000_000).to_string())
+    )
+}
+
+/// Digits with a comma between each group of three: `"1234567"` → `"1,234,567"`.
+fn group_thousands(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Formats non-negative fen in units of `100 * step` with two decimals, rounding half up.
@@ -762,6 +810,27 @@ mod tests {
         let big = Total::from_fen(i64::MAX).unwrap();
         assert_eq!(big.format_yi(), "922337203.69");
         assert_eq!(big.format_wan(), "9223372036854.78");
+    }
+
+    #[test]
+    fn grouped_amounts_are_exact() {
+        let cases = [
+            (0, "0.00", "0.00"),
+            (1, "0.01", "0.000001"),
+            (123_450_000, "1,234,500.00", "123.45"),
+            (1_234_567_890, "12,345,678.90", "1,234.56789"),
+            (100_000_000_000, "1,000,000,000.00", "100,000.00"),
+            (
+                i64::MAX,
+                "92,233,720,368,547,758.07",
+                "9,223,372,036,854.775807",
+            ),
+        ];
+        for (fen, yuan, wan) in cases {
+            let t = Total::from_fen(fen).unwrap();
+            assert_eq!(t.format_yuan_grouped(), yuan, "yuan of {fen}");
+            assert_eq!(t.format_wan_grouped(), wan, "wan of {fen}");
+        }
     }
 
     #[test]

@@ -55,6 +55,16 @@ fn checkpoint_rows(
     Ok(())
 }
 
+/// How the forecast was made, in words (`Summary::forecast_method` is a code).
+fn forecast_method_zh(code: &str) -> &'static str {
+    match code {
+        "complete" => "全年已结束，预测即全年实际成交额",
+        "seasonal" => "按上年同期至全年的比例推算（沿用上年季节规律）",
+        "run_rate" => "按本年迄今日均成交额推算全年",
+        _ => "暂无法预测（本年尚无数据）",
+    }
+}
+
 /// The workbook bytes.
 pub fn workbook(
     summary: &Summary,
@@ -137,7 +147,11 @@ pub fn workbook(
         }
         r += 1;
     }
-    sheet.write(r + 1, 0, format!("预测方法：{}", summary.forecast_method))?;
+    sheet.write(
+        r + 1,
+        0,
+        format!("预测方法：{}", forecast_method_zh(&summary.forecast_method)),
+    )?;
     checkpoint_rows(sheet, r + 3, summary)?;
 
     for b in breakdowns {

@@ -177,6 +177,7 @@ pub static STRINGS: &[Entry] = &[
     ),
     ("dash.checkpoint_root", "根哈希", "root hash"),
     ("dash.checkpoint_size", "条目数", "tree size"),
+    ("dash.completion", "完成率", "Completion"),
     ("dash.contracts", "登记合同数", "Contracts registered"),
     ("dash.forecast", "年末预测", "Year-end forecast"),
     (
@@ -185,6 +186,18 @@ pub static STRINGS: &[Entry] = &[
         "Achievements introduced from the Yangtze Delta, Jinan and Qingdao",
     ),
     ("dash.of_target", "目标", "target"),
+    (
+        "dash.office_targets",
+        "各登记点目标完成情况",
+        "Offices against their targets",
+    ),
+    ("dash.print", "打印", "Print"),
+    (
+        "dash.report",
+        "下载年度报表（Excel）",
+        "Download the yearly report (Excel)",
+    ),
+    ("dash.target_yi", "目标（亿元）", "Target (CNY 100M)"),
     ("dash.technical", "技术交易额", "Technical amount"),
     (
         "dash.title",
@@ -196,6 +209,7 @@ pub static STRINGS: &[Entry] = &[
         "技术合同成交额",
         "Technology contract turnover",
     ),
+    ("dash.turnover_yi", "成交额（亿元）", "Turnover (CNY 100M)"),
     (
         "dash.verify_explain",
         "任何人都可以用该检查点和审计导出独立重算全部数字（精确到分）：先用公布的根密钥指纹核验检查点签名与导出，再从合同记录重算汇总和各项分类。",
@@ -209,6 +223,9 @@ pub static STRINGS: &[Entry] = &[
     ),
     ("dash.year", "年度", "Year"),
     ("dash.year_elapsed", "时间进度", "Year elapsed"),
+    ("dash.yoy", "同比", "Year on year"),
+    ("dash.yoy_base", "去年同期", "same period last year:"),
+    ("dash.yoy_full_year", "全年", "full year"),
     (
         "login.bad_next",
         "登录后要打开的页面地址无效",
@@ -232,8 +249,9 @@ pub static STRINGS: &[Entry] = &[
     ("nav.approvals", "待复核", "Approvals"),
     ("nav.audit", "审计", "Audit"),
     ("nav.contracts", "合同查询", "Contracts"),
-    ("nav.dashboard", "官员看板", "Dashboard"),
+    ("nav.dashboard", "统计分析", "Statistics"),
     ("nav.import", "批量导入", "Import"),
+    ("nav.leader_dashboard", "领导看板", "Leadership dashboard"),
     ("nav.logout", "退出", "Sign out"),
     ("nav.main", "主菜单", "Main menu"),
     ("nav.menu", "菜单", "Menu"),

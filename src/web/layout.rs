@@ -112,7 +112,10 @@ fn nav(t: T, role: Role, path: &str) -> Vec<NavItem> {
             ("/audit", "nav.audit"),
             ("/anomalies", "nav.anomalies"),
         ],
-        Role::Official => &[("/", "nav.dashboard"), ("/contracts", "nav.contracts")],
+        Role::Official => &[
+            ("/", "nav.leader_dashboard"),
+            ("/contracts", "nav.contracts"),
+        ],
         Role::Admin => &[
             ("/", "nav.dashboard"),
             ("/audit", "nav.audit"),

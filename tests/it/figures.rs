@@ -554,7 +554,7 @@ both!(
 );
 
 /// The text of the report's first sheet.
-fn summary_sheet(xlsx: &[u8]) -> String {
+pub(crate) fn summary_sheet(xlsx: &[u8]) -> String {
     use calamine::{Reader, Xlsx};
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(xlsx.to_vec())).unwrap();
     let range = book.worksheet_range_at(0).unwrap().unwrap();

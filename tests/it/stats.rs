@@ -360,6 +360,16 @@ both!(targets_progress_and_the_report, |app| {
     assert_eq!(res.status(), Status::Ok);
     let bytes = res.into_bytes().await.unwrap();
     assert_eq!(&bytes[..2], b"PK", "an XLSX (zip) file");
+    // The summary sheet says how the forecast was made in words, not the API's code.
+    let sheet = crate::figures::summary_sheet(&bytes);
+    let method = sheet
+        .lines()
+        .find(|l| l.starts_with("预测方法："))
+        .expect("the forecast method row");
+    for code in ["complete", "seasonal", "run_rate", "none"] {
+        assert!(!method.contains(code), "{method}");
+    }
+    assert!(method.chars().count() > 8, "{method}");
     let (s, p) = app
         .get("/api/v1/stats/breakdown?by=color", Some(&official.token))
         .await;
