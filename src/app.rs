@@ -189,6 +189,9 @@ fn rocket_on(
         std::time::Duration::from_secs(config.audit.verify_wait_seconds),
     );
     rocket::custom(rocket_config)
+        .manage(crate::attachments::AttachmentStore::new(
+            &services.config.data_dir,
+        ))
         .manage(Arc::clone(&services.config))
         .manage(services.db)
         .manage(services.ledger)

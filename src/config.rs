@@ -60,6 +60,8 @@ pub struct Config {
     pub targets: TargetsConfig,
     /// Anomaly rules and their parameters.
     pub anomalies: AnomalyConfig,
+    /// Online submissions: the attached file's size, the queue's deadline.
+    pub submissions: SubmissionsConfig,
 }
 
 impl Default for Config {
@@ -80,6 +82,7 @@ impl Default for Config {
             ops: OpsConfig::default(),
             targets: TargetsConfig::default(),
             anomalies: AnomalyConfig::default(),
+            submissions: SubmissionsConfig::default(),
         }
     }
 }
@@ -369,6 +372,31 @@ impl Default for AnomalyConfig {
     }
 }
 
+/// Online submissions (issue 16).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SubmissionsConfig {
+    /// Largest signed contract an applicant may attach, in MiB.
+    pub max_file_mib: u64,
+    /// A submission waiting longer than this many working days is flagged in the queue.
+    pub overdue_working_days: u32,
+    /// Weekdays that are public holidays (the State Council's yearly arrangement).
+    pub holidays: Vec<chrono::NaiveDate>,
+    /// Weekend days that are working days under that arrangement (调休上班).
+    pub working_weekend_days: Vec<chrono::NaiveDate>,
+}
+
+impl Default for SubmissionsConfig {
+    fn default() -> Self {
+        SubmissionsConfig {
+            max_file_mib: 20,
+            overdue_working_days: 5,
+            holidays: Vec::new(),
+            working_weekend_days: Vec::new(),
+        }
+    }
+}
+
 /// A configuration that could not be loaded, as one line naming the key.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -415,6 +443,12 @@ impl Config {
     fn check(&self) -> Result<(), ConfigError> {
         let bad =
             |key: &str, why: &str| Err(ConfigError(format!("invalid value for `{key}`: {why}")));
+        if self.submissions.max_file_mib == 0 || self.submissions.max_file_mib > 1024 {
+            return bad("submissions.max_file_mib", "must be between 1 and 1024");
+        }
+        if self.submissions.overdue_working_days == 0 {
+            return bad("submissions.overdue_working_days", "must be at least 1");
+        }
         if self.database_pool_size == 0 || self.database_pool_size > 256 {
             return bad("database_pool_size", "must be between 1 and 256");
         }

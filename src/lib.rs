@@ -7,6 +7,7 @@
 pub mod anomalies;
 pub mod api;
 pub mod app;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod backup;

@@ -252,6 +252,7 @@ pub async fn verify(
     _reader: AuditReader,
     gate: &State<VerifyGate>,
     keys: &State<KeyStore>,
+    config: &State<std::sync::Arc<crate::config::Config>>,
 ) -> ApiResult<Json<DatabaseVerification>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     // The server's own signing key anchors the chain: a key the database names but this data
@@ -259,9 +260,12 @@ pub async fn verify(
     let anchors = Anchors::none("database")
         .with_key_store(keys)
         .map_err(ApiError::Internal)?;
+    let attachments = crate::attachments::AttachmentStore::new(&config.data_dir);
     // The gate decides when and on which connection; what is verified is verify's own business.
     let result = gate
-        .run(move |conn| crate::audit::verify::verify_database(conn, threads, &anchors))
+        .run(move |conn| {
+            crate::audit::verify::verify_database_and_files(conn, threads, &anchors, attachments)
+        })
         .await?;
     Ok(Json(result))
 }

@@ -9,12 +9,37 @@ use rocket::{Request, State, get};
 use super::contracts::ContractView;
 use super::problem::{ApiError, ApiResult};
 use super::written::Attachment;
-use crate::auth::LedgerReader;
+use crate::auth::AuthUser;
+use crate::auth::guards::{APPLICANT, AUDITOR, Authorized, OFFICIAL, REGISTRAR};
 use crate::certificate::{self, Certificate, CertificateParty};
 use crate::config::Config;
 use crate::db::{Db, DbError};
-use crate::domain::{ContractStatus, Subtype};
+use crate::domain::{ContractStatus, Role, Subtype};
 use crate::ledger::LedgerError;
+
+/// Who may download a certificate: those who read contracts, and the applicant whose
+/// submission registered the contract.
+pub type CertificateReader = Authorized<{ REGISTRAR | AUDITOR | OFFICIAL | APPLICANT }>;
+
+/// An applicant reads only the certificate of a contract their own submission registered;
+/// any other is not found (as if it did not exist).
+pub async fn may_read_certificate(db: &Db, user: &AuthUser, contract_id: &str) -> ApiResult<()> {
+    if user.role() != Role::Applicant {
+        return Ok(());
+    }
+    let key = contract_id.to_string();
+    let submission = db
+        .run(move |conn| {
+            crate::db::models::submissions::by_contract(conn, &key).map_err(DbError::from)
+        })
+        .await?;
+    match submission {
+        Some(s) if s.applicant_id == user.actor.id => Ok(()),
+        _ => Err(ApiError::not_found(format!(
+            "contract {contract_id} not found"
+        ))),
+    }
+}
 
 /// A certificate PDF, with the characters its font lacked named in a header.
 pub struct CertificatePdf {
@@ -166,16 +191,17 @@ pub async fn render(db: &Db, view: &ContractView, config: &Config) -> ApiResult<
 #[utoipa::path(get, operation_id = "contracts_certificate", path = "/api/v1/contracts/{id}/certificate.pdf", tag = "contracts", security(("bearer" = [])),
     params(("id" = String, Path, description = "Contract id")),
     responses((status = 200, description = "The certificate", body = Vec<u8>, content_type = "application/pdf"),
-        (status = 403, description = "A role that may not read contracts", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A role that may not read contracts (an applicant reads the certificate of their own accepted submission only; any other is 404)", body = super::problem::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such contract", body = super::problem::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not registered (pending, refused or voided)", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[get("/contracts/<id>/certificate.pdf", rank = 2)]
 pub async fn certificate_pdf(
-    _reader: LedgerReader,
+    reader: CertificateReader,
     id: &str,
     db: &State<Db>,
     config: &State<Arc<Config>>,
 ) -> ApiResult<CertificatePdf> {
+    may_read_certificate(db, &reader.0, id).await?;
     let view = super::contracts::load(db, id).await?;
     render(db, &view, config).await
 }

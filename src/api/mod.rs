@@ -21,6 +21,8 @@ pub mod problem;
 pub mod public;
 pub mod query;
 pub mod stats;
+pub mod submissions;
+pub mod upload;
 pub mod users;
 pub mod written;
 
@@ -58,6 +60,14 @@ pub fn routes() -> Vec<Route> {
         users::list,
         users::get_one,
         users::update,
+        submissions::create,
+        submissions::resubmit,
+        submissions::list,
+        submissions::get_one,
+        submissions::file,
+        submissions::return_,
+        submissions::refuse,
+        submissions::accept,
         applicants::sign_up,
         applicants::list,
         applicants::create,

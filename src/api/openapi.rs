@@ -9,7 +9,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     account, anomalies, applicants, audit, auth, certificates, codes, contracts, imports, log, ops,
-    parties, problem, public, stats, users,
+    parties, problem, public, stats, submissions, users,
 };
 
 /// The API description.
@@ -26,6 +26,8 @@ use super::{
         account::logout, account::logout_everywhere, account::change_password,
         users::create, users::list, users::get_one, users::update,
         applicants::sign_up, applicants::list, applicants::create, applicants::activate,
+        submissions::create, submissions::resubmit, submissions::list, submissions::get_one,
+        submissions::file, submissions::return_, submissions::refuse, submissions::accept,
         audit::entries, audit::entry, audit::export, audit::current_checkpoint, audit::checkpoints,
         audit::verify, audit::rotate_key,
         log::checkpoint, log::checkpoint_of_size, log::tile, log::entries, log::keys, log::cosign, log::inclusion, log::consistency, log::receipt,
@@ -56,6 +58,7 @@ use super::{
         (name = "applicants", description = "Applicants (申请人): sign-up, activation by the office"),
         (name = "parties", description = "Contract parties (合同主体)"),
         (name = "contracts", description = "Technology contracts (技术合同)"),
+        (name = "submissions", description = "Online submissions by applicants and the registration offices' queues (网上申报)"),
         (name = "stats", description = "Turnover against targets (统计)"),
         (name = "codes", description = "Code lists and regions"),
         (name = "audit", description = "The signed, hash-chained audit trail"),

@@ -114,6 +114,9 @@ pub enum ApiError {
     /// The body is larger than allowed.
     #[error("{0}")]
     TooLarge(String),
+    /// A field (an uploaded file) is larger than allowed: 413 naming it.
+    #[error("{}: {}", .0.field, .0.message)]
+    TooLargeField(FieldError),
     /// The body's media type is not accepted.
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -291,6 +294,10 @@ impl ApiError {
             }
             ApiError::TooLarge(detail) => {
                 Problem::new(Status::PayloadTooLarge, "too_large", detail.clone())
+            }
+            ApiError::TooLargeField(error) => {
+                Problem::new(Status::PayloadTooLarge, "too_large", error.message.clone())
+                    .with_errors(vec![error.clone()])
             }
             ApiError::UnsupportedMediaType(detail) => Problem::new(
                 Status::UnsupportedMediaType,

@@ -192,7 +192,8 @@ pub fn verify(config: Config, what: Option<VerifyCmd>, args: VerifyArgs) -> Resu
                 Some(url) => url.parse().map_err(|e| (2, format!("--database: {e}")))?,
                 None => config.database_url.clone(),
             };
-            verify_db(&url, &own_anchors("database")?)
+            let attachments = crate::attachments::AttachmentStore::new(&config.data_dir);
+            verify_db(&url, &own_anchors("database")?, attachments)
         }
         (Some(_), Some(_)) => Err((2, "give a file or --database, not both".into())),
     }
@@ -753,10 +754,16 @@ fn published_breakdowns(
     Ok(out)
 }
 
-fn verify_db(url: &crate::db::DatabaseUrl, anchors: &Anchors) -> Result<(), Fail> {
+/// Verifies and reconciles a database, re-hashing the attachments in the data directory.
+fn verify_db(
+    url: &crate::db::DatabaseUrl,
+    anchors: &Anchors,
+    attachments: crate::attachments::AttachmentStore,
+) -> Result<(), Fail> {
     let mut conn = crate::db::establish(url).map_err(|e| (1, e.to_string()))?;
-    let result = super::verify::verify_database(&mut conn, threads(), anchors)
-        .map_err(|e| (1, e.to_string()))?;
+    let result =
+        super::verify::verify_database_and_files(&mut conn, threads(), anchors, attachments)
+            .map_err(|e| (1, e.to_string()))?;
     if result.ok {
         let rows: usize = result
             .reconciliation

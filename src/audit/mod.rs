@@ -21,6 +21,7 @@ pub mod receipt;
 pub mod reconcile;
 pub mod rotation;
 pub mod signing;
+pub mod submission_replay;
 pub mod tlog;
 pub mod trust;
 pub mod verify;

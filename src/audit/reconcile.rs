@@ -72,6 +72,8 @@ pub struct Replay {
     imports: HashMap<String, (ImportFacts, i64)>,
     /// Witnesses' cosignatures by `<tree size>/<witness>`: (signature line, signed_at, time).
     cosignatures: HashMap<String, (CosignatureFacts, i64)>,
+    submissions: super::submission_replay::SubmissionReplay,
+    attachments: Option<crate::attachments::AttachmentStore>,
     rollup_seq: HashMap<RollupKey, i64>,
     party_rollup_seq: HashMap<PartyKey, i64>,
     problems: Vec<Discrepancy>,
@@ -102,6 +104,14 @@ fn text(v: Option<&Value>) -> Option<String> {
 }
 
 impl Replay {
+    /// A replay that also re-hashes the attached files the chain names, in `store`.
+    pub fn with_attachments(store: crate::attachments::AttachmentStore) -> Replay {
+        Replay {
+            attachments: Some(store),
+            ..Replay::default()
+        }
+    }
+
     /// Applies one (already verified) entry.
     pub fn apply(&mut self, entry: &AuditEntry) {
         if let Err(detail) = self.try_apply(entry) {
@@ -213,6 +223,7 @@ impl Replay {
                     ((line, signed_at, at, entry.seq), entry.seq),
                 );
             }
+            action if action.starts_with("submission.") => self.submissions.apply(entry)?,
             other => return Err(format!("unknown action {other:?}")),
         }
         Ok(())
@@ -526,19 +537,31 @@ impl Replay {
             self.cosignatures,
         );
 
+        self.submissions
+            .compare(conn, self.attachments.as_ref(), &mut out)?;
         Ok(out.finish())
     }
 }
 
 #[derive(Default)]
-struct Comparison {
+pub(super) struct Comparison {
     rows: BTreeMap<String, usize>,
     problems: Vec<Discrepancy>,
 }
 
 impl Comparison {
+    /// Counts what was compared outside a table (files).
+    pub(super) fn count(&mut self, what: &str, n: usize) {
+        self.rows.insert(what.to_string(), n);
+    }
+
+    /// Records a disagreement found outside [`Comparison::table`].
+    pub(super) fn problem(&mut self, discrepancy: Discrepancy) {
+        self.problems.push(discrepancy);
+    }
+
     /// Compares a table keyed by `key` with what the chain implies.
-    fn table<R: PartialEq + std::fmt::Debug>(
+    pub(super) fn table<R: PartialEq + std::fmt::Debug>(
         &mut self,
         table: &str,
         actual: HashMap<String, R>,

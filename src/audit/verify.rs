@@ -528,8 +528,28 @@ pub fn verify_database(
     threads: usize,
     anchors: &Anchors,
 ) -> Result<DatabaseVerification, super::chain::AuditError> {
+    verify_replaying(conn, threads, anchors, super::reconcile::Replay::default())
+}
+
+/// [`verify_database`], and every attached file the chain names re-hashed in `attachments`
+/// (a file changed or swapped on disk is a discrepancy of table `attachments`).
+pub fn verify_database_and_files(
+    conn: &mut crate::db::DbConn,
+    threads: usize,
+    anchors: &Anchors,
+    attachments: crate::attachments::AttachmentStore,
+) -> Result<DatabaseVerification, super::chain::AuditError> {
+    let replay = super::reconcile::Replay::with_attachments(attachments);
+    verify_replaying(conn, threads, anchors, replay)
+}
+
+fn verify_replaying(
+    conn: &mut crate::db::DbConn,
+    threads: usize,
+    anchors: &Anchors,
+    mut replay: super::reconcile::Replay,
+) -> Result<DatabaseVerification, super::chain::AuditError> {
     let mut verifier = ChainVerifier::new(anchors, threads);
-    let mut replay = super::reconcile::Replay::default();
     let mut tree = super::tlog::TreeCheck::new(conn)?;
     let mut after = 0;
     loop {

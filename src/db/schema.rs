@@ -378,6 +378,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    submissions (id) {
+        id -> Text,
+        applicant_id -> Text,
+        office -> Text,
+        status -> Text,
+        version -> Integer,
+        queued_at -> Timestamp,
+        contract_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        audit_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    submission_versions (submission_id, version) {
+        submission_id -> Text,
+        version -> Integer,
+        form -> Text,
+        file_sha256 -> Text,
+        file_kind -> Text,
+        file_size -> BigInt,
+        file_name -> Nullable<Text>,
+        submitted_at -> Timestamp,
+        audit_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    submission_decisions (submission_id, version) {
+        submission_id -> Text,
+        version -> Integer,
+        decision -> Text,
+        return_reasons -> Nullable<Text>,
+        refusal_reason -> Nullable<Text>,
+        contract_id -> Nullable<Text>,
+        decided_by -> Text,
+        decided_at -> Timestamp,
+        audit_seq -> BigInt,
+    }
+}
+
 diesel::joinable!(contract_subtypes -> contract_types (contract_type));
 diesel::joinable!(party_versions -> parties (party_id));
 diesel::joinable!(contract_versions -> contracts (contract_id));
@@ -413,4 +456,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     signing_keys,
     idempotency_keys,
     revoked_tokens,
+    submissions,
+    submission_versions,
+    submission_decisions,
 );

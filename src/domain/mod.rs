@@ -15,6 +15,7 @@ pub mod phone;
 pub mod region;
 pub mod registration_no;
 pub mod status;
+pub mod working_days;
 
 #[cfg(test)]
 mod properties;
@@ -29,4 +30,5 @@ pub use office::{OfficeCode, OfficeKind};
 pub use phone::{PhoneError, PhoneNumber};
 pub use region::{RegionCode, RegionError, RegionLevel};
 pub use registration_no::{RegistrationNo, RegistrationNoError};
-pub use status::{ContractStatus, ReviewState, Role};
+pub use status::{ContractStatus, ReviewState, Role, SubmissionStatus};
+pub use working_days::WorkCalendar;

@@ -45,6 +45,20 @@ code_enum! {
     }
 }
 
+code_enum! {
+    /// Where an applicant's online submission stands in its office's queue.
+    pub enum SubmissionStatus("submission status", "申请状态") {
+        /// 待受理: in the office's queue.
+        Submitted => ("submitted", "待受理", "Waiting in the queue"),
+        /// 退回补正: returned to the applicant with reasons per field.
+        Returned => ("returned", "退回补正", "Returned for correction"),
+        /// 已受理: accepted; its contract is registered (or pending approval when large).
+        Accepted => ("accepted", "已受理", "Accepted"),
+        /// 不予受理: refused, with a reason.
+        Refused => ("refused", "不予受理", "Refused"),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

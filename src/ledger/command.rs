@@ -76,6 +76,25 @@ pub enum Command {
     Import(ImportCommand),
     /// `log.cosign`: a witness's cosignature of a stored checkpoint.
     Cosign(super::cosign::Cosignature),
+    /// `submission.submit`: an applicant submits a contract form with the signed contract.
+    Submit(super::SubmissionDraft),
+    /// `submission.resubmit`: the applicant's corrected version (a new version).
+    Resubmit {
+        /// Submission id.
+        id: String,
+        /// The new version.
+        draft: super::SubmissionDraft,
+    },
+    /// `submission.return` / `.accept` / `.refuse`: a registrar of the office decides on the
+    /// version they read (accepting registers the contract: `contract.register`).
+    DecideSubmission {
+        /// Submission id.
+        id: String,
+        /// The version read.
+        version: i32,
+        /// What.
+        decision: super::Decision,
+    },
 }
 
 impl Command {
@@ -97,6 +116,9 @@ impl Command {
             Command::RotateKey { .. } => "rotate_key",
             Command::Import(_) => "import",
             Command::Cosign(_) => "cosign",
+            Command::Submit(_) => "submit",
+            Command::Resubmit { .. } => "resubmit",
+            Command::DecideSubmission { .. } => "decide_submission",
         }
     }
 }

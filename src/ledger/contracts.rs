@@ -87,56 +87,12 @@ pub(super) fn register_one(
 ) -> Result<ContractState, LedgerError> {
     let actor = registrar(tx, "register contracts", "登记合同")?;
     let office = own_office(actor)?;
-    let mut errors = check_content(
-        tx,
-        &cmd.title,
-        cmd.contract_type,
-        cmd.subtype.map(|s| s.code()),
-        cmd.signed_on,
-        cmd.valid_until,
-        cmd.contract_amount,
-        cmd.technical_amount,
-    );
-    errors.extend(
-        cmd.particulars
-            .check(cmd.contract_type, cmd.technical_amount),
-    );
-    let seller = resolve(tx, &cmd.seller, "seller", &mut errors)?;
-    let buyer = resolve(tx, &cmd.buyer, "buyer", &mut errors)?;
-    let buyer_field = if matches!(cmd.buyer, PartyRef::Id(_)) {
-        "buyer_id"
-    } else {
-        "buyer"
-    };
-    if let (Resolved::Existing(s), Resolved::Existing(b)) = (&seller, &buyer)
-        && s.id == b.id
-    {
-        errors.push(same_party(buyer_field));
-    }
-    // A contract like a live one is refused unless confirmed; a confirmed one names it.
-    let mut duplicate_of = None;
-    if let (Resolved::Existing(s), Resolved::Existing(b)) = (&seller, &buyer) {
-        let key = (
-            s.id.clone(),
-            b.id.clone(),
-            cmd.contract_type.code().to_string(),
-            cmd.contract_amount.fen(),
-            cmd.technical_amount.fen(),
-            cmd.signed_on,
-        );
-        duplicate_of = duplicates::find(tx, &key)?;
-        if let Some(existing) = &duplicate_of
-            && !tx.confirm_duplicates
-        {
-            errors.push(duplicates::refusal(existing));
-        }
-    }
-    if let (Resolved::New(s), Resolved::New(b)) = (&seller, &buyer)
-        && s.credit_code.is_some()
-        && s.credit_code == b.credit_code
-    {
-        errors.push(same_party(buyer_field));
-    }
+    let Checked {
+        seller,
+        buyer,
+        duplicate_of,
+        mut errors,
+    } = check_new(tx, cmd)?;
     let historical = match cmd.registered_at {
         Some(_) if !tx.historical => {
             return Err(LedgerError::forbidden(
@@ -638,6 +594,79 @@ fn next_registration_no(
 }
 
 /// A party reference resolved without writing anything yet.
+/// A new contract's parties as found, the live contract it would duplicate, and every rule it
+/// breaks — checked without writing anything.
+pub(super) struct Checked {
+    seller: Resolved,
+    buyer: Resolved,
+    /// The live contract it repeats (its number, or its id).
+    pub duplicate_of: Option<String>,
+    /// Every rule it breaks (an unconfirmed duplicate among them).
+    pub errors: Vec<FieldError>,
+}
+
+/// Checks a new contract's content, particulars and parties, and whether it repeats a live
+/// contract: what registration checks, and what a submission is checked against before it
+/// reaches the queue.
+pub(super) fn check_new(tx: &mut Tx<'_>, cmd: &NewContract) -> Result<Checked, LedgerError> {
+    let mut errors = check_content(
+        tx,
+        &cmd.title,
+        cmd.contract_type,
+        cmd.subtype.map(|s| s.code()),
+        cmd.signed_on,
+        cmd.valid_until,
+        cmd.contract_amount,
+        cmd.technical_amount,
+    );
+    errors.extend(
+        cmd.particulars
+            .check(cmd.contract_type, cmd.technical_amount),
+    );
+    let seller = resolve(tx, &cmd.seller, "seller", &mut errors)?;
+    let buyer = resolve(tx, &cmd.buyer, "buyer", &mut errors)?;
+    let buyer_field = if matches!(cmd.buyer, PartyRef::Id(_)) {
+        "buyer_id"
+    } else {
+        "buyer"
+    };
+    if let (Resolved::Existing(s), Resolved::Existing(b)) = (&seller, &buyer)
+        && s.id == b.id
+    {
+        errors.push(same_party(buyer_field));
+    }
+    // A contract like a live one is refused unless confirmed; a confirmed one names it.
+    let mut duplicate_of = None;
+    if let (Resolved::Existing(s), Resolved::Existing(b)) = (&seller, &buyer) {
+        let key = (
+            s.id.clone(),
+            b.id.clone(),
+            cmd.contract_type.code().to_string(),
+            cmd.contract_amount.fen(),
+            cmd.technical_amount.fen(),
+            cmd.signed_on,
+        );
+        duplicate_of = duplicates::find(tx, &key)?;
+        if let Some(existing) = &duplicate_of
+            && !tx.confirm_duplicates
+        {
+            errors.push(duplicates::refusal(existing));
+        }
+    }
+    if let (Resolved::New(s), Resolved::New(b)) = (&seller, &buyer)
+        && s.credit_code.is_some()
+        && s.credit_code == b.credit_code
+    {
+        errors.push(same_party(buyer_field));
+    }
+    Ok(Checked {
+        seller,
+        buyer,
+        duplicate_of,
+        errors,
+    })
+}
+
 enum Resolved {
     Existing(PartyState),
     New(super::NewParty),

@@ -32,6 +32,7 @@ mod parties;
 mod pending;
 pub mod projection;
 mod reviews;
+mod submissions;
 pub(crate) mod text;
 mod tx;
 mod users;
@@ -43,6 +44,7 @@ pub use command::{
 };
 pub use cosign::Cosignature;
 pub use error::{FieldError, LedgerError};
+pub use submissions::{Decision, SubmissionDraft};
 pub use users::check_fields as user_field_rules;
 pub use writer::{Ledger, LedgerMetrics, LedgerSettings, StartError};
 

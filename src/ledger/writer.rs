@@ -16,7 +16,7 @@ use super::pending::Pending;
 use super::tx::Tx;
 use super::{
     Command, LedgerError, Outcome, PartyRef, Principal, Request, contracts, cosign, idempotency,
-    imports, keys, parties, reviews, users,
+    imports, keys, parties, reviews, submissions, users,
 };
 use crate::audit::chain::{self, ChainHead};
 use crate::audit::checkpoint::{self, Checkpoint};
@@ -1179,6 +1179,13 @@ fn dispatch(tx: &mut Tx<'_>, command: &Command) -> Result<Outcome, LedgerError> 
         Command::ReviewContract { id, verdict, note } => reviews::review(tx, id, *verdict, note),
         Command::Import(c) => imports::import(tx, c),
         Command::Cosign(c) => cosign::cosign(tx, c),
+        Command::Submit(d) => submissions::submit(tx, d),
+        Command::Resubmit { id, draft } => submissions::resubmit(tx, id, draft),
+        Command::DecideSubmission {
+            id,
+            version,
+            decision,
+        } => submissions::decide(tx, id, *version, decision),
         Command::RotateKey { .. } => Err(LedgerError::Storage(
             "key rotation is handled by the writer".into(),
         )),

@@ -5,11 +5,15 @@
 mod contract;
 mod party;
 mod review;
+mod submission;
 mod user;
 
 pub use contract::{Contact, ContractState, TechnicalSplit};
 pub use party::PartyState;
 pub use review::ReviewRecord;
+pub use submission::{
+    AttachedFile, FieldReason, SubmissionDecision, SubmissionState, SubmissionVersion,
+};
 pub use user::{PASSWORD_DIGEST_KEY, UserState, password_hash_digest};
 
 /// RFC 3339 (UTC, microseconds) serialisation of the naive UTC timestamps we store.

@@ -105,10 +105,23 @@ pub const ACTIONS: &[&str] = &[
     "key.rotate",
     "import.commit",
     "log.cosign",
+    "submission.submit",
+    "submission.resubmit",
+    "submission.return",
+    "submission.accept",
+    "submission.refuse",
 ];
 
 /// The kinds of record an audit entry is about.
-pub const ENTITY_TYPES: &[&str] = &["contract", "party", "user", "key", "import", "checkpoint"];
+pub const ENTITY_TYPES: &[&str] = &[
+    "contract",
+    "party",
+    "user",
+    "key",
+    "import",
+    "checkpoint",
+    "submission",
+];
 
 /// The entries browser.
 #[derive(Template)]
@@ -313,6 +326,31 @@ pub static STRINGS: &[Entry] = &[
     ),
     ("aud.action.party.create", "新建主体", "Party created"),
     ("aud.action.party.update", "变更主体", "Party updated"),
+    (
+        "aud.action.submission.accept",
+        "受理申请",
+        "Submission accepted",
+    ),
+    (
+        "aud.action.submission.refuse",
+        "不予受理",
+        "Submission refused",
+    ),
+    (
+        "aud.action.submission.resubmit",
+        "补正后重新提交",
+        "Submission corrected",
+    ),
+    (
+        "aud.action.submission.return",
+        "退回补正",
+        "Submission returned",
+    ),
+    (
+        "aud.action.submission.submit",
+        "网上提交",
+        "Submission made",
+    ),
     ("aud.action.user.create", "新建用户", "User created"),
     ("aud.action.user.update", "变更用户", "User updated"),
     ("aud.anom.about_rule", "规则说明", "About this rule"),
@@ -439,6 +477,7 @@ pub static STRINGS: &[Entry] = &[
     ("aud.entity.import", "导入", "Import"),
     ("aud.entity.key", "密钥", "Key"),
     ("aud.entity.party", "主体", "Party"),
+    ("aud.entity.submission", "网上申请", "Submission"),
     ("aud.entity.user", "用户", "User"),
     ("aud.entries.action", "操作", "Action"),
     ("aud.entries.actor", "操作人", "Actor"),

@@ -457,7 +457,21 @@ fn matrix() -> BTreeMap<(&'static str, &'static str), &'static [&'static str]> {
         (("POST", "/api/v1/contracts/<id>/refuse"), &[R][..]),
         (("POST", "/api/v1/contracts/<id>/reviews"), &[A][..]),
         (("GET", "/api/v1/contracts/<id>/history"), READERS),
-        (("GET", "/api/v1/contracts/<id>/certificate.pdf"), READERS),
+        (
+            ("GET", "/api/v1/contracts/<id>/certificate.pdf"),
+            &[R, A, O, P][..],
+        ),
+        (("POST", "/api/v1/submissions"), &[P][..]),
+        (("POST", "/api/v1/submissions/<id>/versions"), &[P][..]),
+        (("GET", "/api/v1/submissions?<status>"), &[P, R, A][..]),
+        (("GET", "/api/v1/submissions/<id>"), &[P, R, A][..]),
+        (
+            ("GET", "/api/v1/submissions/<id>/versions/<version>/file"),
+            &[P, R, A][..],
+        ),
+        (("POST", "/api/v1/submissions/<id>/return"), &[R][..]),
+        (("POST", "/api/v1/submissions/<id>/refuse"), &[R][..]),
+        (("POST", "/api/v1/submissions/<id>/accept"), &[R][..]),
         (("GET", "/api/v1/stats/summary?<year>&<as_of>"), ALL),
         (("GET", "/api/v1/stats/breakdown?<year>&<by>&<as_of>"), ALL),
         (

@@ -31,6 +31,7 @@ mod server_hardening;
 mod session;
 mod sign_out;
 mod stats;
+mod submissions;
 mod tlog;
 mod trust;
 mod verify_gate;

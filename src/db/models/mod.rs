@@ -6,6 +6,7 @@ pub mod code_tables;
 pub mod contracts;
 pub mod parties;
 pub mod rollups;
+pub mod submissions;
 pub mod users;
 
 /// A stored value that does not parse as what its column must hold: the database was edited
