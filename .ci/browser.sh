@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 if [ ! -x /usr/bin/chromium ] || ! fc-list | grep -qi "Noto Sans CJK"; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk >/dev/null
 fi
+# pdftoppm and zbarimg decode the QR code of a certificate (spec 08-verify).
+if ! command -v pdftoppm >/dev/null || ! command -v zbarimg >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q poppler-utils zbar-tools >/dev/null
+fi
 (cd tests/browser && npm ci --no-audit --no-fund --silent)
 cargo build -q --bin techledger
 bin="$PWD/target/debug/techledger"
@@ -19,6 +23,7 @@ cp config/techledger.toml "$work/techledger.toml"
 printf '\n[targets.years."%s"]\nturnover = "20000000000.00"\ncontracts = 1000\nintroduced = 50\n[targets.years."%s".offices]\n"371302" = "3000000000.00"\n"371311" = "1500000000.00"\n' "$year" "$year" >>"$work/techledger.toml"
 export TECHLEDGER_CONFIG="$work/techledger.toml"
 export TL_DEMO_PASSWORD="$TECHLEDGER_DEMO_PASSWORD" TL_ADMIN_PASSWORD="$TECHLEDGER_ADMIN_PASSWORD" TL_BASE_URL="http://127.0.0.1:$port"
+export TECHLEDGER_PUBLIC_BASE_URL="$TL_BASE_URL"
 "$bin" demo --contracts 1500 --seed 11 --years 2025-$(date +%Y) >/dev/null
 "$bin" serve >"$work/server.log" 2>&1 &
 server=$!

@@ -169,6 +169,12 @@
     // Only a registered contract has a registration certificate.
     const certificate = document.getElementById("certificate-link");
     if (certificate) certificate.hidden = c.status !== "registered";
+    // Anyone can check a numbered registration on the public verification page.
+    const verify = document.getElementById("verify-link");
+    if (verify && c.registration_no) {
+      verify.href = "/verify?no=" + encodeURIComponent(c.registration_no);
+      verify.hidden = false;
+    }
   }
 
   // Registrar actions.

@@ -129,6 +129,8 @@ pub struct PublicReceipt {
     pub inclusion: Inclusion,
     /// The latest checkpoint: a C2SP signed note (with any witness cosignatures).
     pub checkpoint: String,
+    /// When that checkpoint was signed, RFC 3339 UTC (the note itself carries no time).
+    pub checkpoint_at: String,
     /// Every key that ever signed checkpoints, oldest first, as C2SP vkeys
     /// (`<origin>+<key hash>+<base64 of 0x01 ‖ Ed25519 public key>`): the page shows each
     /// one's fingerprint (SHA-256 of the 32-byte key) to compare with one published elsewhere.
@@ -244,6 +246,7 @@ pub async fn registration_receipt(
         },
         inclusion,
         checkpoint: note,
+        checkpoint_at: checkpoint.at,
         log_keys,
     }))
 }

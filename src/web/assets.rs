@@ -55,6 +55,8 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("import.js", "js", include_bytes!("../../static/import.js")),
     ("audit.js", "js", include_bytes!("../../static/audit.js")),
     ("admin.js", "js", include_bytes!("../../static/admin.js")),
+    ("tlog.js", "js", include_bytes!("../../static/tlog.js")),
+    ("verify.js", "js", include_bytes!("../../static/verify.js")),
     (
         "account.js",
         "js",

@@ -128,6 +128,7 @@ static TABLES: &[&[Entry]] = &[
     super::audit_pages::STRINGS,
     super::admin::STRINGS,
     super::account::STRINGS,
+    super::verify::STRINGS,
 ];
 
 fn find(key: &str) -> Option<&'static Entry> {

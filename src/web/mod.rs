@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod layout;
 pub mod registrar;
 pub mod session;
+pub mod verify;
 
 use std::io::Cursor;
 
@@ -32,6 +33,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(audit_pages::routes());
     all.extend(admin::routes());
     all.extend(account::routes());
+    all.extend(verify::routes());
     all
 }
 

@@ -659,6 +659,7 @@ pub static STRINGS: &[Entry] = &[
     ("reg.detail.parties", "合同主体", "Parties"),
     ("reg.detail.payload", "内容", "Payload"),
     ("reg.detail.reason", "原因", "Reason"),
+    ("reg.detail.receipt", "下载回执", "Download the receipt"),
     ("reg.detail.recorded_by", "登记人", "Recorded by"),
     ("reg.detail.refuse", "退回", "Refuse"),
     ("reg.detail.refuse_reason", "退回原因", "Reason for refusal"),
@@ -681,6 +682,7 @@ pub static STRINGS: &[Entry] = &[
     ("reg.detail.system", "系统", "System"),
     ("reg.detail.title", "合同详情", "Contract"),
     ("reg.detail.verdict", "审核结论", "Verdict"),
+    ("reg.detail.verify", "公开核验", "Public verification"),
     ("reg.detail.version", "版本", "Version"),
     (
         "reg.detail.versions",

@@ -403,6 +403,7 @@ fn matrix() -> BTreeMap<(&'static str, &'static str), &'static [&'static str]> {
         (("POST", "/api/v1/applicants"), &[R][..]),
         (("POST", "/api/v1/applicants/<id>/activate"), &[R][..]),
         (("GET", "/login?<next>"), PUBLIC),
+        (("GET", "/verify?<no>"), PUBLIC),
         (("POST", "/login"), PUBLIC),
         (("POST", "/logout"), PUBLIC),
         (("GET", "/?<year>"), ALL),

@@ -45,6 +45,9 @@ const PAGES: &[(&str, &[&str])] = &[
     ("/account", &[R, A, O, D]),
 ];
 
+/// The pages anyone may open without signing in (beside the login page).
+const PUBLIC_PAGES: &[&str] = &["/verify", "/verify?no=2026371302000001"];
+
 /// A request body with its media type.
 type Body = Option<(ContentType, Vec<u8>)>;
 
@@ -755,7 +758,7 @@ both!(the_contract_list_page_keeps_its_filters, |app| {
 /// The prefixes of the translation tables' keys.
 const KEY_PREFIXES: &[&str] = &[
     "acct.", "adm.", "app.", "aud.", "chart.", "common.", "dash.", "form.", "http.", "login.",
-    "nav.", "reg.", "review.", "role.", "status.",
+    "nav.", "reg.", "review.", "role.", "status.", "verify.",
 ];
 
 /// Whether `s` reads like a whole translation key (`reg.detail.approve`, not `aud.action.`).
@@ -828,32 +831,39 @@ both!(
         // suite checks as it renders them (`data-missing-i18n`).
         let mut embedded: std::collections::BTreeMap<(String, &str), Vec<Value>> =
             Default::default();
+        // (path, role, token): every page as each of its roles, the public ones signed out.
+        let mut visits: Vec<(String, &str, Option<&str>)> = Vec::new();
         for (path, allowed) in PAGES {
             let path = path.replace("<id>", &staff.contract);
             for role in *allowed {
-                let user = staff.of(role);
-                for lang in ["zh", "en"] {
-                    let sep = if path.contains('?') { '&' } else { '?' };
-                    let url = format!("{path}{sep}lang={lang}");
-                    let (status, _, html) = browse(&app, &url, Some(&user.token)).await;
-                    assert_eq!(status, Status::Ok, "{url} as {role}");
-                    let json = html
-                        .split("<script type=\"application/json\" id=\"i18n\">")
-                        .nth(1)
-                        .and_then(|rest| rest.split("</script>").next())
-                        .unwrap_or_else(|| panic!("{url} embeds its strings"));
-                    let strings: Value = serde_json::from_str(json).unwrap();
-                    for script in page_scripts(&html) {
-                        embedded
-                            .entry((script, lang))
-                            .or_default()
-                            .push(strings.clone());
-                    }
-                    for word in page_text(&html).split_whitespace() {
-                        let word = word.trim_matches(|c: char| !c.is_ascii_alphanumeric());
-                        if looks_like_key(word) && word.contains('.') || word == "?" {
-                            problems.push(format!("{url} as {role}: shows \"{word}\""));
-                        }
+                visits.push((path.clone(), role, Some(staff.of(role).token.as_str())));
+            }
+        }
+        for path in PUBLIC_PAGES {
+            visits.push((path.to_string(), "anonymous", None));
+        }
+        for (path, role, token) in visits {
+            for lang in ["zh", "en"] {
+                let sep = if path.contains('?') { '&' } else { '?' };
+                let url = format!("{path}{sep}lang={lang}");
+                let (status, _, html) = browse(&app, &url, token).await;
+                assert_eq!(status, Status::Ok, "{url} as {role}");
+                let json = html
+                    .split("<script type=\"application/json\" id=\"i18n\">")
+                    .nth(1)
+                    .and_then(|rest| rest.split("</script>").next())
+                    .unwrap_or_else(|| panic!("{url} embeds its strings"));
+                let strings: Value = serde_json::from_str(json).unwrap();
+                for script in page_scripts(&html) {
+                    embedded
+                        .entry((script, lang))
+                        .or_default()
+                        .push(strings.clone());
+                }
+                for word in page_text(&html).split_whitespace() {
+                    let word = word.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+                    if looks_like_key(word) && word.contains('.') || word == "?" {
+                        problems.push(format!("{url} as {role}: shows \"{word}\""));
                     }
                 }
             }

@@ -6,12 +6,12 @@
 // all on screen.
 
 /** A raw key of one of the translation tables, as the page would show it untranslated. */
-const RAW_KEY = /\b(?:acct|adm|app|aud|chart|common|dash|form|http|login|nav|reg|review|role|status)\.[a-z0-9_]+(?:\.[a-z0-9_]+)*\b/;
+const RAW_KEY = /\b(?:acct|adm|app|aud|chart|common|dash|form|http|login|nav|reg|review|role|status|verify)\.[a-z0-9_]+(?:\.[a-z0-9_]+)*\b/;
 
 /** The pages of each demo user (`<contract>`: a contract of the user's office, `<pending>`: a
  *  contract waiting for approval). */
 const PAGES = {
-  "demo-official": ["/", "/contracts", "/contracts/<contract>", "/account"],
+  "demo-official": ["/", "/contracts", "/contracts/<contract>", "/account", "/verify"],
   "demo-371302-b": ["/", "/contracts", "/contracts/new", "/contracts/<contract>", "/contracts/<pending>", "/approvals", "/import", "/account"],
   "demo-auditor": ["/", "/contracts", "/contracts/<contract>", "/audit", "/audit/entries", "/audit/queue", "/anomalies", "/account"],
   admin: ["/", "/audit", "/audit/entries", "/anomalies", "/admin/users", "/account"],
