@@ -30,12 +30,20 @@ pub enum StartError {
     Other(String),
 }
 
+/// The readers of the read path (statistics, contract lists): a streaming replica's pool when
+/// `read_database_url` is set — its answers lag the primary by the replication delay, and say
+/// which audit seq they reflect — else the primary's.
+#[derive(Debug, Clone)]
+pub struct ReadDb(pub Db);
+
 /// Everything a running service holds, opened and checked.
 pub struct Services {
     /// The configuration.
     pub config: Arc<Config>,
     /// Readers.
     pub db: Db,
+    /// The read path's readers: a replica's when one is configured, else `db`.
+    pub read: ReadDb,
     /// The write path.
     pub ledger: Ledger,
     /// Login tokens.
@@ -80,8 +88,17 @@ pub fn open_without_bootstrap(config: Config) -> Result<Services, StartError> {
         Passwords::new(config.auth.argon2_memory_kib, config.auth.argon2_iterations)
             .map_err(|e| StartError::Other(e.to_string()))?,
     );
+    let read = match &config.read_database_url {
+        Some(url) => {
+            let pool = crate::db::connect(url, config.database_pool_size)?;
+            tracing::info!(replica = %url.redacted(), "statistics and lists read from the replica");
+            ReadDb(Db::new(pool, url.backend()))
+        }
+        None => ReadDb(db.clone()),
+    };
     let services = Services {
         config: Arc::new(config),
+        read,
         db,
         ledger,
         tokens,
@@ -194,6 +211,7 @@ fn rocket_on(
         ))
         .manage(Arc::clone(&services.config))
         .manage(services.db)
+        .manage(services.read)
         .manage(services.ledger)
         .manage(services.tokens)
         .manage(services.passwords)

@@ -35,6 +35,9 @@ pub struct Config {
     pub port: u16,
     /// `sqlite://PATH` or `postgres://…`.
     pub database_url: DatabaseUrl,
+    /// A PostgreSQL streaming replica of `database_url` for the read path (statistics and
+    /// contract lists); writes, sign-in and everything else stay on the primary.
+    pub read_database_url: Option<DatabaseUrl>,
     /// Directory for signing keys (and the SQLite file by default).
     pub data_dir: PathBuf,
     /// Reader connections in the pool.
@@ -70,6 +73,7 @@ impl Default for Config {
             address: IpAddr::from([127, 0, 0, 1]),
             port: 8000,
             database_url: DatabaseUrl::Sqlite(PathBuf::from("data/techledger.db")),
+            read_database_url: None,
             data_dir: PathBuf::from("data"),
             database_pool_size: 8,
             log: "info".into(),
@@ -448,6 +452,15 @@ impl Config {
         }
         if self.submissions.overdue_working_days == 0 {
             return bad("submissions.overdue_working_days", "must be at least 1");
+        }
+        if let Some(read) = &self.read_database_url
+            && (read.backend() != crate::db::Backend::Postgres
+                || self.database_url.backend() != crate::db::Backend::Postgres)
+        {
+            return bad(
+                "read_database_url",
+                "a read replica is a PostgreSQL streaming replica of a PostgreSQL database_url",
+            );
         }
         if self.database_pool_size == 0 || self.database_pool_size > 256 {
             return bad("database_pool_size", "must be between 1 and 256");

@@ -590,8 +590,9 @@ pub fn with_names(
 pub async fn list(
     _reader: LedgerReader,
     query: ListQuery<'_>,
-    db: &State<Db>,
+    read: &State<crate::app::ReadDb>,
 ) -> ApiResult<Json<Page<ContractView>>> {
+    let db = &read.0;
     let filter = query.filter()?;
     let (order, cursor) = query.order()?;
     let limit = super::query::limit(query.limit)?;
@@ -615,10 +616,11 @@ pub async fn list(
 pub async fn csv(
     _reader: LedgerReader,
     query: ListQuery<'_>,
-    db: &State<Db>,
+    read: &State<crate::app::ReadDb>,
 ) -> ApiResult<Attachment<ByteStream![Vec<u8>]>> {
+    let db = &read.0;
     let filter = query.filter()?;
-    let db = db.inner().clone();
+    let db = db.clone();
     let stream = ByteStream! {
         let mut header = vec![0xEF, 0xBB, 0xBF];
         header.extend(csv_line(&CSV_HEADERS.iter().map(|s| s.to_string()).collect::<Vec<_>>()));

@@ -91,10 +91,11 @@ pub async fn summary(
     _reader: StatsReader,
     year: Option<&str>,
     as_of: Option<&str>,
-    db: &State<Db>,
+    read: &State<crate::app::ReadDb>,
     ledger: &State<Ledger>,
     config: &State<Arc<Config>>,
 ) -> ApiResult<Json<Summary>> {
+    let db = &read.0;
     let (year, day) = (self::year(year)?, self::as_of(as_of)?);
     let targets = config.targets.for_year(year).clone();
     let mut summary = db
@@ -119,10 +120,11 @@ pub async fn breakdown(
     year: Option<&str>,
     by: Option<&str>,
     as_of: Option<&str>,
-    db: &State<Db>,
+    read: &State<crate::app::ReadDb>,
     ledger: &State<Ledger>,
     config: &State<Arc<Config>>,
 ) -> ApiResult<Json<Breakdown>> {
+    let db = &read.0;
     let (year, day) = (self::year(year)?, self::as_of(as_of)?);
     let by = by.and_then(Dimension::parse).ok_or_else(|| {
         ApiError::invalid(
@@ -151,8 +153,9 @@ pub async fn top_parties(
     year: Option<&str>,
     side: Option<&str>,
     limit: Option<&str>,
-    db: &State<Db>,
+    read: &State<crate::app::ReadDb>,
 ) -> ApiResult<Json<Vec<TopParty>>> {
+    let db = &read.0;
     let year = self::year(year)?;
     let side = match side {
         Some("seller") => "seller",
@@ -183,10 +186,11 @@ pub async fn report(
     _reader: StatsReader,
     year: Option<&str>,
     as_of: Option<&str>,
-    db: &State<Db>,
+    read: &State<crate::app::ReadDb>,
     ledger: &State<Ledger>,
     config: &State<Arc<Config>>,
 ) -> ApiResult<Attachment<Vec<u8>>> {
+    let db = &read.0;
     let (year, day) = (self::year(year)?, self::as_of(as_of)?);
     let targets = config.targets.for_year(year).clone();
     let (mut summary, breakdowns, sellers, buyers) = db

@@ -26,8 +26,10 @@ fn services(app: &TestApp) -> Services {
         keys.current_or_create(KeyPurpose::Token).expect("key"),
         &config.auth,
     );
+    let db = Db::new(pool, app.backend);
     Services {
-        db: Db::new(pool, app.backend),
+        read: techledger::app::ReadDb(db.clone()),
+        db,
         ledger: app.ledger.clone(),
         tokens,
         passwords: Arc::new(techledger::auth::Passwords::new(64, 1).expect("passwords")),
