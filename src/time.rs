@@ -37,6 +37,15 @@ pub fn shanghai_period(t: NaiveDateTime) -> (i32, u32) {
     (d.year(), d.month())
 }
 
+/// A UTC instant as Beijing wall-clock time to the second, `2026-01-01 04:00:00`: how people
+/// and spreadsheets read a time (a contract registered at 20:00 UTC on 31 December falls in
+/// the next year, as the statistics count it).
+pub fn shanghai_wall_clock(t: NaiveDateTime) -> String {
+    (t + shanghai_offset())
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
 /// The first UTC instant after the end of `day` in Asia/Shanghai.
 pub fn end_of_shanghai_day(day: NaiveDate) -> NaiveDateTime {
     let next = day.succ_opt().unwrap_or(day);
@@ -57,6 +66,15 @@ pub fn unix_seconds(t: NaiveDateTime) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn beijing_wall_clock_crosses_the_year() {
+        let late = NaiveDate::from_ymd_opt(2025, 12, 31)
+            .and_then(|d| d.and_hms_micro_opt(20, 0, 0, 999_999))
+            .expect("time");
+        assert_eq!(shanghai_wall_clock(late), "2026-01-01 04:00:00");
+        assert_eq!(shanghai_period(late), (2026, 1));
+    }
 
     #[test]
     fn shanghai_days_start_at_16_utc() {

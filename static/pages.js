@@ -237,7 +237,8 @@ const TLP = (() => {
 
   /**
    * Paging over a cursor (the page's #prev / #next buttons and #page-no): `fetchPage(cursor)`
-   * shows that page and resolves the next cursor, or null on the last page. Returns `show()`.
+   * shows that page and resolves the next cursor, or null on the last page — or
+   * `{ next, pages }` when the list knows how many pages it has ("第 2 / 7 页"). Returns `show()`.
    */
   function pager(fetchPage, start) {
     const prev = document.getElementById("prev");
@@ -246,10 +247,15 @@ const TLP = (() => {
     let page = 0;
     let nextCursor = null;
     async function show() {
-      nextCursor = await fetchPage(cursors[page]);
+      const got = await fetchPage(cursors[page]);
+      const counted = got !== null && typeof got === "object";
+      nextCursor = counted ? got.next : got;
       prev.disabled = page === 0;
       next.disabled = !nextCursor;
-      TLP.setText("page-no", TL.t("form.page").replace("{n}", String(page + 1)));
+      const text = counted && got.pages
+        ? TL.t("form.page_of").replace("{n}", String(page + 1)).replace("{pages}", String(got.pages))
+        : TL.t("form.page").replace("{n}", String(page + 1));
+      TLP.setText("page-no", text);
     }
     prev.addEventListener("click", () => { if (page > 0) { page -= 1; show(); } });
     next.addEventListener("click", () => {

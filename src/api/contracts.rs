@@ -1,18 +1,15 @@
 //! Contracts (技术合同): register, find, read, amend, void, approve/refuse large contracts,
-//! review, history, CSV export.
+//! review, history (the CSV export is `contracts_csv`).
 
-use rocket::http::ContentType;
-use rocket::response::stream::ByteStream;
 use rocket::serde::json::Json;
 use rocket::{FromForm, State, get, post};
 use serde::{Deserialize, Serialize};
 
-use super::Page;
 use super::fields::Fields;
 use super::json::{ApiJson, BodyHash, OptionalJson};
 use super::parties::PartyBody;
 use super::problem::{ApiError, ApiResult};
-use super::written::{Attachment, IdempotencyHeader, Written};
+use super::written::{IdempotencyHeader, Written};
 use crate::auth::{Auditor, LedgerReader, Registrar};
 use crate::db::models::contracts::{self as contract_rows, ContractFilter, ContractOrder, Cursor};
 use crate::db::{Db, DbError};
@@ -490,6 +487,10 @@ pub struct ContractView {
     pub seller_name: String,
     /// The buyer's current name.
     pub buyer_name: String,
+    /// The seller's unified social credit code (统一社会信用代码), if it has one.
+    pub seller_credit_code: Option<String>,
+    /// The buyer's unified social credit code, if it has one.
+    pub buyer_credit_code: Option<String>,
     /// The seller's legal representative, as the party records it now.
     pub seller_legal_representative: Option<String>,
     /// The buyer's legal representative, as the party records it now.
@@ -516,12 +517,18 @@ pub fn with_names(
         .collect();
     ids.sort();
     ids.dedup();
-    let names: std::collections::HashMap<String, (String, Option<String>)> = parties::table
+    type Named = (String, Option<String>, Option<String>);
+    let names: std::collections::HashMap<String, Named> = parties::table
         .filter(parties::id.eq_any(&ids))
-        .select((parties::id, parties::name, parties::legal_representative))
-        .load::<(String, String, Option<String>)>(conn)?
+        .select((
+            parties::id,
+            parties::name,
+            parties::credit_code,
+            parties::legal_representative,
+        ))
+        .load::<(String, String, Option<String>, Option<String>)>(conn)?
         .into_iter()
-        .map(|(id, name, legal)| (id, (name, legal)))
+        .map(|(id, name, code, legal)| (id, (name, code, legal)))
         .collect();
     let mut authors: Vec<String> = rows
         .iter()
@@ -542,9 +549,9 @@ pub fn with_names(
     let details = contract_rows::details_of(conn, &ids)?;
     rows.into_iter()
         .map(|r| {
-            let (seller_name, seller_legal_representative) =
+            let (seller_name, seller_credit_code, seller_legal_representative) =
                 names.get(&r.seller_id).cloned().unwrap_or_default();
-            let (buyer_name, buyer_legal_representative) =
+            let (buyer_name, buyer_credit_code, buyer_legal_representative) =
                 names.get(&r.buyer_id).cloned().unwrap_or_default();
             let created_by_name = author_names.get(&r.created_by).cloned().unwrap_or_default();
             let approved_by_name = r
@@ -557,6 +564,8 @@ pub fn with_names(
                 contract: ContractState::from_row(r)?.with_details(row_details)?,
                 seller_name,
                 buyer_name,
+                seller_credit_code,
+                buyer_credit_code,
                 seller_legal_representative,
                 buyer_legal_representative,
                 created_by_name,
@@ -567,7 +576,45 @@ pub fn with_names(
         .collect()
 }
 
-/// Contracts matching the filters, newest first.
+/// What every contract matching a list's filters adds up to (all pages, not only this one).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ListTotals {
+    /// How many contracts match.
+    #[schema(example = 1234)]
+    pub count: i64,
+    /// Their contract amounts (合同成交额) added up, yuan, exact.
+    #[schema(example = "98765432.10")]
+    pub contract_amount: String,
+    /// Their technical amounts (技术交易额) added up, yuan, exact.
+    #[schema(example = "87654321.00")]
+    pub technical_amount: String,
+}
+
+impl From<contract_rows::ContractTotals> for ListTotals {
+    fn from(t: contract_rows::ContractTotals) -> ListTotals {
+        ListTotals {
+            count: t.count,
+            contract_amount: crate::domain::money::yuan_exact(t.contract_fen),
+            technical_amount: crate::domain::money::yuan_exact(t.technical_fen),
+        }
+    }
+}
+
+/// A page of the contract list: the API's usual `items` and `next`, and the totals of the whole
+/// filtered list, read in the same snapshot as the page.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ContractPage {
+    /// The contracts of this page.
+    pub items: Vec<ContractView>,
+    /// Cursor of the next page (`?after=`), or null on the last page.
+    pub next: Option<String>,
+    /// Count and amount sums of every contract the filters match.
+    pub totals: ListTotals,
+}
+
+/// Contracts matching the filters, newest first (or largest first), a page at a time, with the
+/// count and amount sums of all of them. The page and the totals are read in one snapshot (on
+/// the read replica when one is configured), so they agree with each other.
 #[utoipa::path(get, operation_id = "contracts_list", path = "/api/v1/contracts", tag = "contracts", security(("bearer" = [])),
     params(
         ("year" = Option<i32>, Query, description = "Registration year"),
@@ -584,191 +631,41 @@ pub fn with_names(
         ("limit" = Option<i64>, Query, description = "1–500, default 50"),
         ("after" = Option<String>, Query, description = "Cursor from `next`"),
     ),
-    responses((status = 200, description = "A page of contracts", body = Page<ContractView>),
-        (status = 422, description = "A bad filter, named", body = super::problem::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "A page of contracts and the totals of all that match", body = ContractPage),
+        (status = 422, description = "A bad filter, page size or cursor, named", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[get("/contracts?<query..>")]
 pub async fn list(
     _reader: LedgerReader,
     query: ListQuery<'_>,
     read: &State<crate::app::ReadDb>,
-) -> ApiResult<Json<Page<ContractView>>> {
+) -> ApiResult<Json<ContractPage>> {
     let db = &read.0;
     let filter = query.filter()?;
     let (order, cursor) = query.order()?;
     let limit = super::query::limit(query.limit)?;
-    let (items, next) = db
+    let page = db
         .run(move |conn| {
-            let rows = contract_rows::list_ordered(conn, &filter, order, cursor.as_ref(), limit)
-                .map_err(DbError::from)?;
-            let next = (rows.len() as i64 == limit)
-                .then(|| rows.last().map(|r| Cursor::after(order, r)))
-                .flatten();
-            Ok::<_, ApiError>((with_names(conn, rows)?, next))
+            crate::db::read_snapshot(conn, |conn| {
+                let totals = contract_rows::totals(conn, &filter).map_err(DbError::from)?;
+                // One row more than the page tells whether another page follows, so that
+                // `next` is null on the last page even when it is full.
+                let mut rows =
+                    contract_rows::list_ordered(conn, &filter, order, cursor.as_ref(), limit + 1)
+                        .map_err(DbError::from)?;
+                let more = rows.len() as i64 > limit;
+                rows.truncate(limit as usize);
+                let next = more
+                    .then(|| rows.last().map(|r| Cursor::after(order, r)))
+                    .flatten();
+                Ok::<_, ApiError>(ContractPage {
+                    items: with_names(conn, rows)?,
+                    next,
+                    totals: totals.into(),
+                })
+            })
         })
         .await?;
-    Ok(Json(Page { items, next }))
-}
-
-/// The same filters as CSV (UTF-8 with BOM, Chinese headers, amounts in yuan).
-#[utoipa::path(get, operation_id = "contracts_csv", path = "/api/v1/contracts.csv", tag = "contracts", security(("bearer" = [])),
-    responses((status = 200, description = "text/csv", body = String, content_type = "text/csv")))]
-#[get("/contracts.csv?<query..>")]
-pub async fn csv(
-    _reader: LedgerReader,
-    query: ListQuery<'_>,
-    read: &State<crate::app::ReadDb>,
-) -> ApiResult<Attachment<ByteStream![Vec<u8>]>> {
-    let db = &read.0;
-    let filter = query.filter()?;
-    let db = db.clone();
-    let stream = ByteStream! {
-        let mut header = vec![0xEF, 0xBB, 0xBF];
-        header.extend(csv_line(&CSV_HEADERS.iter().map(|s| s.to_string()).collect::<Vec<_>>()));
-        yield header;
-        let mut after: Option<String> = None;
-        loop {
-            let f = filter.clone();
-            let cursor = after.clone();
-            let page = db.run(move |conn| {
-                let rows = contract_rows::list(conn, &f, cursor.as_deref(), 1000).map_err(DbError::from)?;
-                with_names(conn, rows)
-            }).await;
-            let page = match page {
-                Ok(p) => p,
-                Err(e) => {
-                    tracing::error!(error = %e, "CSV export stopped");
-                    break;
-                }
-            };
-            let Some(last) = page.last() else { break };
-            after = Some(last.contract.id.clone());
-            let mut chunk = Vec::new();
-            for c in &page {
-                chunk.extend(csv_line(&csv_fields(c)));
-            }
-            let done = page.len() < 1000;
-            yield chunk;
-            if done {
-                break;
-            }
-        }
-    };
-    Ok(Attachment {
-        content_type: ContentType::new("text", "csv").with_params(("charset", "utf-8")),
-        filename: "contracts.csv".into(),
-        body: stream,
-    })
-}
-
-const CSV_HEADERS: [&str; 29] = [
-    "登记号",
-    "合同名称",
-    "合同类型",
-    "合同子类型",
-    "卖方",
-    "卖方编号",
-    "买方",
-    "买方编号",
-    "签订日期",
-    "有效期至",
-    "合同成交额（元）",
-    "技术交易额（元）",
-    "技术领域",
-    "知识产权类型",
-    "登记点",
-    "状态",
-    "审核",
-    "流向",
-    "登记时间",
-    "编号",
-    "合同编号",
-    "卖方法定代表人",
-    "卖方联系人",
-    "卖方联系电话",
-    "买方法定代表人",
-    "买方联系人",
-    "买方联系电话",
-    "技术开发/转让/许可价款（元）",
-    "相关技术咨询、技术服务价款（元）",
-];
-
-fn csv_fields(c: &ContractView) -> Vec<String> {
-    let s = &c.contract;
-    vec![
-        s.registration_no
-            .as_ref()
-            .map(|n| n.as_str().to_string())
-            .unwrap_or_default(),
-        s.title.clone(),
-        s.contract_type.label_zh().to_string(),
-        s.subtype
-            .as_deref()
-            .and_then(|code| Subtype::parse(s.contract_type, code).ok())
-            .map(|st| st.label_zh().to_string())
-            .unwrap_or_default(),
-        c.seller_name.clone(),
-        s.seller_id.clone(),
-        c.buyer_name.clone(),
-        s.buyer_id.clone(),
-        s.signed_on.to_string(),
-        s.valid_until.map(|d| d.to_string()).unwrap_or_default(),
-        s.contract_amount.to_string(),
-        s.technical_amount.to_string(),
-        s.tech_field.label_zh().to_string(),
-        s.ip_type.label_zh().to_string(),
-        s.office.name_zh().to_string(),
-        s.status.label_zh().to_string(),
-        s.review.label_zh().to_string(),
-        s.flow.label_zh().to_string(),
-        s.registered_at
-            .map(crate::time::rfc3339)
-            .unwrap_or_default(),
-        s.id.clone(),
-        s.party_contract_no.clone().unwrap_or_default(),
-        c.seller_legal_representative.clone().unwrap_or_default(),
-        s.seller_contact
-            .as_ref()
-            .map(|c| c.name.clone())
-            .unwrap_or_default(),
-        s.seller_contact
-            .as_ref()
-            .map(|c| c.phone.to_string())
-            .unwrap_or_default(),
-        c.buyer_legal_representative.clone().unwrap_or_default(),
-        s.buyer_contact
-            .as_ref()
-            .map(|c| c.name.clone())
-            .unwrap_or_default(),
-        s.buyer_contact
-            .as_ref()
-            .map(|c| c.phone.to_string())
-            .unwrap_or_default(),
-        s.technical_split
-            .map(|t| t.principal.to_string())
-            .unwrap_or_default(),
-        s.technical_split
-            .map(|t| t.related_services.to_string())
-            .unwrap_or_default(),
-    ]
-}
-
-fn csv_line(fields: &[String]) -> Vec<u8> {
-    let mut writer = ::csv::WriterBuilder::new()
-        .terminator(::csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    // Cells that a spreadsheet would run as formulas are prefixed with an apostrophe.
-    let safe: Vec<String> = fields
-        .iter()
-        .map(|f| {
-            if f.starts_with(['=', '+', '-', '@']) {
-                format!("'{f}")
-            } else {
-                f.clone()
-            }
-        })
-        .collect();
-    let _ = writer.write_record(&safe);
-    writer.into_inner().unwrap_or_default()
+    Ok(Json(page))
 }
 
 /// Loads a contract view or 404.

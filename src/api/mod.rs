@@ -9,6 +9,7 @@ pub mod catchers;
 pub mod certificates;
 pub mod codes;
 pub mod contracts;
+pub mod contracts_csv;
 pub mod fields;
 pub mod history;
 pub mod imports;
@@ -90,7 +91,7 @@ pub fn routes() -> Vec<Route> {
         parties::history,
         contracts::create,
         contracts::list,
-        contracts::csv,
+        contracts_csv::csv,
         contracts::get_one,
         contracts::by_number,
         contracts::amend,

@@ -276,6 +276,14 @@ fn write_yuan(f: &mut fmt::Formatter<'_>, fen: i64) -> fmt::Result {
     write!(f, "{}.{:02}", fen / FEN_PER_YUAN, fen % FEN_PER_YUAN)
 }
 
+/// Fen as yuan with two decimals, exact and ungrouped, as the API writes amounts (`"1234567.80"`;
+/// 128-bit: any sum).
+pub fn yuan_exact(fen: i128) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
 /// Fen as yuan with thousands grouped, exact: `"12,345,678.90"` (128-bit: any sum).
 pub fn yuan_grouped(fen: i128) -> String {
     let sign = if fen < 0 { "-" } else { "" };
@@ -539,6 +547,20 @@ impl<T> Visitor<'_> for YuanVisitor<T> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exact_yuan_of_any_128_bit_sum() {
+        assert_eq!(yuan_exact(0), "0.00");
+        assert_eq!(yuan_exact(5), "0.05");
+        assert_eq!(yuan_exact(123_456_780), "1234567.80");
+        assert_eq!(yuan_exact(-101), "-1.01");
+        // Past i64: 2^63 fen and the most a 128-bit sum holds.
+        assert_eq!(yuan_exact(1i128 << 63), "92233720368547758.08");
+        assert_eq!(
+            yuan_exact(i128::MIN),
+            "-1701411834604692317316873037158841057.28"
+        );
+    }
 
     #[test]
     fn capitals_follow_the_payment_settlement_rules() {

@@ -449,6 +449,7 @@ pub static STRINGS: &[Entry] = &[
     ("form.next", "下一页", "Next page"),
     ("form.none", "无", "None"),
     ("form.page", "第 {n} 页", "Page {n}"),
+    ("form.page_of", "第 {n} / {pages} 页", "Page {n} of {pages}"),
     ("form.pages", "分页", "Pages"),
     ("form.prev", "上一页", "Previous page"),
     ("form.sending", "正在提交…", "Sending…"),
@@ -823,6 +824,12 @@ pub static STRINGS: &[Entry] = &[
     ("reg.list.empty", "没有符合条件的合同", "No contracts match"),
     ("reg.list.export", "导出CSV", "Export CSV"),
     ("reg.list.filters", "查询条件", "Filters"),
+    ("reg.list.historical", "历史登记", "Historical"),
+    (
+        "reg.list.historical_hint",
+        "历史登记数据：{at} 登记，{loaded} 载入本系统",
+        "Historical registration: registered {at}, loaded into this ledger {loaded}",
+    ),
     ("reg.list.q", "关键词", "Search"),
     (
         "reg.list.q_placeholder",
@@ -842,6 +849,16 @@ pub static STRINGS: &[Entry] = &[
     ("reg.list.sort_amount", "按金额从大到小", "Largest first"),
     ("reg.list.sort_newest", "最新登记在前", "Newest first"),
     ("reg.list.title", "合同查询", "Contracts"),
+    (
+        "reg.list.totals",
+        "共 {n} 份，合同金额 {contract}，技术交易额 {technical}",
+        "{n} contracts, contract amount {contract}, technical amount {technical}",
+    ),
+    (
+        "reg.list.totals_one",
+        "共 {n} 份，合同金额 {contract}，技术交易额 {technical}",
+        "{n} contract, contract amount {contract}, technical amount {technical}",
+    ),
     ("reg.list.year", "登记年度", "Year"),
     ("reg.new.again", "继续登记下一份", "Register another"),
     (

@@ -12,6 +12,8 @@ mod auth;
 mod backup;
 mod certificate;
 mod cli_wording;
+mod contract_csv;
+mod contract_lists;
 mod contracts;
 mod demo;
 mod duplicates;

@@ -283,10 +283,11 @@ impl Cursor {
     /// Parses a cursor for `order`; None when malformed.
     pub fn parse(order: ContractOrder, s: &str) -> Option<Cursor> {
         match order {
-            ContractOrder::Newest => Some(Cursor::Id(s.to_string())),
+            ContractOrder::Newest => is_id(s).then(|| Cursor::Id(s.to_string())),
             ContractOrder::Largest => {
                 let (fen, id) = s.split_once(':')?;
-                Some(Cursor::Amount(fen.parse().ok()?, id.to_string()))
+                let fen = fen.parse().ok().filter(|f: &i64| *f >= 0)?;
+                is_id(id).then(|| Cursor::Amount(fen, id.to_string()))
             }
         }
     }
@@ -298,6 +299,16 @@ impl Cursor {
             ContractOrder::Largest => format!("{}:{}", row.contract_amount_fen, row.id),
         }
     }
+}
+
+/// Whether `s` has the form of a contract id (a hyphenated UUID), as every cursor names one:
+/// anything else is no cursor this list handed out.
+fn is_id(s: &str) -> bool {
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
 }
 
 /// A page of contracts matching `filter` in `order`, after `cursor`.
@@ -340,6 +351,54 @@ pub fn list(
 ) -> QueryResult<Vec<ContractRow>> {
     let cursor = after.map(|a| Cursor::Id(a.to_string()));
     list_ordered(conn, filter, ContractOrder::Newest, cursor.as_ref(), limit)
+}
+
+/// How many contracts match a filter and what their amounts add up to, in fen (128-bit: no sum
+/// of stored amounts can overflow it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ContractTotals {
+    /// Contracts matching the filter.
+    pub count: i64,
+    /// Their contract amounts (合同成交额), fen.
+    pub contract_fen: i128,
+    /// Their technical amounts (技术交易额), fen.
+    pub technical_fen: i128,
+}
+
+/// The count and amount sums of the contracts matching `filter`, in one statement.
+///
+/// Each amount is summed in two halves — the high bits (`fen >> 32`) and the low 32 bits
+/// (`fen & 0xFFFFFFFF`) — and joined in 128 bits here: SQLite's `SUM` of integers fails on
+/// overflowing 64 bits and PostgreSQL's is a `numeric` that diesel's two backends do not read
+/// alike, while each half-sum stays far inside 64 bits for any number of rows a table can hold
+/// (2^31 rows of the largest amount). The split is exact for any sign: an arithmetic shift and
+/// a mask on both backends.
+pub fn totals(conn: &mut DbConn, filter: &ContractFilter) -> QueryResult<ContractTotals> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    let half_sums = |column: &str| {
+        (
+            sql::<BigInt>(&format!(
+                "COALESCE(CAST(SUM(contracts.{column} >> 32) AS BIGINT), 0)"
+            )),
+            sql::<BigInt>(&format!(
+                "COALESCE(CAST(SUM(contracts.{column} & 4294967295) AS BIGINT), 0)"
+            )),
+        )
+    };
+    let (count, (contract_hi, contract_lo), (technical_hi, technical_lo)) = filtered(filter)
+        .select((
+            sql::<BigInt>("COUNT(*)"),
+            half_sums("contract_amount_fen"),
+            half_sums("technical_amount_fen"),
+        ))
+        .get_result::<(i64, (i64, i64), (i64, i64))>(conn)?;
+    let join = |hi: i64, lo: i64| (i128::from(hi) << 32) + i128::from(lo);
+    Ok(ContractTotals {
+        count,
+        contract_fen: join(contract_hi, contract_lo),
+        technical_fen: join(technical_hi, technical_lo),
+    })
 }
 
 type Boxed<'a> = contracts::BoxedQuery<
