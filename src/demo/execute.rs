@@ -13,8 +13,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
+use super::progress::Progress;
 use chrono::{Duration, NaiveDateTime};
-use indicatif::ProgressBar;
 
 use super::DemoError;
 use super::parties::PlannedParty;
@@ -252,12 +252,12 @@ pub(super) struct Pipeline<'a, T> {
     window: usize,
     queue: VecDeque<(T, Slot<'a>)>,
     waker: Waker,
-    progress: &'a ProgressBar,
+    progress: &'a Progress,
 }
 
 impl<'a, T> Pipeline<'a, T> {
     /// A pipeline with at most `window` requests in flight.
-    pub fn new(ledger: &'a Ledger, window: usize, progress: &'a ProgressBar) -> Pipeline<'a, T> {
+    pub fn new(ledger: &'a Ledger, window: usize, progress: &'a Progress) -> Pipeline<'a, T> {
         Pipeline {
             ledger,
             window: window.max(1),
@@ -348,7 +348,7 @@ pub(super) fn create_parties(
     parties: &[PlannedParty],
     order: &[(u32, OfficeCode)],
     window: usize,
-    progress: &ProgressBar,
+    progress: &Progress,
 ) -> Result<(Vec<Option<String>>, u64), DemoError> {
     let mut ids: Vec<Option<String>> = vec![None; parties.len()];
     let mut reused = 0;
@@ -441,7 +441,7 @@ pub(super) fn register_contracts(
     plan: &super::Plan,
     party_ids: &[Option<String>],
     window: usize,
-    progress: &ProgressBar,
+    progress: &Progress,
 ) -> Result<(Vec<Option<String>>, u64), DemoError> {
     let contracts = &plan.contracts;
     let mut ids: Vec<Option<String>> = vec![None; contracts.len()];
@@ -565,7 +565,7 @@ pub(super) fn afterwards(
     plan: &super::Plan,
     ids: &[Option<String>],
     window: usize,
-    progress: &ProgressBar,
+    progress: &Progress,
 ) -> Result<Afterwards, DemoError> {
     let threshold = services.config.ledger.large_contract_threshold.fen();
     let mut counts = Afterwards::default();

@@ -95,6 +95,7 @@ mod names;
 mod parties;
 mod plan;
 mod plant;
+mod progress;
 mod random;
 
 use std::collections::HashSet;
@@ -102,7 +103,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use progress::Progress;
 use rand::{Rng, SeedableRng};
 
 use crate::app::Services;
@@ -132,7 +133,7 @@ pub struct DemoOptions {
     /// First and last year of registration (`--years 2024-2026`); months after yesterday
     /// are skipped.
     pub years: (i32, i32),
-    /// Show a progress bar on stderr.
+    /// Show progress on stderr: a bar on a terminal, plain lines otherwise.
     pub progress: bool,
     /// Add to a database that already holds contracts (without it such a database is refused:
     /// demo data mixed into real data could not be told apart).
@@ -519,15 +520,9 @@ pub fn run(services: &Services, options: &DemoOptions) -> Result<DemoReport, Dem
         + plan.contracts.len() as u64
         + execute::afterwards_steps(&plan, threshold_fen);
     let progress = if options.progress {
-        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template(
-            "{msg:<22} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} ({per_sec}, {eta})",
-        ) {
-            bar.set_style(style);
-        }
-        bar
+        Progress::on_stderr(total)
     } else {
-        ProgressBar::hidden()
+        Progress::hidden()
     };
     // Keep the writer's group commit full: several transactions' worth of requests in flight.
     let window = services

@@ -16,6 +16,7 @@ mod contract_csv;
 mod contract_lists;
 mod contracts;
 mod demo;
+mod demo_progress;
 mod duplicates;
 mod faults;
 mod figures;
