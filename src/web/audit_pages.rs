@@ -568,6 +568,11 @@ pub static STRINGS: &[Entry] = &[
     ("aud.tab.entries", "审计条目", "Entries"),
     ("aud.tab.queue", "待审核队列", "Review queue"),
     ("aud.table.amount_entries", "金额分录", "Amount entries"),
+    (
+        "aud.table.attachments",
+        "合同附件文件",
+        "Attached contract files",
+    ),
     ("aud.table.audit_entries", "审计条目", "Audit entries"),
     (
         "aud.table.contract_details",
@@ -592,6 +597,17 @@ pub static STRINGS: &[Entry] = &[
     ("aud.table.reviews", "审核记录", "Reviews"),
     ("aud.table.rollups", "统计汇总", "Totals"),
     ("aud.table.signing_keys", "签名密钥", "Signing keys"),
+    (
+        "aud.table.submission_decisions",
+        "申报处理决定",
+        "Submission decisions",
+    ),
+    (
+        "aud.table.submission_versions",
+        "申报版本",
+        "Submission versions",
+    ),
+    ("aud.table.submissions", "网上申报", "Submissions"),
     (
         "aud.table.tlog_cosignatures",
         "见证方联署",

@@ -614,7 +614,17 @@ both!(a_registrar_refuses_with_a_reason, |app| {
     )
     .await;
     assert_eq!(s, Status::Conflict);
-    assert!(verify(&app).ok);
+    let verification = verify(&app);
+    assert!(verification.ok);
+    // The auditor's page names each reconciled table in words (issue 17).
+    let rows = verification.reconciliation.expect("reconciled").rows;
+    assert!(rows.contains_key("submission_decisions"), "{rows:?}");
+    for table in rows.keys() {
+        assert!(
+            techledger::web::i18n::T::has(&format!("aud.table.{table}")),
+            "the audit page has no words for the table {table}"
+        );
+    }
 });
 
 both!(a_large_submission_is_accepted_as_pending, |app| {
