@@ -114,6 +114,10 @@ enum Cmd {
         /// what the signatures are checked against).
         #[arg(long)]
         trust_root: Option<String>,
+        /// The data directory the restored server is to use: the backup's attachments go into
+        /// its attachments/ (default: the configured data directory).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
     },
     /// Create the audit signing key (and show the root fingerprint to publish), or rotate it.
     Keygen {
@@ -246,7 +250,13 @@ pub fn main() -> ExitCode {
             dir,
             database,
             trust_root,
-        } => restore(&dir, &database, trust_root.as_deref()),
+            data_dir,
+        } => restore(
+            &dir,
+            &database,
+            trust_root.as_deref(),
+            data_dir.as_deref().unwrap_or(&config.data_dir),
+        ),
         Cmd::Demo {
             contracts,
             seed,
@@ -443,19 +453,26 @@ fn backup(config: Config, dir: &std::path::Path) -> Result<(), Failure> {
     Ok(())
 }
 
-fn restore(dir: &std::path::Path, database: &str, trust_root: Option<&str>) -> Result<(), Failure> {
+fn restore(
+    dir: &std::path::Path,
+    database: &str,
+    trust_root: Option<&str>,
+    data_dir: &std::path::Path,
+) -> Result<(), Failure> {
     let target: crate::db::DatabaseUrl = database
         .parse()
         .map_err(|e| Failure::usage(format!("--database: {e}")))?;
-    let restored = crate::backup::restore(dir, &target, trust_root)
+    let restored = crate::backup::restore(dir, &target, trust_root, data_dir)
         .map_err(|e| Failure::failed(e.to_string()))?;
     println!(
-        "OK restored {} entries into {}, head {}; {} ledger rows reconcile with the chain; it holds the backup's checkpoint at seq {}",
+        "OK restored {} entries into {}, head {}; {} ledger rows reconcile with the chain; it holds the backup's checkpoint at seq {}; {} attachments in {} match their recorded SHA-256",
         restored.entries,
         target.redacted(),
         restored.head_hash,
         restored.rows,
-        restored.checkpoint
+        restored.checkpoint,
+        restored.attachments,
+        data_dir.join(crate::backup::ATTACHMENTS).display()
     );
     Ok(())
 }

@@ -16,4 +16,4 @@ mod kind;
 mod store;
 
 pub use kind::AttachmentKind;
-pub use store::{AttachmentStore, FileCheck, ReceiveError, Received, Receiving};
+pub use store::{AttachmentStore, FileCheck, ReceiveError, Received, Receiving, is_digest};

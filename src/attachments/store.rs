@@ -86,6 +86,39 @@ impl AttachmentStore {
         }
     }
 
+    /// The digests of every kept file (not the uploads still arriving in `incoming/`), sorted;
+    /// none when nothing was ever kept.
+    pub fn kept(&self) -> io::Result<Vec<String>> {
+        let mut out = Vec::new();
+        let top = match std::fs::read_dir(&self.dir) {
+            Ok(top) => top,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(e),
+        };
+        for shard in top {
+            let shard = shard?;
+            let name = shard.file_name();
+            let Some(prefix) = name.to_str() else {
+                continue;
+            };
+            if prefix.len() != 2 || !shard.file_type()?.is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(shard.path())? {
+                let file = file?;
+                if let Some(digest) = file.file_name().to_str()
+                    && is_digest(digest)
+                    && digest.starts_with(prefix)
+                    && file.file_type()?.is_file()
+                {
+                    out.push(digest.to_string());
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
     /// Where the file with `sha256` lives (None for something that is not a digest).
     pub fn path_of(&self, sha256: &str) -> Option<PathBuf> {
         is_digest(sha256).then(|| self.dir.join(&sha256[..2]).join(sha256))

@@ -30,8 +30,13 @@ pub struct Manifest {
     pub checkpoint_tree_size: i64,
     /// Its head hash.
     pub checkpoint_head_hash: String,
-    /// Every file of the backup but the manifest.
+    /// Every file of the backup but the manifest and the attachments.
     pub files: Vec<FileEntry>,
+    /// The signed contracts of online submissions, `attachments/<ab>/<sha256>` as in the data
+    /// directory: each is content-addressed, so its name is its SHA-256 too. (Backups written
+    /// before attachments existed have none.)
+    #[serde(default)]
+    pub attachments: Vec<FileEntry>,
 }
 
 /// One file of the backup.
@@ -142,6 +147,52 @@ impl Manifest {
                 )));
             }
         }
+        for listed in &manifest.attachments {
+            let digest = attachment_digest(&listed.name).ok_or_else(|| {
+                BackupError::Damaged(format!(
+                    "the manifest lists the attachment {:?}, which is not attachments/<ab>/<sha256>",
+                    listed.name
+                ))
+            })?;
+            if listed.sha256 != digest {
+                return Err(BackupError::Damaged(format!(
+                    "the manifest gives {} the SHA-256 {}, not the one its name is",
+                    listed.name, listed.sha256
+                )));
+            }
+            let found = FileEntry::of(dir, &listed.name).map_err(|e| {
+                BackupError::Damaged(format!(
+                    "the attachment {} is missing or unreadable: {e}",
+                    listed.name
+                ))
+            })?;
+            if found != *listed {
+                return Err(BackupError::Damaged(format!(
+                    "the attachment {} does not match the manifest ({} bytes, SHA-256 {}): the backup is damaged or was altered",
+                    listed.name, found.bytes, found.sha256
+                )));
+            }
+        }
         Ok((manifest, backend))
     }
+}
+
+/// The name of an attachment inside a backup (and under a data directory).
+pub fn attachment_name(sha256: &str) -> String {
+    format!("{ATTACHMENTS}/{}/{sha256}", &sha256[..2])
+}
+
+/// The directory of attachments inside a backup, as under a data directory.
+pub const ATTACHMENTS: &str = "attachments";
+
+/// The digest an attachment's name carries, if it is `attachments/<ab>/<sha256>`.
+fn attachment_digest(name: &str) -> Option<&str> {
+    let mut parts = name.split('/');
+    let (Some(ATTACHMENTS), Some(shard), Some(digest), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    (crate::attachments::is_digest(digest) && digest.starts_with(shard) && shard.len() == 2)
+        .then_some(digest)
 }

@@ -11,10 +11,17 @@
 //! that matters — a consistent copy taken in one read transaction while the server keeps
 //! writing — and compacts it on the way.
 //!
+//! The signed contracts of online submissions (`<data_dir>/attachments/<ab>/<sha256>`) are
+//! copied into the backup's `attachments/` after the data, each listed in the manifest: a file
+//! is kept before the entry naming it is written, so every attachment the snapshot names is
+//! there. A file whose content no longer has its name's SHA-256 stops the backup.
+//!
 //! A restore trusts nothing it reads: the files must match the manifest, the target must be
 //! empty, and after loading, the whole chain (hashes, links, signatures from the backup's keys
-//! or a pinned root), the reconciliation of every table against it and the checkpoint must
-//! hold before it reports success. When they do not, what was loaded is removed again.
+//! or a pinned root), the reconciliation of every table against it, every attachment the
+//! chain names re-hashed where the restore put it, and the checkpoint must hold before it
+//! reports success. When they do not, what was loaded is removed again (and the attachments it
+//! added).
 
 mod manifest;
 mod pg_tools;
@@ -24,9 +31,10 @@ use std::path::{Path, PathBuf};
 use diesel::RunQueryDsl;
 use diesel::connection::SimpleConnection;
 
-pub use manifest::{FileEntry, Manifest};
+pub use manifest::{ATTACHMENTS, FileEntry, Manifest, attachment_name};
 
 use crate::app::Services;
+use crate::attachments::{AttachmentStore, FileCheck};
 use crate::audit::checkpoint::{Checkpoint, CheckpointClaims};
 use crate::audit::trust::Anchors;
 use crate::audit::verify::{Jwks, KeySet};
@@ -130,7 +138,9 @@ pub fn backup(services: &Services, dir: &Path) -> Result<String, BackupError> {
             FileEntry::of(dir, name)
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let bytes: u64 = files.iter().map(|f| f.bytes).sum();
+    let attachments = copy_attachments(&AttachmentStore::new(&services.config.data_dir), dir)?;
+    let bytes: u64 = files.iter().chain(&attachments).map(|f| f.bytes).sum();
+    let attachment_count = attachments.len();
     Manifest {
         format: manifest::FORMAT.to_string(),
         backend: backend.name().to_string(),
@@ -139,16 +149,101 @@ pub fn backup(services: &Services, dir: &Path) -> Result<String, BackupError> {
         checkpoint_tree_size: checkpoint.tree_size,
         checkpoint_head_hash: checkpoint.head_hash.clone(),
         files,
+        attachments,
     }
     .write(dir)?;
     private_file(&dir.join(manifest::FILE))?;
     Ok(format!(
-        "backup of the {} database written to {} ({bytes} bytes; checkpoint at seq {}, head {})",
+        "backup of the {} database and {attachment_count} attachments written to {} ({bytes} bytes; checkpoint at seq {}, head {})",
         backend.name(),
         dir.display(),
         checkpoint.tree_size,
         checkpoint.head_hash
     ))
+}
+
+/// Copies every kept attachment into the backup's `attachments/`, checking each still has its
+/// name's SHA-256 (a changed file is not backed up as if it were the recorded one).
+fn copy_attachments(store: &AttachmentStore, dir: &Path) -> Result<Vec<FileEntry>, BackupError> {
+    let source = |e: std::io::Error| BackupError::Io(format!("the attachments directory: {e}"));
+    let mut out = Vec::new();
+    for digest in store.kept().map_err(source)? {
+        let Some(from) = store.path_of(&digest) else {
+            continue;
+        };
+        let name = attachment_name(&digest);
+        let to = dir.join(&name);
+        if let Some(parent) = to.parent() {
+            crate::private_files::private_dir(parent).map_err(|e| BackupError::io(parent, e))?;
+        }
+        std::fs::copy(&from, &to).map_err(|e| BackupError::io(&from, e))?;
+        private_file(&to)?;
+        let entry = FileEntry::of(dir, &name)?;
+        if entry.sha256 != digest {
+            return Err(BackupError::Damaged(format!(
+                "the attachment {} no longer has its SHA-256 (its content hashes to {}): run techledger verify; nothing was backed up",
+                from.display(),
+                entry.sha256
+            )));
+        }
+        out.push(entry);
+    }
+    Ok(out)
+}
+
+/// Puts the backup's attachments into `store` (a file already there must be the same), and
+/// returns the paths it added, which a refused restore removes again.
+fn put_attachments(
+    dir: &Path,
+    manifest: &Manifest,
+    store: &AttachmentStore,
+) -> Result<Vec<PathBuf>, BackupError> {
+    let mut added = Vec::new();
+    let result = (|| {
+        for listed in &manifest.attachments {
+            let digest = &listed.sha256;
+            let Some(to) = store.path_of(digest) else {
+                return Err(BackupError::Damaged(format!(
+                    "{} is not a digest",
+                    listed.name
+                )));
+            };
+            match store.check(digest).map_err(|e| BackupError::io(&to, e))? {
+                FileCheck::Intact => continue,
+                FileCheck::Changed { actual } => {
+                    return Err(BackupError::Target(format!(
+                        "{} holds other content (SHA-256 {actual}) under the name of a backed-up attachment: move it away first",
+                        to.display()
+                    )));
+                }
+                FileCheck::Missing => {}
+            }
+            if let Some(parent) = to.parent() {
+                crate::private_files::private_dir(parent)
+                    .map_err(|e| BackupError::io(parent, e))?;
+            }
+            let partial = with_suffix(&to, ".restoring");
+            std::fs::copy(dir.join(&listed.name), &partial)
+                .map_err(|e| BackupError::io(&partial, e))?;
+            private_file(&partial)?;
+            std::fs::rename(&partial, &to).map_err(|e| BackupError::io(&to, e))?;
+            added.push(to);
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => Ok(added),
+        Err(e) => {
+            remove_all(&added);
+            Err(e)
+        }
+    }
+}
+
+fn remove_all(paths: &[PathBuf]) {
+    for path in paths {
+        let _ = std::fs::remove_file(path);
+    }
 }
 
 fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), BackupError> {
@@ -179,14 +274,18 @@ pub struct Restored {
     pub rows: usize,
     /// The checkpoint of the backup, found in the restored chain.
     pub checkpoint: i64,
+    /// Attachments of the backup, in place under the data directory and re-hashed.
+    pub attachments: usize,
 }
 
-/// Restores the backup in `dir` into the empty database `target`; `trust_root` pins the
-/// chain's root key (otherwise the backup's own JWKS is all the keys are checked against).
+/// Restores the backup in `dir` into the empty database `target` and its attachments into
+/// `<data_dir>/attachments`; `trust_root` pins the chain's root key (otherwise the backup's own
+/// JWKS is all the keys are checked against).
 pub fn restore(
     dir: &Path,
     target: &DatabaseUrl,
     trust_root: Option<&str>,
+    data_dir: &Path,
 ) -> Result<Restored, BackupError> {
     let (manifest, backend) = Manifest::read_and_check(dir)?;
     if backend != target.backend() {
@@ -197,6 +296,29 @@ pub fn restore(
             target.redacted()
         )));
     }
+    let store = AttachmentStore::new(data_dir);
+    let added = put_attachments(dir, &manifest, &store)?;
+    let result =
+        restore_data(dir, &manifest, backend, target, trust_root, &store).map(|restored| {
+            Restored {
+                attachments: manifest.attachments.len(),
+                ..restored
+            }
+        });
+    if result.is_err() {
+        remove_all(&added);
+    }
+    result
+}
+
+fn restore_data(
+    dir: &Path,
+    manifest: &Manifest,
+    backend: crate::db::Backend,
+    target: &DatabaseUrl,
+    trust_root: Option<&str>,
+    store: &AttachmentStore,
+) -> Result<Restored, BackupError> {
     let mut anchors = Anchors::none("backup")
         .with_jwks_file(&dir.join(JWKS))
         .map_err(BackupError::Damaged)?;
@@ -205,11 +327,11 @@ pub fn restore(
             .with_root(root)
             .map_err(|e| BackupError::Target(format!("--trust-root: {e}")))?;
     }
-    let checkpoint = read_checkpoint(dir, &manifest)?;
+    let checkpoint = read_checkpoint(dir, manifest)?;
     let data = dir.join(data_file(backend));
     match target {
         DatabaseUrl::Sqlite(path) => restore_sqlite(&data, path, |conn| {
-            check_restored(conn, &anchors, dir, &checkpoint)
+            check_restored(conn, &anchors, dir, &checkpoint, store)
         }),
         DatabaseUrl::Postgres(url) => {
             let mut conn = crate::db::establish(target).map_err(BackupError::storage)?;
@@ -225,7 +347,7 @@ pub fn restore(
             })?;
             let result = crate::db::establish(target)
                 .map_err(BackupError::storage)
-                .and_then(|mut conn| check_restored(&mut conn, &anchors, dir, &checkpoint));
+                .and_then(|mut conn| check_restored(&mut conn, &anchors, dir, &checkpoint, store));
             if result.is_err() {
                 clear_pg(target)?;
             }
@@ -337,17 +459,20 @@ fn clear_pg(target: &DatabaseUrl) -> Result<(), BackupError> {
 }
 
 /// Brings the restored database to this version's schema, then verifies the chain, the
-/// reconciliation and the backup's checkpoint.
+/// reconciliation (every attachment the chain names re-hashed in `store`) and the backup's
+/// checkpoint.
 fn check_restored(
     conn: &mut DbConn,
     anchors: &Anchors,
     dir: &Path,
     checkpoint: &Checkpoint,
+    store: &AttachmentStore,
 ) -> Result<Restored, BackupError> {
     crate::db::run_migrations(conn).map_err(BackupError::storage)?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let verified = crate::audit::verify::verify_database(conn, threads, anchors)
-        .map_err(|e| BackupError::Unverified(format!("the restored chain: {e}")))?;
+    let verified =
+        crate::audit::verify::verify_database_and_files(conn, threads, anchors, store.clone())
+            .map_err(|e| BackupError::Unverified(format!("the restored chain: {e}")))?;
     if !verified.ok {
         return Err(BackupError::Unverified(format!(
             "the restored data does not verify at seq {}: {}",
@@ -399,5 +524,6 @@ fn check_restored(
             .as_ref()
             .map_or(0, |r| r.rows.values().sum()),
         checkpoint: checkpoint.tree_size,
+        attachments: 0,
     })
 }

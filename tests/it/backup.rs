@@ -32,12 +32,44 @@ fn text(out: &std::process::Output) -> String {
 
 fn copy_dir(from: &Path) -> PathBuf {
     let to = temp_dir().join("backup");
-    std::fs::create_dir_all(&to).unwrap();
+    copy_tree(from, &to);
+    to
+}
+
+/// Copies a directory with its subdirectories (a backup's `attachments/<ab>/`).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
-        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
     }
-    to
+}
+
+/// The manifest of a backup, as JSON.
+fn manifest_of(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+/// Every file under `dir` (recursively), relative to it.
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            if entry.file_type().unwrap().is_dir() {
+                stack.push(entry.path());
+            } else {
+                let path = entry.path();
+                out.push(path.strip_prefix(dir).unwrap().display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 /// Makes the manifest match `name` again after it was altered (an attacker who can edit the
@@ -217,3 +249,162 @@ both!(
         assert!(out.status.success(), "{}", text(&out));
     }
 );
+
+both!(attachments_are_backed_up_restored_and_checked, |app| {
+    // Two submissions: two signed contracts in <data_dir>/attachments.
+    let seller = app.applicant("seller1", 21).await;
+    let mut digests = Vec::new();
+    for (buyer, text) in [(22, "first"), (23, "second")] {
+        let file = signed_pdf(text);
+        let (status, body) = submit_signed(
+            &app,
+            &seller.token,
+            &submission_form(21, buyer, "150000.00"),
+            &file,
+        )
+        .await;
+        assert_eq!(status, rocket::http::Status::Created, "{body}");
+        digests.push(techledger::audit::entry::sha256_hex(&file));
+    }
+    digests.sort();
+    let dir = temp_dir().join("backup");
+    let out = app.cli(&["backup", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("and 2 attachments"), "{}", text(&out));
+    // Listed in the manifest under their names, with their hashes, and copied.
+    let manifest = manifest_of(&dir);
+    let listed: Vec<(String, String)> = manifest["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap().to_string(),
+                f["sha256"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = digests
+        .iter()
+        .map(|d| (format!("attachments/{}/{d}", &d[..2]), d.clone()))
+        .collect();
+    assert_eq!(listed, expected);
+    for (name, digest) in &listed {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        assert_eq!(&techledger::audit::entry::sha256_hex(&bytes), digest);
+    }
+
+    // Restored into a new data directory: the files are put back and re-hashed.
+    let data_dir = temp_dir().join("data");
+    let (target, _pg) = app.empty_database();
+    let restore = |backup: &Path, target: &str, data_dir: &Path| {
+        app.cli(&[
+            "restore",
+            backup.to_str().unwrap(),
+            "--database",
+            target,
+            "--data-dir",
+            data_dir.to_str().unwrap(),
+        ])
+    };
+    let out = restore(&dir, &target, &data_dir);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("2 attachments in")
+            && text(&out).contains("match their recorded SHA-256"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        files_under(&data_dir.join("attachments")),
+        listed
+            .iter()
+            .map(|(n, _)| n["attachments/".len()..].to_string())
+            .collect::<Vec<_>>()
+    );
+    for (name, _) in &listed {
+        assert_eq!(
+            std::fs::read(data_dir.join(name)).unwrap(),
+            std::fs::read(dir.join(name)).unwrap()
+        );
+    }
+    // The restored server's verifier agrees (it re-hashes the attachments too).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_techledger"))
+        .args(["verify", "--database", &target])
+        .env("TECHLEDGER_DATA_DIR", &data_dir)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+
+    let (first, _) = &listed[0];
+    // An attachment changed in the backup: refused before anything is loaded.
+    let changed = copy_dir(&dir);
+    std::fs::write(changed.join(first), signed_pdf("swapped")).unwrap();
+    let (target, _pg2) = app.empty_database();
+    let fresh = temp_dir().join("data");
+    let out = restore(&changed, &target, &fresh);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!(
+            "the attachment {first} does not match the manifest"
+        )),
+        "{}",
+        text(&out)
+    );
+    assert_left_empty(&target);
+    assert!(files_under(&fresh).is_empty(), "{:?}", files_under(&fresh));
+
+    // …and with the manifest made to match it: its name is its hash, so that is refused too.
+    let entry = techledger::backup::FileEntry::of(&changed, first).unwrap();
+    let path = changed.join("manifest.json");
+    let mut m = manifest_of(&changed);
+    for f in m["attachments"].as_array_mut().unwrap() {
+        if f["name"] == first.as_str() {
+            *f = serde_json::to_value(&entry).unwrap();
+        }
+    }
+    std::fs::write(&path, m.to_string()).unwrap();
+    let out = restore(&changed, &target, &fresh);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("not the one its name is"),
+        "{}",
+        text(&out)
+    );
+    assert_left_empty(&target);
+
+    // An attachment missing from the backup.
+    let missing = copy_dir(&dir);
+    std::fs::remove_file(missing.join(first)).unwrap();
+    let out = restore(&missing, &target, &fresh);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("the attachment {first} is missing")),
+        "{}",
+        text(&out)
+    );
+    assert_left_empty(&target);
+
+    // …and dropped from the manifest too: the restored chain names it, so the restore's
+    // verification finds it missing, and removes what it loaded and the other attachment.
+    let mut m = manifest_of(&missing);
+    m["attachments"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|f| f["name"] != first.as_str());
+    std::fs::write(missing.join("manifest.json"), m.to_string()).unwrap();
+    let out = restore(&missing, &target, &fresh);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("the restored data does not verify"),
+        "{}",
+        text(&out)
+    );
+    assert_left_empty(&target);
+    assert!(files_under(&fresh).is_empty(), "{:?}", files_under(&fresh));
+
+    // The untouched backup still restores there.
+    let out = restore(&dir, &target, &fresh);
+    assert!(out.status.success(), "{}", text(&out));
+});

@@ -542,3 +542,51 @@ impl TestApp {
         }
     }
 }
+
+/// A PDF-looking signed contract (its kind is told by `%PDF-`), for tests of other areas that
+/// need an online submission (backups, pages).
+pub fn signed_pdf(text: &str) -> Vec<u8> {
+    format!("%PDF-1.4\n% signed contract: {text}\n%%EOF\n").into_bytes()
+}
+
+/// A submission's contract form to Lanshan (371302) whose seller is the party with
+/// `credit_code(seller)`.
+pub fn submission_form(seller: u32, buyer: u32, amount: &str) -> Value {
+    json!({
+        "title": "玉米收获机械关键技术开发合同",
+        "contract_type": "development",
+        "seller": {"name": format!("测试企业{seller}有限公司"), "credit_code": credit_code(seller).as_str(), "kind": "enterprise", "region": "371302"},
+        "buyer": {"name": format!("测试企业{buyer}有限公司"), "credit_code": credit_code(buyer).as_str(), "kind": "enterprise", "region": "371311"},
+        "signed_on": "2026-03-01",
+        "contract_amount": amount,
+        "technical_amount": amount,
+        "tech_field": "agriculture",
+        "ip_type": "patent",
+        "office": "371302"
+    })
+}
+
+/// Submits `form` with `file` as the applicant `token` (multipart, as the pages send it).
+pub async fn submit_signed(
+    app: &TestApp,
+    token: &str,
+    form: &Value,
+    file: &[u8],
+) -> (Status, Value) {
+    const BOUNDARY: &str = "tlSupportBoundary9Zk2";
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"submission\"\r\nContent-Type: application/json\r\n\r\n{form}\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"contract.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    let res = app
+        .client
+        .post("/api/v1/submissions")
+        .header(ContentType::new("multipart", "form-data").with_params(("boundary", BOUNDARY)))
+        .header(Header::new("Authorization", format!("Bearer {token}")))
+        .body(body)
+        .dispatch()
+        .await;
+    read(res).await
+}
