@@ -133,6 +133,11 @@ PRIMARY_CONTRACTS="$(psql_at "$PRIMARY_PORT" ledger "SELECT count(*) FROM contra
 REPLICA_CONTRACTS="$(psql_at "$REPLICA_PORT" ledger "SELECT count(*) FROM contracts")"
 echo "  contracts on the primary: $PRIMARY_CONTRACTS, on the paused replica: $REPLICA_CONTRACTS (writes go to the primary)"
 [ "$PRIMARY_CONTRACTS" = 5 ] && [ "$REPLICA_CONTRACTS" = 3 ] || exit 1
+# The contract list is read on the replica too: its page and its totals from one snapshot.
+list_on_replica() { curl -fs -H "Authorization: Bearer $OFFICIAL" "$URL/api/v1/contracts?limit=2" | json "$1"; }
+LISTED="$(list_on_replica "['totals']['count']") $(list_on_replica "['totals']['contract_amount']") $(list_on_replica "['next'] is not None")"
+echo "  the contract list (read on the paused replica): totals count, contract amount, a next page: $LISTED"
+[ "$LISTED" = "3 3000.00 True" ] || { echo "the contract list did not come from the paused replica" >&2; exit 1; }
 
 echo "--- replay resumed:"
 psql_at "$REPLICA_PORT" postgres "SELECT pg_wal_replay_resume()" >/dev/null
