@@ -37,7 +37,7 @@ const TL = (() => {
     const headers = { "Accept": "application/json", "X-CSRF-Token": csrf() };
     const init = { method, headers, credentials: "same-origin" };
     if (body !== undefined && body !== null) {
-      if (body instanceof Blob || body instanceof ArrayBuffer) {
+      if (body instanceof Blob || body instanceof ArrayBuffer || body instanceof FormData) {
         init.body = body;
       } else {
         headers["Content-Type"] = "application/json";

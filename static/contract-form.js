@@ -3,17 +3,25 @@
 // county); amounts show 万元 live. The form keeps one Idempotency-Key until it succeeds, and a
 // draft in sessionStorage, so a double click, a retry or a reloaded page registers once and
 // nothing typed is lost when the server refuses it.
+// The same form serves an applicant's online submission (data-mode="submission", 网上申报):
+// both parties typed in (an applicant cannot search the ledger's parties), the seller's credit
+// code the applicant's own, the office and the signed contract sent as multipart to
+// /api/v1/submissions — or, correcting submission data-submission, to its /versions, the form
+// filled from its current version and the registrar's reasons shown at their fields.
 "use strict";
 
 (() => {
   const form = document.getElementById("contract-form");
   if (!form) return;
   // One draft per user and tab: another user signing in here never sees it.
-  const DRAFT = "tl.contract-form.v1." + (form.dataset.user || "");
+  const submission = form.dataset.mode === "submission";
+  const correcting = form.dataset.submission || "";
+  const DRAFT = "tl.contract-form.v1." + (form.dataset.user || "") + (submission ? ".submission." + correcting : "");
+  const startMode = submission ? "new" : "find";
   const SIDES = ["seller", "buyer"];
   const result = document.getElementById("result");
   const submit = document.getElementById("submit");
-  const state = { key: null, busy: false, parties: { seller: { mode: "find", chosen: null }, buyer: { mode: "find", chosen: null } } };
+  const state = { key: null, busy: false, parties: { seller: { mode: startMode, chosen: null }, buyer: { mode: startMode, chosen: null } } };
   const el = (name) => form.elements.namedItem(name);
   const value = (name) => { const e = el(name); return e && typeof e.value === "string" ? e.value.trim() : ""; };
   const fieldset = (side) => form.querySelector(`fieldset.party[data-side="${side}"]`);
@@ -220,10 +228,12 @@
       existing = null;
       codeTimer = setTimeout(() => checkExisting().catch(() => {}), 250);
     };
-    codeInput.addEventListener("input", recheck);
-    el(side + ".name").addEventListener("input", recheck);
-    existingBox.querySelector(".party-use-existing").addEventListener("click", () => { if (existing) choose(existing); });
-    fs.addEventListener("party-mode-new", recheck);
+    if (!submission) {
+      codeInput.addEventListener("input", recheck);
+      el(side + ".name").addEventListener("input", recheck);
+      existingBox.querySelector(".party-use-existing").addEventListener("click", () => { if (existing) choose(existing); });
+      fs.addEventListener("party-mode-new", recheck);
+    }
     fs.querySelector(".party-change").addEventListener("click", () => setMode(side, "find", true));
     fs.querySelector(".party-find-open").addEventListener("click", () => { setMode(side, "find", true); saveDraft(); });
     fs.querySelector(".party-new-open").addEventListener("click", () => {
@@ -252,6 +262,7 @@
       ip_type: value("ip_type"),
     };
     if (value("subtype")) b.subtype = value("subtype");
+    if (submission) b.office = value("office");
     // Shown after the server found a live contract like this one: the registrar confirms.
     const confirm = document.getElementById("confirm_duplicate");
     if (confirm && confirm.checked) b.confirm_duplicate = true;
@@ -289,7 +300,7 @@
     clearTimeout(saveTimer);
     saveTimer = setTimeout(() => {
       const values = {};
-      for (const e of form.elements) if (e.name) values[e.name] = e.value;
+      for (const e of form.elements) if (e.name && e.type !== "file") values[e.name] = e.value;
       const regions = {};
       SIDES.forEach((s) => { regions[s] = regionValue(s); });
       try {
@@ -304,11 +315,15 @@
   async function restoreDraft() {
     let draft = null;
     try { draft = JSON.parse(sessionStorage.getItem(DRAFT) || "null"); } catch (_) { draft = null; }
-    if (!draft) { syncSubtypes(""); return; }
+    if (!draft) {
+      syncSubtypes("");
+      if (submission) SIDES.forEach((side) => setMode(side, "new", false));
+      return;
+    }
     state.key = draft.key || null;
     for (const [name, v] of Object.entries(draft.values || {})) {
       const e = el(name);
-      if (e && name !== "subtype" && typeof v === "string") e.value = v;
+      if (e && name !== "subtype" && e.type !== "file" && !e.readOnly && typeof v === "string") e.value = v;
     }
     syncSubtypes((draft.values || {}).subtype || "");
     amounts.forEach(TLP.showWan);
@@ -354,8 +369,12 @@
     if (!state.key) state.key = TL.newKey();
     saveDraft();
     try {
-      const r = await TL.api("POST", "/api/v1/contracts", body(), { "Idempotency-Key": state.key });
-      if (r.ok) {
+      const r = submission ? await send() : await TL.api("POST", "/api/v1/contracts", body(), { "Idempotency-Key": state.key });
+      if (r.ok && submission) {
+        clearDraft();
+        state.key = null;
+        window.location.assign("/submissions/" + encodeURIComponent(r.body.id) + "?sent=1");
+      } else if (r.ok) {
         clearDraft();
         state.key = null;
         showResult(r.body, r.headers.get("Idempotent-Replayed") === "true");
@@ -373,28 +392,103 @@
     }
   });
 
+  // A submission: the form as JSON (part `submission`) and the signed contract (part `file`).
+  function send() {
+    const data = new FormData();
+    data.append("submission", new Blob([JSON.stringify(body())], { type: "application/json" }));
+    const file = el("file").files[0];
+    if (file) data.append("file", file, file.name);
+    const path = correcting ? "/api/v1/submissions/" + encodeURIComponent(correcting) + "/versions" : "/api/v1/submissions";
+    return TL.api("POST", path, data, { "Idempotency-Key": state.key });
+  }
+
+  // Another file is another request: a new idempotency key, and its size checked at once.
+  const fileInput = submission ? el("file") : null;
+  if (fileInput) {
+    fileInput.addEventListener("change", () => {
+      state.key = null;
+      const f = fileInput.files[0];
+      const max = Number(form.dataset.maxMib || "0") * 1024 * 1024;
+      TLP.clearErrors(fileInput.closest(".field"));
+      if (f && max && f.size > max) {
+        TLP.showErrors(form, [{ field: "file", message: TL.t("sub.new.file_too_large"), message_zh: TL.t("sub.new.file_too_large") }]);
+      }
+    });
+  }
+
+  // Correcting a submission: its current version fills the form (unless a draft of this tab
+  // has it already) and the registrar's reasons appear at the fields they name.
+  async function loadSubmission() {
+    const r = await TL.api("GET", "/api/v1/submissions/" + encodeURIComponent(correcting));
+    if (!r.ok) { TLP.showProblem(form, r); return false; }
+    const current = (r.body.versions || []).find((v) => v.version === r.body.version);
+    const f = current ? current.form : {};
+    let hasDraft = false;
+    try { hasDraft = !!sessionStorage.getItem(DRAFT); } catch (_) { hasDraft = false; }
+    if (!hasDraft) {
+      for (const name of ["title", "contract_type", "signed_on", "valid_until", "contract_amount", "technical_amount", "tech_field", "ip_type", "office"]) {
+        const e = el(name);
+        if (e && typeof f[name] === "string") e.value = f[name];
+      }
+      syncSubtypes(f.subtype || "");
+      amounts.forEach(TLP.showWan);
+      for (const side of SIDES) {
+        const p = f[side] || {};
+        for (const k of ["name", "kind", "credit_code", "country"]) {
+          const e = el(side + "." + k);
+          if (e && typeof p[k] === "string" && !e.readOnly) e.value = p[k];
+        }
+        state.parties[side] = { mode: "new", chosen: null };
+        await setRegion(side, p.region || "").catch(() => {});
+        setMode(side, "new", false);
+      }
+    }
+    const d = r.body.decision;
+    const reasons = d && d.decision === "returned" ? d.return_reasons || [] : [];
+    if (reasons.length) {
+      const alias = { seller: "seller.name", buyer: "buyer.name", seller_id: "seller.name", buyer_id: "buyer.name" };
+      const errors = reasons.map((x) => ({ field: x.field, message: x.reason, message_zh: x.reason }));
+      TLP.showErrors(form, errors, alias);
+      const list = document.getElementById("reasons-list");
+      list.replaceChildren(...reasons.map((x) => {
+        const li = document.createElement("li");
+        const label = TL.maybe("reg.field." + x.field) || TL.maybe("sub.field." + x.field) || x.field;
+        li.textContent = label + "：" + x.reason;
+        li.dataset.field = x.field;
+        return li;
+      }));
+      document.getElementById("reasons").hidden = false;
+    }
+    return true;
+  }
+
   function resetForm() {
     form.reset();
     TLP.clearErrors(form);
     state.key = null;
     for (const side of SIDES) {
-      state.parties[side] = { mode: "find", chosen: null };
+      state.parties[side] = { mode: startMode, chosen: null };
       levels(side).slice(1).forEach(clearLevel);
       levels(side)[0].value = "";
       fieldset(side).querySelector(".party-country").hidden = true;
-      setMode(side, "find", false);
+      setMode(side, startMode, false);
     }
     syncSubtypes("");
     amounts.forEach(TLP.showWan);
     clearDraft();
   }
   document.getElementById("clear").addEventListener("click", () => { resetForm(); typeSelect.focus(); });
-  document.getElementById("result-again").addEventListener("click", () => {
-    resetForm();
-    result.hidden = true;
-    form.hidden = false;
-    typeSelect.focus();
-  });
+  const again = document.getElementById("result-again");
+  if (again) {
+    again.addEventListener("click", () => {
+      resetForm();
+      result.hidden = true;
+      form.hidden = false;
+      typeSelect.focus();
+    });
+  }
 
-  restoreDraft().finally(() => { form.dataset.ready = "true"; });
+  restoreDraft()
+    .then(() => (correcting ? loadSubmission() : null))
+    .finally(() => { form.dataset.ready = "true"; });
 })();

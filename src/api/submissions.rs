@@ -104,7 +104,7 @@ fn view(
 
 /// May `user` read `row`? Anyone else's is not found — an applicant cannot tell another's
 /// submission from one that does not exist.
-fn visible(user: &AuthUser, row: &SubmissionRow) -> bool {
+pub(crate) fn visible(user: &AuthUser, row: &SubmissionRow) -> bool {
     match user.role() {
         Role::Applicant => row.applicant_id == user.actor.id,
         Role::Registrar => user.office().map(|o| o.code()) == Some(row.office.as_str()),

@@ -58,6 +58,26 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("tlog.js", "js", include_bytes!("../../static/tlog.js")),
     ("verify.js", "js", include_bytes!("../../static/verify.js")),
     (
+        "sign-up.js",
+        "js",
+        include_bytes!("../../static/sign-up.js"),
+    ),
+    (
+        "applicants.js",
+        "js",
+        include_bytes!("../../static/applicants.js"),
+    ),
+    (
+        "submissions.js",
+        "js",
+        include_bytes!("../../static/submissions.js"),
+    ),
+    (
+        "submission.js",
+        "js",
+        include_bytes!("../../static/submission.js"),
+    ),
+    (
         "account.js",
         "js",
         include_bytes!("../../static/account.js"),

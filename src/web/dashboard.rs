@@ -6,7 +6,10 @@ use rocket::get;
 
 use super::Page;
 use super::layout::{Layout, PageCtx};
-use crate::auth::StatsReader;
+use rocket::response::Redirect;
+
+use crate::auth::AuthUser;
+use crate::domain::Role;
 
 /// The dashboard page.
 #[derive(Template)]
@@ -18,19 +21,32 @@ pub struct Dashboard {
     i18n: String,
 }
 
-/// The dashboard, for every role.
+/// The dashboard, for every staff role; an applicant (who may not read statistics) signing in
+/// lands on their own submissions instead.
 #[get("/?<year>")]
-pub fn page(ctx: PageCtx, user: StatsReader, year: Option<i32>) -> Page<Dashboard> {
+pub fn page(ctx: PageCtx, user: AuthUser, year: Option<i32>) -> Landing {
+    if user.role() == Role::Applicant {
+        return Landing::Elsewhere(Box::new(Redirect::to("/submissions")));
+    }
     let this_year = crate::stats::this_year();
     let year = year
         .filter(|y| (2000..=this_year).contains(y))
         .unwrap_or(this_year);
     let layout = Layout::new(&ctx, Some(&user), "dash.title");
     let i18n = layout.t.json("");
-    Page::ok(Dashboard {
+    Landing::Dashboard(Box::new(Page::ok(Dashboard {
         layout,
         year,
         years: (this_year - 4..=this_year).rev().collect(),
         i18n,
-    })
+    })))
+}
+
+/// Where `/` takes a signed-in user: the dashboard, or an applicant's own submissions.
+#[derive(rocket::Responder)]
+pub enum Landing {
+    /// Staff.
+    Dashboard(Box<Page<Dashboard>>),
+    /// Applicants.
+    Elsewhere(Box<Redirect>),
 }

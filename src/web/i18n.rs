@@ -129,6 +129,7 @@ static TABLES: &[&[Entry]] = &[
     super::admin::STRINGS,
     super::account::STRINGS,
     super::verify::STRINGS,
+    super::submissions::STRINGS,
 ];
 
 fn find(key: &str) -> Option<&'static Entry> {

@@ -104,6 +104,8 @@ fn nav(t: T, role: Role, path: &str) -> Vec<NavItem> {
             ("/contracts", "nav.contracts"),
             ("/contracts/new", "nav.new_contract"),
             ("/approvals", "nav.approvals"),
+            ("/submissions/queue", "nav.queue"),
+            ("/applicants", "nav.applicants"),
             ("/import", "nav.import"),
         ],
         Role::Auditor => &[
@@ -121,18 +123,26 @@ fn nav(t: T, role: Role, path: &str) -> Vec<NavItem> {
             ("/audit", "nav.audit"),
             ("/admin/users", "nav.users"),
         ],
-        // Applicants have their submission pages only (added with them).
-        Role::Applicant => &[],
+        // Applicants have their submission pages only.
+        Role::Applicant => &[
+            ("/submissions", "nav.my_submissions"),
+            ("/submissions/new", "nav.new_submission"),
+        ],
     };
+    // The item whose path is the longest prefix of the page's is the current one
+    // (`/contracts/new` is not also `/contracts`).
+    let under = |href: &str| href == path || (href != "/" && path.starts_with(&format!("{href}/")));
+    let current = items
+        .iter()
+        .map(|(href, _)| *href)
+        .filter(|href| under(href))
+        .max_by_key(|href| href.len());
     items
         .iter()
         .map(|(href, key)| NavItem {
             href,
             label: t.s(key),
-            active: *href == path
-                || (*href != "/"
-                    && path.starts_with(href)
-                    && !(href == &"/contracts" && path == "/contracts/new")),
+            active: Some(*href) == current,
         })
         .collect()
 }

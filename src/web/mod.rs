@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod layout;
 pub mod registrar;
 pub mod session;
+pub mod submissions;
 pub mod verify;
 
 use std::io::Cursor;
@@ -34,6 +35,7 @@ pub fn routes() -> Vec<Route> {
     all.extend(admin::routes());
     all.extend(account::routes());
     all.extend(verify::routes());
+    all.extend(submissions::routes());
     all
 }
 

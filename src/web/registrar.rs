@@ -175,6 +175,10 @@ pub struct NewContractPage {
     sides: Vec<Side>,
     threshold: String,
     user_id: String,
+    /// False: the shared fields template shows the registrar's variant (find or create parties).
+    submission: bool,
+    /// Unused by the registrar's variant (the applicant's credit code in a submission).
+    credit_code: String,
 }
 
 /// `/contracts/new`: registers a contract (registrars).
@@ -208,6 +212,8 @@ pub fn new_contract(
         ],
         threshold: config.ledger.large_contract_threshold.to_string(),
         user_id: user_id(&user),
+        submission: false,
+        credit_code: String::new(),
         layout,
     })
 }

@@ -19,8 +19,10 @@ const R: &str = "registrar";
 const A: &str = "auditor";
 const O: &str = "official";
 const D: &str = "admin";
+const P: &str = "applicant";
 
-/// Every page of these areas with the roles that may open it (`<id>`: a contract id).
+/// Every page of these areas with the roles that may open it (`<id>`: a contract id, `<sub>`:
+/// a submission of the applicant to the registrar's office).
 const PAGES: &[(&str, &[&str])] = &[
     ("/", &[R, A, O, D]),
     ("/contracts/new", &[R]),
@@ -42,11 +44,17 @@ const PAGES: &[(&str, &[&str])] = &[
     ("/anomalies", &[A, D]),
     ("/anomalies?year=2026&rule=splitting", &[A, D]),
     ("/admin/users", &[D]),
-    ("/account", &[R, A, O, D]),
+    ("/account", &[R, A, O, D, P]),
+    ("/applicants", &[R]),
+    ("/submissions/queue", &[R]),
+    ("/submissions", &[P]),
+    ("/submissions/new", &[P]),
+    ("/submissions/<sub>", &[R, A, P]),
+    ("/submissions/<sub>/edit", &[P]),
 ];
 
 /// The pages anyone may open without signing in (beside the login page).
-const PUBLIC_PAGES: &[&str] = &["/verify", "/verify?no=2026371302000001"];
+const PUBLIC_PAGES: &[&str] = &["/verify", "/verify?no=2026371302000001", "/sign-up"];
 
 /// A request body with its media type.
 type Body = Option<(ContentType, Vec<u8>)>;
@@ -158,13 +166,16 @@ async fn registered(
     .body
 }
 
-/// One user of each role and a registered contract (the pages' `<id>`).
+/// One user of each role, a registered contract (the pages' `<id>`) and a submission of the
+/// applicant to the registrar's office (`<sub>`).
 struct Staff {
     registrar: TestUser,
     auditor: TestUser,
     official: TestUser,
     admin: TestUser,
+    applicant: TestUser,
     contract: String,
+    submission: String,
 }
 
 impl Staff {
@@ -174,21 +185,39 @@ impl Staff {
             .as_str()
             .unwrap()
             .to_string();
+        let applicant = app.applicant("app1", 31).await;
+        let (status, submitted) = submit_signed(
+            app,
+            &applicant.token,
+            &submission_form(31, 32, "150000.00"),
+            &signed_pdf("pages"),
+        )
+        .await;
+        assert_eq!(status, Status::Created, "{submitted}");
         Staff {
             auditor: app.user("aud1", Role::Auditor, None).await,
             official: app.user("off1", Role::Official, None).await,
             admin: app.user("root", Role::Admin, None).await,
+            submission: submitted["id"].as_str().unwrap().to_string(),
             registrar,
+            applicant,
             contract,
         }
     }
 
-    /// The user of a role (R, A, O or D).
+    /// A page path with its `<id>` and `<sub>` filled in.
+    fn fill(&self, path: &str) -> String {
+        path.replace("<id>", &self.contract)
+            .replace("<sub>", &self.submission)
+    }
+
+    /// The user of a role (R, A, O, D or P).
     fn of(&self, role: &str) -> &TestUser {
         match role {
             R => &self.registrar,
             A => &self.auditor,
             O => &self.official,
+            P => &self.applicant,
             _ => &self.admin,
         }
     }
@@ -198,7 +227,9 @@ both!(
     pages_send_anonymous_browsers_to_the_login_page_and_refuse_api_clients,
     |app| {
         for (path, _) in PAGES {
-            let path = path.replace("<id>", "00000000-0000-7000-8000-000000000000");
+            let path = path
+                .replace("<id>", "00000000-0000-7000-8000-000000000000")
+                .replace("<sub>", "00000000-0000-7000-8000-000000000000");
             let (status, location, _) = browse(&app, &path, None).await;
             assert_eq!(status, Status::SeeOther, "{path}");
             let location = location.expect("Location");
@@ -221,9 +252,16 @@ both!(
 both!(every_page_refuses_users_without_its_role, |app| {
     let staff = Staff::new(&app).await;
     for (path, allowed) in PAGES {
-        let path = path.replace("<id>", &staff.contract);
-        for role in [R, A, O, D] {
+        let path = staff.fill(path);
+        for role in [R, A, O, D, P] {
             let user = staff.of(role);
+            if role == P && path == "/" {
+                // An applicant may not read statistics: they land on their submissions.
+                let (status, location, _) = browse(&app, &path, Some(&user.token)).await;
+                assert_eq!(status, Status::SeeOther, "{path} as {role}");
+                assert_eq!(location.as_deref(), Some("/submissions"));
+                continue;
+            }
             let (status, _, body) = browse(&app, &path, Some(&user.token)).await;
             if allowed.contains(&role) {
                 assert_eq!(status, Status::Ok, "{path} as {role}");
@@ -252,7 +290,7 @@ both!(
         let mut scripts = std::collections::BTreeSet::new();
         for (path, allowed) in PAGES {
             let user = staff.of(allowed[0]);
-            let path = path.replace("<id>", &staff.contract);
+            let path = staff.fill(path);
             let (status, _, html) = browse(&app, &path, Some(&user.token)).await;
             assert_eq!(status, Status::Ok, "{path}");
             assert!(
@@ -302,6 +340,9 @@ both!(
             "/static/import.js",
             "/static/audit.js",
             "/static/admin.js",
+            "/static/applicants.js",
+            "/static/submissions.js",
+            "/static/submission.js",
         ] {
             assert!(scripts.contains(expected), "no page loads {expected}");
         }
@@ -834,7 +875,7 @@ both!(
         // (path, role, token): every page as each of its roles, the public ones signed out.
         let mut visits: Vec<(String, &str, Option<&str>)> = Vec::new();
         for (path, allowed) in PAGES {
-            let path = path.replace("<id>", &staff.contract);
+            let path = staff.fill(path);
             for role in *allowed {
                 visits.push((path.clone(), role, Some(staff.of(role).token.as_str())));
             }
