@@ -3,16 +3,19 @@
 // scripts rendered, labels, titles, placeholders), no key a page script asked for that the page
 // did not embed (`<html data-missing-i18n>`, kept by TL.t); on the phone no sideways scrolling
 // (scrollWidth ≤ innerWidth) and a header whose menu, user, sign-out and language switch are
-// all on screen.
+// all on screen. An applicant (created here by a registrar, with one submission) opens the
+// online-submission pages; the registrar opens the queue, a submission and the applicants.
+import { creditCode, runNumber, minimalPdf, createApplicant, submissionForm, submitThroughApi } from "../submission-helpers.mjs";
 
 /** A raw key of one of the translation tables, as the page would show it untranslated. */
-const RAW_KEY = /\b(?:acct|adm|app|aud|chart|common|dash|form|http|login|nav|reg|review|role|status|verify)\.[a-z0-9_]+(?:\.[a-z0-9_]+)*\b/;
+const RAW_KEY = /\b(?:acct|adm|app|aud|chart|common|dash|form|http|login|nav|reg|review|role|status|sub|verify)\.[a-z0-9_]+(?:\.[a-z0-9_]+)*\b/;
 
 /** The pages of each demo user (`<contract>`: a contract of the user's office, `<pending>`: a
- *  contract waiting for approval). */
+ *  contract waiting for approval, `<submission>`: the applicant's submission to 兰山). */
 const PAGES = {
   "demo-official": ["/", "/contracts", "/contracts/<contract>", "/account", "/verify"],
-  "demo-371302-b": ["/", "/contracts", "/contracts/new", "/contracts/<contract>", "/contracts/<pending>", "/approvals", "/import", "/account"],
+  "demo-371302-b": ["/", "/contracts", "/contracts/new", "/contracts/<contract>", "/contracts/<pending>", "/approvals", "/import", "/account",
+    "/submissions/queue", "/submissions/<submission>", "/applicants"],
   "demo-auditor": ["/", "/contracts", "/contracts/<contract>", "/audit", "/audit/entries", "/audit/queue", "/anomalies", "/account"],
   admin: ["/", "/audit", "/audit/entries", "/anomalies", "/admin/users", "/account"],
 };
@@ -86,17 +89,50 @@ async function phoneProblems(page) {
   return found;
 }
 
+/** The pages of the applicant this spec creates. */
+const APPLICANT_PAGES = ["/submissions", "/submissions/new", "/submissions/<submission>", "/submissions/<submission>/edit", "/account"];
+
+/** A registrar of 兰山 creates an applicant, who submits one contract; returns its username. */
+async function applicantWithASubmission(newPage, login, password) {
+  const n = runNumber();
+  const username = `pages-applicant-${n}`;
+  const code = creditCode((n + 3) % 100000000);
+  const reg = await newPage();
+  await login(reg, "demo-371302-b");
+  await createApplicant(reg, username, password, code);
+  await reg.context().close();
+  const app = await newPage();
+  await login(app, username, password);
+  const form = submissionForm(code, creditCode((n + 5) % 100000000), `页面检查合同 ${n}`, "120000.00", new Date().getFullYear());
+  await submitThroughApi(app, form, minimalPdf("every page"));
+  await app.context().close();
+  return username;
+}
+
+/** The first submission the signed-in user can read. */
+async function submissionId(page) {
+  return page.evaluate(async () => {
+    const res = await fetch("/api/v1/submissions", { credentials: "same-origin" });
+    if (!res.ok) return "none";
+    const list = await res.json();
+    return list.length ? list[0].id : "none";
+  });
+}
+
 export async function run({ page: newPage, login, assert, base, password }) {
   const problems = [];
+  const applicant = await applicantWithASubmission(newPage, login, password);
+  const pages = { ...PAGES, [applicant]: APPLICANT_PAGES };
   for (const [width, height] of [[1366, 900], [390, 844]]) {
     const phone = width < 500;
-    for (const [user, paths] of Object.entries(PAGES)) {
+    for (const [user, paths] of Object.entries(pages)) {
       for (const lang of ["zh", "en"]) {
         const page = await newPage(width, height);
         await login(page, user, user === "admin" ? process.env.TL_ADMIN_PASSWORD : password);
         const ids = await contractIds(page).catch(() => ({ contract: "none", pending: "none" }));
+        const submission = await submissionId(page).catch(() => "none");
         for (const template of paths) {
-          const path = template.replace("<contract>", ids.contract).replace("<pending>", ids.pending);
+          const path = template.replace("<contract>", ids.contract).replace("<pending>", ids.pending).replace("<submission>", submission);
           await page.goto(`${base}${path}${path.includes("?") ? "&" : "?"}lang=${lang}`);
           await settle(page);
           const where = `${width}px ${user} ${lang} ${template}`;
@@ -111,7 +147,7 @@ export async function run({ page: newPage, login, assert, base, password }) {
     // Signed out: the login page and a page that does not exist.
     for (const lang of ["zh", "en"]) {
       const page = await newPage(width, height);
-      for (const path of ["/login", "/no-such-page"]) {
+      for (const path of ["/login", "/sign-up", "/no-such-page"]) {
         await page.goto(`${base}${path}?lang=${lang}`);
         await settle(page);
         for (const p of await rawKeys(page)) problems.push(`${width}px signed out ${lang} ${path}: ${p}`);
