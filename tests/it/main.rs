@@ -12,6 +12,7 @@ mod auth;
 mod backup;
 mod certificate;
 mod cli_wording;
+mod closed_output;
 mod contract_csv;
 mod contract_lists;
 mod contracts;
