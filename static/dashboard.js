@@ -29,6 +29,41 @@
     nameLocation: "end", nameGap: horizontal ? 10 : 12, splitNumber: narrow ? 3 : 5,
     axisLabel: { color: text, formatter: grouped, hideOverlap: true }, axisLine: line, splitLine: split,
   });
+  const measure = document.createElement("canvas").getContext("2d");
+  /**
+   * How many lines a label takes wrapped at `width` px as the charts wrap it: Chinese between
+   * any two characters, other words whole (a word wider than the line is broken).
+   */
+  function linesOf(label, width) {
+    measure.font = "12px sans-serif";
+    const tokens = label.match(/[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+|\s+/g) || [];
+    let lines = 1;
+    let used = 0;
+    for (const token of tokens) {
+      const w = measure.measureText(token).width;
+      if (/^\s+$/.test(token)) {
+        if (used > 0) used += w;
+      } else if (used + w <= width) {
+        used += w;
+      } else {
+        if (used > 0) lines += 1;
+        lines += Math.max(0, Math.ceil(w / width) - 1);
+        used = w % width;
+      }
+    }
+    return lines;
+  }
+
+  /**
+   * The height a sideways bar chart needs so that its category labels, wrapped at `width` px,
+   * never run into each other: every row as tall as the most lines a label takes, plus the
+   * chart's axis and padding (0, the box as it is, when every label keeps to one line).
+   */
+  function rowsHeight(labels, width) {
+    const most = Math.max(1, ...labels.map((l) => linesOf(l, Math.max(1, width))));
+    return most === 1 ? 0 : labels.length * (most * 14 + 8) + 70;
+  }
+
   /** A category axis whose labels wrap rather than being cut ("技…"). */
   const categoryAxis = (labels, width) => ({
     type: "category", data: labels, axisLine: line,
@@ -40,9 +75,18 @@
   function chart(id, build) {
     const el = document.getElementById(id);
     const c = echarts.init(el, null, { renderer: "svg" });
+    const base = el.clientHeight;
     const draw = () => {
       const width = el.clientWidth;
-      c.setOption(Object.assign({ color: palette, textStyle: { color: text }, animationDuration: 600 }, build(width < 560, width)), true);
+      const option = build(width < 560, width);
+      // A chart whose labels need more room than its box (`boxHeight`) grows to it.
+      const height = Math.max(base, option.boxHeight || 0);
+      delete option.boxHeight;
+      if (el.clientHeight !== height) {
+        el.style.height = height + "px";
+        c.resize();
+      }
+      c.setOption(Object.assign({ color: palette, textStyle: { color: text }, animationDuration: 600 }, option), true);
     };
     draw();
     charts.push({ c, draw });
@@ -247,19 +291,27 @@
     donut("chart-review", review.rows);
 
     const fields = field.rows.slice().sort((a, b) => (TL.fen(a.turnover) < TL.fen(b.turnover) ? -1 : 1));
-    chart("chart-field", (narrow, width) => ({
-      grid, tooltip: { trigger: "axis", valueFormatter: yiTip },
-      xAxis: moneyAxis(unitYi, narrow, true),
-      yAxis: categoryAxis(fields.map(label), Math.round(width * (narrow ? 0.36 : 0.42))),
-      series: [{ type: "bar", barMaxWidth: 18, itemStyle: { borderRadius: [0, 4, 4, 0] }, data: fields.map((r) => TL.yiNumber(r.turnover)) }],
-    }));
+    chart("chart-field", (narrow, width) => {
+      const labelWidth = Math.round(width * (narrow ? 0.36 : 0.42));
+      return {
+        grid, tooltip: { trigger: "axis", valueFormatter: yiTip },
+        xAxis: moneyAxis(unitYi, narrow, true),
+        yAxis: categoryAxis(fields.map(label), labelWidth),
+        series: [{ type: "bar", barMaxWidth: 18, itemStyle: { borderRadius: [0, 4, 4, 0] }, data: fields.map((r) => TL.yiNumber(r.turnover)) }],
+        boxHeight: rowsHeight(fields.map(label), labelWidth),
+      };
+    });
 
-    const top = (id, rows) => chart(id, (narrow, width) => ({
-      grid, tooltip: { trigger: "axis", valueFormatter: (v) => v.toFixed(2) + " " + TL.t("common.wan") },
-      xAxis: moneyAxis(unitWan, narrow, true),
-      yAxis: Object.assign(categoryAxis(rows.map((p) => p.name), Math.round(width * (narrow ? 0.5 : 0.3))), { inverse: true }),
-      series: [{ type: "bar", barMaxWidth: 16, data: rows.map((p) => TL.wanNumber(p.turnover)) }],
-    }));
+    const top = (id, rows) => chart(id, (narrow, width) => {
+      const labelWidth = Math.round(width * (narrow ? 0.5 : 0.3));
+      return {
+        grid, tooltip: { trigger: "axis", valueFormatter: (v) => v.toFixed(2) + " " + TL.t("common.wan") },
+        xAxis: moneyAxis(unitWan, narrow, true),
+        yAxis: Object.assign(categoryAxis(rows.map((p) => p.name), labelWidth), { inverse: true }),
+        series: [{ type: "bar", barMaxWidth: 16, data: rows.map((p) => TL.wanNumber(p.turnover)) }],
+        boxHeight: rowsHeight(rows.map((p) => p.name), labelWidth),
+      };
+    });
     top("chart-sellers", sellers);
     top("chart-buyers", buyers);
     officeTargets(office.rows);

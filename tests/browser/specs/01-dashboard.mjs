@@ -1,6 +1,7 @@
 // The officials' dashboard: every chart draws, and the headline equals the summary API; on a
 // wall screen, a laptop and a phone, in Chinese and English, every chart's texts are whole
-// (none cut to "技…") and inside its box, and every money axis names its unit.
+// (none cut to "技…"), inside its box and clear of the others, and every money axis names its
+// unit.
 
 const CHARTS = ["chart-gauge", "chart-cumulative", "chart-office", "chart-type", "chart-flow", "chart-field", "chart-review", "chart-sellers", "chart-buyers"];
 /** The charts of money with a value axis, and the unit it names (zh, en). */
@@ -12,6 +13,9 @@ const MONEY_AXES = {
   "chart-buyers": ["万元", "CNY 10k"],
 };
 
+/** The bar charts drawn sideways, with a category label beside each bar. */
+const HORIZONTAL = ["chart-field", "chart-sellers", "chart-buyers"];
+
 /** What is wrong with the charts' texts (SVG): cut, outside the chart, a unit missing. */
 async function chartProblems(page, lang) {
   const texts = await page.evaluate((ids) => Object.fromEntries(ids.map((id) => {
@@ -20,7 +24,7 @@ async function chartProblems(page, lang) {
     return [id, Array.from(el.querySelectorAll("svg text")).filter((t) => t.textContent.trim() && t.getBoundingClientRect().width > 0).map((t) => {
       const r = t.getBoundingClientRect();
       const inside = r.left >= box.left - 1 && r.right <= box.right + 1 && r.top >= box.top - 1 && r.bottom <= box.bottom + 1;
-      return { text: t.textContent, inside };
+      return { text: t.textContent, inside, left: r.left, right: r.right, top: r.top, bottom: r.bottom };
     })];
   })), CHARTS);
   const problems = [];
@@ -29,7 +33,19 @@ async function chartProblems(page, lang) {
       if (!t.inside) problems.push(`${id}: "${t.text}" is outside the chart`);
       if (/…|\.\.\.$/.test(t.text)) problems.push(`${id}: "${t.text}" is cut`);
     }
+    // In the horizontal bar charts (labels upright, one row each) no two category labels
+    // overlap: a label wrapped onto two lines must not run into the next row's.
     const unit = MONEY_AXES[id] && MONEY_AXES[id][lang === "en" ? 1 : 0];
+    if (HORIZONTAL.includes(id)) {
+      const labels = list.filter((t) => t.text !== unit && !/^[\d,.\s]+$/.test(t.text));
+      labels.forEach((a, i) => labels.slice(i + 1).forEach((b) => {
+        // A text's box is its font's whole cell (taller than the glyphs: the lines of one
+        // wrapped Chinese label, 14 px apart, have 17 px boxes), so boxes may touch by a little.
+        const cell = Math.min(a.bottom - a.top, b.bottom - b.top);
+        const overlap = Math.min(a.right, b.right) - Math.max(a.left, b.left) > 2 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 0.3 * cell;
+        if (overlap) problems.push(`${id}: "${a.text}" and "${b.text}" overlap`);
+      }));
+    }
     if (unit && !list.some((t) => t.text === unit)) problems.push(`${id}: no axis named ${unit}`);
   }
   return problems;
@@ -77,10 +93,12 @@ export async function run({ page: newPage, login, screenshot, assert, base, yi }
   const note = await page.evaluate(async (path) => (await fetch(path)).text(), href);
   assert.equal(note.split("\n")[1], String(summary.checkpoint.tree_size), "the note is of that size");
   assert.equal(note, summary.checkpoint.note);
+  // The screenshot before the "how to verify" box opens and scrolls the page (a full-page
+  // screenshot of a scrolled page shows the sticky header in its middle).
+  await screenshot(page, "dashboard.png", true);
   await page.click("#verify-link");
   assert.match(await page.textContent("#verify-command"), /techledger verify figures --year \d{4} --checkpoint checkpoint.txt/);
   assert.deepEqual(page.errors, [], "no script errors");
-  await screenshot(page, "dashboard.png", true);
 
   // English with the switch.
   await page.click(".lang-switch");
