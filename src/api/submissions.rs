@@ -72,6 +72,33 @@ fn text_of(form: &serde_json::Value, path: &[&str]) -> Option<String> {
     v.as_str().map(str::to_string)
 }
 
+/// The multipart body of `POST /api/v1/submissions` (described for the OpenAPI document; the
+/// route reads the parts as they stream in, see `upload::read`).
+#[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct SubmissionUpload {
+    /// The contract form as JSON: the body of `POST /api/v1/contracts`, the seller given by its
+    /// fields with the applicant's credit code, and `office` the office to submit to.
+    submission: ContractBody,
+    /// The signed contract: a PDF, JPEG or PNG told by its content, at most
+    /// `submissions.max_file_mib` MiB.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// The multipart body of `POST /api/v1/submissions/{id}/versions`.
+#[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct SubmissionCorrection {
+    /// The corrected contract form as JSON (as in a submission).
+    submission: ContractBody,
+    /// Another signed contract; without it the previous version's stays.
+    #[schema(value_type = Option<String>, format = Binary)]
+    file: Option<Vec<u8>>,
+}
+
 /// The queue figures of a submission as of `now`.
 fn view(
     state: SubmissionState,
@@ -309,7 +336,8 @@ async fn submit_upload(
 /// `confirm_duplicate`) unless the form says `"confirm_duplicate": true`.
 #[utoipa::path(post, operation_id = "submissions_create", path = "/api/v1/submissions", tag = "submissions", security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Retry safety")),
-    request_body(content = String, description = "multipart/form-data: `submission` (JSON, a ContractBody with `office`) and `file`", content_type = "multipart/form-data"),
+    request_body(description = "multipart/form-data: the part `submission` (the contract form as JSON, a ContractBody with `office`) and the part `file` (the signed contract)",
+        content((SubmissionUpload = "multipart/form-data", encoding(("submission" = (content_type = "application/json")))))),
     responses((status = 201, description = "In the office's queue", body = SubmissionState),
         (status = 403, description = "Not an applicant", body = super::problem::Problem, content_type = "application/problem+json"),
         (status = 413, description = "The file is too large (field `file`)", body = super::problem::Problem, content_type = "application/problem+json"),
@@ -346,7 +374,8 @@ pub async fn create(
 /// The new version goes to the back of the queue; the earlier ones are kept.
 #[utoipa::path(post, operation_id = "submissions_resubmit", path = "/api/v1/submissions/{id}/versions", tag = "submissions", security(("bearer" = [])),
     params(("id" = String, Path, description = "Submission id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry safety")),
-    request_body(content = String, description = "multipart/form-data: `submission` and optionally `file`", content_type = "multipart/form-data"),
+    request_body(description = "multipart/form-data: the part `submission` (the corrected form as JSON) and optionally the part `file` (another signed contract; without it the previous version's stays)",
+        content((SubmissionCorrection = "multipart/form-data", encoding(("submission" = (content_type = "application/json")))))),
     responses((status = 200, description = "The new version is in the queue", body = SubmissionState),
         (status = 404, description = "No such submission of yours", body = super::problem::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already accepted or refused", body = super::problem::Problem, content_type = "application/problem+json"),

@@ -67,6 +67,12 @@ fn multipart_error(e: multer::Error) -> ApiError {
         multer::Error::StreamSizeExceeded { limit } => {
             ApiError::TooLarge(format!("the upload is larger than {limit} bytes"))
         }
+        // A part the form does not have is a bad field, named like any other.
+        multer::Error::UnknownField { field_name } => ApiError::Invalid(vec![FieldError::new(
+            field_name.unwrap_or_default(),
+            "not a part of this form: send `submission` (the form as JSON) and `file`",
+            "不是本表单的内容：请只提交 submission（合同表单）和 file（合同文件）",
+        )]),
         other => bad(format!("the multipart body cannot be read: {other}")),
     }
 }

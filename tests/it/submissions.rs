@@ -363,6 +363,18 @@ both_with!(
         );
         let (s, _) = upload(&app, "/api/v1/submissions", &seller.token, broken).await;
         assert_eq!(s, Status::BadRequest);
+        // A part the form does not have (schemathesis sends them): 422 naming it.
+        let mut extra = multipart(Some(&good), Some(("c.pdf", &pdf("ok"))));
+        extra.splice(
+            0..0,
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nplease\r\n"
+            )
+            .bytes(),
+        );
+        let (s, problem) = upload(&app, "/api/v1/submissions", &seller.token, extra).await;
+        assert_eq!(s, Status::UnprocessableEntity, "{problem}");
+        assert_eq!(fields(&problem), ["note"]);
 
         assert_eq!(head(&app).await, before, "nothing was recorded");
         let mut conn = app.connect();
@@ -753,3 +765,47 @@ both_with!(
         assert_eq!(queue[0]["overdue"], true);
     }
 );
+
+both!(the_openapi_document_describes_the_multipart_bodies, |app| {
+    // So that schemathesis (and any client generator) builds the parts: an object with the
+    // form as JSON and the file as binary, no other part.
+    let res = app.client.get("/openapi.json").dispatch().await;
+    let doc: Value = res.into_json().await.unwrap();
+    for (path, required) in [
+        ("/api/v1/submissions", vec!["submission", "file"]),
+        ("/api/v1/submissions/{id}/versions", vec!["submission"]),
+    ] {
+        let media = &doc["paths"][path]["post"]["requestBody"]["content"]["multipart/form-data"];
+        assert_eq!(
+            media["encoding"]["submission"]["contentType"], "application/json",
+            "{path}: {media}"
+        );
+        let name = media["schema"]["$ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{path}: {media}"))
+            .rsplit('/')
+            .next()
+            .unwrap();
+        let schema = &doc["components"]["schemas"][name];
+        assert_eq!(schema["type"], "object", "{path}: {schema}");
+        assert_eq!(schema["additionalProperties"], false, "{path}: {schema}");
+        assert_eq!(
+            schema["properties"]["submission"]["$ref"], "#/components/schemas/ContractBody",
+            "{path}: {schema}"
+        );
+        assert_eq!(
+            schema["properties"]["file"]["format"], "binary",
+            "{path}: {schema}"
+        );
+        let mut listed: Vec<&str> = schema["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        listed.sort_unstable();
+        let mut required = required;
+        required.sort_unstable();
+        assert_eq!(listed, required, "{path}");
+    }
+});
