@@ -409,7 +409,10 @@
       state.key = null;
       const f = fileInput.files[0];
       const max = Number(form.dataset.maxMib || "0") * 1024 * 1024;
-      TLP.clearErrors(fileInput.closest(".field"));
+      const field = fileInput.closest(".field");
+      TLP.clearErrors(field);
+      field.classList.remove("invalid");
+      fileInput.removeAttribute("aria-invalid");
       if (f && max && f.size > max) {
         TLP.showErrors(form, [{ field: "file", message: TL.t("sub.new.file_too_large"), message_zh: TL.t("sub.new.file_too_large") }]);
       }
