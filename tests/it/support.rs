@@ -566,13 +566,8 @@ pub fn submission_form(seller: u32, buyer: u32, amount: &str) -> Value {
     })
 }
 
-/// Submits `form` with `file` as the applicant `token` (multipart, as the pages send it).
-pub async fn submit_signed(
-    app: &TestApp,
-    token: &str,
-    form: &Value,
-    file: &[u8],
-) -> (Status, Value) {
+/// The multipart body of a submission: `form` as the part `submission`, `file` as `file`.
+pub fn signed_multipart(form: &Value, file: &[u8]) -> (ContentType, Vec<u8>) {
     const BOUNDARY: &str = "tlSupportBoundary9Zk2";
     let mut body = format!(
         "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"submission\"\r\nContent-Type: application/json\r\n\r\n{form}\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"contract.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
@@ -580,10 +575,24 @@ pub async fn submit_signed(
     .into_bytes();
     body.extend_from_slice(file);
     body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    (
+        ContentType::new("multipart", "form-data").with_params(("boundary", BOUNDARY)),
+        body,
+    )
+}
+
+/// Submits `form` with `file` as the applicant `token` (multipart, as the pages send it).
+pub async fn submit_signed(
+    app: &TestApp,
+    token: &str,
+    form: &Value,
+    file: &[u8],
+) -> (Status, Value) {
+    let (content_type, body) = signed_multipart(form, file);
     let res = app
         .client
         .post("/api/v1/submissions")
-        .header(ContentType::new("multipart", "form-data").with_params(("boundary", BOUNDARY)))
+        .header(content_type)
         .header(Header::new("Authorization", format!("Bearer {token}")))
         .body(body)
         .dispatch()

@@ -507,10 +507,86 @@ both!(
             credit_code(21).as_str(),
             credit_code(22).as_str()
         );
+        // Online submissions: one to return and correct, one to refuse, one to accept, and
+        // an applicant waiting for activation.
+        let applicant = app.applicant("app1", 31).await;
+        let mut submitted = Vec::new();
+        for buyer in [32, 33, 34] {
+            let (status, body) = submit_signed(
+                &app,
+                &applicant.token,
+                &submission_form(31, buyer, "150000.00"),
+                &signed_pdf(&format!("for {buyer}")),
+            )
+            .await;
+            assert_eq!(status, Status::Created, "{body}");
+            submitted.push(body["id"].as_str().unwrap().to_string());
+        }
+        let (status, waiting) = app
+            .send(
+                "POST",
+                "/api/v1/auth/sign-up",
+                None,
+                &json!({"username": "waiting1", "password": "Spring-Lotus-2026", "display_name": "临沂某某科技有限公司",
+                        "credit_code": credit_code(36).as_str(), "office": "371302"}),
+            )
+            .await;
+        assert_eq!(status, Status::Created, "{waiting}");
+        let waiting_id = waiting["id"].as_str().unwrap().to_string();
         let csv_type = ContentType::new("text", "csv");
         let new_user = json!({"username": "clerk2", "password": "Spring-Lotus-2026", "role": "registrar", "office": "371311"});
         // (who, method, path, body, the status with the token)
         let writes: Vec<Write<'_>> = vec![
+            (
+                &applicant,
+                "POST",
+                "/api/v1/submissions".to_string(),
+                Some(signed_multipart(
+                    &submission_form(31, 35, "160000.00"),
+                    &signed_pdf("new"),
+                )),
+                Status::Created,
+            ),
+            (
+                &a,
+                "POST",
+                format!("/api/v1/submissions/{}/return", submitted[0]),
+                json_body(
+                    &json!({"version": 1, "reasons": [{"field": "title", "reason": "名称与合同文本不一致"}]}),
+                ),
+                Status::Ok,
+            ),
+            (
+                &applicant,
+                "POST",
+                format!("/api/v1/submissions/{}/versions", submitted[0]),
+                Some(signed_multipart(
+                    &submission_form(31, 32, "150000.00"),
+                    &signed_pdf("corrected"),
+                )),
+                Status::Ok,
+            ),
+            (
+                &a,
+                "POST",
+                format!("/api/v1/submissions/{}/refuse", submitted[1]),
+                json_body(&json!({"version": 1, "reason": "不属于技术合同"})),
+                Status::Ok,
+            ),
+            (
+                &a,
+                "POST",
+                format!("/api/v1/submissions/{}/accept", submitted[2]),
+                json_body(&json!({"version": 1})),
+                Status::Ok,
+            ),
+            (
+                &a,
+                "POST",
+                format!("/api/v1/applicants/{waiting_id}/activate"),
+                None,
+                Status::Ok,
+            ),
             (
                 &a,
                 "POST",

@@ -193,6 +193,36 @@ export async function run({ page: newPage, login, screenshot, assert, base, pass
   if (text !== null) assert.ok(text.replace(/\s/g, "").includes(number), "pdftotext finds the registration number");
   await screenshot(app, "submission-accepted.png", true);
 
+  // 7b. The same contract submitted again: a file over the limit is refused beside the file
+  // field before it is sent; then the duplicate of the registered contract is warned about and
+  // goes in only with "submit anyway".
+  const big = path.join(dir, "too-large.pdf");
+  await writeFile(big, Buffer.concat([Buffer.from("%PDF-1.4\n"), Buffer.alloc(20 * 1024 * 1024 + 1, 0x20)]));
+  await app.goto(`${base}/submissions/new`);
+  await ready(app, "#contract-form");
+  await app.selectOption("#contract_type", "development");
+  await app.fill("#title", title);
+  await party("seller", "临沂智能农机科技有限公司", null, "371302");
+  await party("buyer", "临沂某某农业装备有限公司", buyer, "371311");
+  await app.fill("#signed_on", `${year}-03-01`);
+  await app.fill("#contract_amount", "350000.00");
+  await app.fill("#technical_amount", "350000.00");
+  await app.selectOption("#tech_field", "agriculture");
+  await app.selectOption("#ip_type", "patent");
+  await app.setInputFiles("#file", big);
+  await app.waitForSelector("#file-error:not([hidden])");
+  assert.ok((await app.textContent("#file-error")).includes("大小"), "the size limit is said beside the file field");
+  await app.setInputFiles("#file", pdfPath);
+  assert.ok(await app.isHidden("#file-error"), "another file clears it");
+  await app.click("#submit");
+  await app.waitForSelector("#duplicate-box:not([hidden])");
+  assert.ok((await app.textContent("#confirm_duplicate-error")).length > 0, "the duplicate is named");
+  await screenshot(app, "submission-duplicate.png");
+  await app.check("#confirm_duplicate");
+  await Promise.all([app.waitForURL(/\?sent=1/), app.click("#submit")]);
+  await ready(app, "#submission");
+  assert.equal(await app.getAttribute("#submission", "data-status"), "submitted", "submitted anyway");
+
   // 8. Another submission, refused with a reason; the applicant reads it.
   await app.goto(`${base}/submissions/new`);
   await ready(app, "#contract-form");
