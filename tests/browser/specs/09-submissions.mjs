@@ -222,6 +222,15 @@ export async function run({ page: newPage, login, screenshot, assert, base, pass
   await Promise.all([app.waitForURL(/\?sent=1/), app.click("#submit")]);
   await ready(app, "#submission");
   assert.equal(await app.getAttribute("#submission", "data-status"), "submitted", "submitted anyway");
+  // The registrar accepting it is asked again: "register anyway?", then it is registered.
+  const repeat = new URL(app.url()).pathname.split("/")[2];
+  await reg.goto(`${base}/submissions/${repeat}`);
+  await ready(reg, "#submission");
+  regAsked.length = 0;
+  await reg.click("#accept");
+  await reg.waitForFunction(() => document.getElementById("submission").dataset.status === "accepted");
+  assert.equal(regAsked.length, 2, `asked to accept, then to register the duplicate anyway: ${regAsked}`);
+  assert.ok(regAsked[1].includes(number), `the duplicate names the registered contract ${number}: ${regAsked[1]}`);
 
   // 8. Another submission, refused with a reason; the applicant reads it.
   await app.goto(`${base}/submissions/new`);
