@@ -52,6 +52,7 @@ mod rule;
 mod rules;
 #[cfg(test)]
 mod tests;
+mod wide;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

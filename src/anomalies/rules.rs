@@ -11,6 +11,7 @@ use std::hash::{Hash, Hasher};
 use super::data::{Dataset, FastMap, FxHasher, PartyKey, Row};
 use super::finding::PartyRole;
 use super::rule::Rule;
+use super::wide::{Wide, percent_of_products};
 use crate::config::AnomalyConfig;
 use crate::domain::{Money, Total};
 
@@ -381,7 +382,8 @@ fn year_end_surge(data: &Dataset, config: &AnomalyConfig) -> Vec<Draft> {
         let (hist_en, hist_zh) = match history {
             Some(h) => {
                 let (hdec, htot) = (h.december_fen, h.total_fen);
-                if dec * htot * 100 < factor * hdec * total {
+                // Cross-multiplied in 384 bits: the products pass i128 (see `wide`).
+                if Wide::product([dec, htot, 100]) < Wide::product([factor, hdec, total]) {
                     continue;
                 }
                 let years = years_text(&h.years);
@@ -392,7 +394,7 @@ fn year_end_surge(data: &Dataset, config: &AnomalyConfig) -> Vec<Draft> {
                     )
                 } else {
                     let hshare = percent(hdec, htot);
-                    let ratio = percent(dec * htot, total * hdec);
+                    let ratio = percent_of_products(dec, htot, total, hdec);
                     let (hd, ht) = (yuan_sum(hdec), yuan_sum(htot));
                     (
                         format!(

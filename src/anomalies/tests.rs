@@ -542,6 +542,56 @@ fn year_end_surge_compares_with_the_december_share_of_earlier_years() {
 }
 
 #[test]
+fn year_end_surge_compares_sums_whose_products_pass_i128() {
+    // This year close to the cap of a year's turnover (i64::MAX fen): 80 % in December. Earlier
+    // years: eleven at the cap, 20 % of it in December. dec × htot × 100 is about 7.5e40 and
+    // factor × hdec × total about 3.7e40, both far past i128::MAX (1.7e38).
+    let (december, march) = (i64::MAX / 5 * 4, i64::MAX / 5);
+    let rows = vec![
+        c(1, "S1", "B1", 1, "2026-03-01")
+            .fen(march, march)
+            .registered("2026-03-10"),
+        c(2, "S2", "B2", 1, "2026-12-01")
+            .fen(december, december)
+            .registered("2026-12-10"),
+    ];
+    let htot = i128::from(i64::MAX) * 11;
+    let hdec = htot / 5;
+    let years: Vec<i32> = (2015..=2025).collect();
+    let config = AnomalyConfig::default();
+    let found = run_with(
+        rows.clone(),
+        history(LANSHAN, hdec, htot, &years),
+        &[Rule::YearEndSurge],
+        &config,
+    );
+    assert_eq!(numbers(&found), vec![nos(&["R0002"])]);
+    assert!(
+        found[0].detail_en.contains("December made 20.0 %"),
+        "{}",
+        found[0].detail_en
+    );
+    assert!(
+        found[0].detail_en.contains("400.0 % of that"),
+        "{}",
+        found[0].detail_en
+    );
+    // Earlier Decembers at 40.1 % of the years: this year's 80 % is just under twice that.
+    let hdec = htot / 1000 * 401;
+    let found = run_with(
+        rows,
+        history(LANSHAN, hdec, htot, &years),
+        &[Rule::YearEndSurge],
+        &config,
+    );
+    assert_eq!(
+        found,
+        vec![],
+        "199.5 % of the history is under the 200 % factor"
+    );
+}
+
+#[test]
 fn year_end_surge_lists_the_fifty_largest_december_contracts() {
     let rows: Vec<RawRow> = (1..=60)
         .map(|n| {
