@@ -17,6 +17,11 @@
 //! looks each key up and stores it with the answer), `TECHLEDGER_BENCH_ASYNC` (set: the writers
 //! are tasks of a multi-threaded tokio runtime awaiting `Ledger::execute`, as the HTTP handlers
 //! do, instead of threads calling `execute_blocking`).
+//!
+//! Built with `--features bench-hooks`, each run also measures the write path without the
+//! Merkle tree (`techledger::bench_hooks`: the same entries, chained and signed, but no tree
+//! hashes and no checkpoints), alternating with the ordinary one, on the same database: what
+//! maintaining the tree costs (issue 15's goal: at most 5 %).
 
 use std::error::Error;
 use std::time::Instant;
@@ -95,8 +100,27 @@ fn code(n: u32) -> CreditCode {
     CreditCode::complete(&format!("91371300{n:08}")).expect("valid code")
 }
 
+/// The write path ordinary (`Tree::Maintained`) or without the Merkle tree.
+#[derive(Clone, Copy, PartialEq)]
+enum Tree {
+    Maintained,
+    #[cfg_attr(not(feature = "bench-hooks"), allow(dead_code))]
+    Without,
+}
+
+/// The services on `config`, their write path with or without the Merkle tree.
+fn open(config: Config, tree: Tree) -> Result<techledger::app::Services> {
+    match tree {
+        Tree::Maintained => Ok(techledger::app::open_without_bootstrap(config)?),
+        #[cfg(feature = "bench-hooks")]
+        Tree::Without => Ok(techledger::bench_hooks::open_without_merkle_tree(config)?),
+        #[cfg(not(feature = "bench-hooks"))]
+        Tree::Without => Err("build with --features bench-hooks".into()),
+    }
+}
+
 /// Registrations/s with `writers` threads submitting `n` registrations in total.
-fn ledger_rate(target: &Target, writers: usize, n: usize) -> Result<f64> {
+fn ledger_rate(target: &Target, writers: usize, n: usize, tree: Tree) -> Result<f64> {
     let mut config = Config {
         database_url: target.url.clone(),
         data_dir: temp_dir("data"),
@@ -104,7 +128,7 @@ fn ledger_rate(target: &Target, writers: usize, n: usize) -> Result<f64> {
     };
     config.auth.argon2_memory_kib = 64;
     config.auth.argon2_iterations = 1;
-    let services = techledger::app::open_without_bootstrap(config.clone())?;
+    let services = open(config.clone(), tree)?;
     let ledger = &services.ledger;
     let username = format!("bench{}", uuid::Uuid::new_v4().simple());
     let user = ledger.execute_blocking(Request::new(
@@ -579,9 +603,23 @@ fn main() -> Result<()> {
         .unwrap_or(3);
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
     println!("write path: {n} registrations per measurement, median of {runs} runs, {cores} cores");
+    let without_tree = cfg!(feature = "bench-hooks");
+    if !without_tree {
+        println!(
+            "(build with --features bench-hooks to measure the write path without the Merkle tree too)"
+        );
+    }
     println!(
-        "{:<9} {:>7} {:>13} {:>15} {:>7} {:>13} {:>7}",
-        "backend", "writers", "ledger reg/s", "same rows tx/s", "ratio", "one row tx/s", "ratio"
+        "{:<9} {:>7} {:>13} {:>13} {:>9} {:>15} {:>7} {:>13} {:>7}",
+        "backend",
+        "writers",
+        "ledger reg/s",
+        "no-tree reg/s",
+        "tree cost",
+        "same rows tx/s",
+        "ratio",
+        "one row tx/s",
+        "ratio"
     );
     let mut targets = vec![Target::sqlite()];
     if let Ok(admin) = std::env::var("TECHLEDGER_BENCH_PG_URL") {
@@ -595,18 +633,34 @@ fn main() -> Result<()> {
         .unwrap_or_else(|| vec![1, 16, 64]);
     for target in &targets {
         for &writers in &writer_counts {
-            let (mut ledger, mut same, mut one) = (Vec::new(), Vec::new(), Vec::new());
-            for _ in 0..runs {
-                ledger.push(ledger_rate(target, writers, n)?);
+            let (mut ledger, mut bare, mut same, mut one) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for run in 0..runs {
+                // With and without the tree alternate which goes first.
+                if without_tree && run % 2 == 1 {
+                    bare.push(ledger_rate(target, writers, n, Tree::Without)?);
+                }
+                ledger.push(ledger_rate(target, writers, n, Tree::Maintained)?);
+                if without_tree && run % 2 == 0 {
+                    bare.push(ledger_rate(target, writers, n, Tree::Without)?);
+                }
                 same.push(same_rows_rate(target, writers, n)?);
                 one.push(one_row_rate(target, writers, n)?);
             }
             let (l, s, o) = (median(ledger), median(same), median(one));
+            let (b, cost) = if bare.is_empty() {
+                ("—".to_string(), "—".to_string())
+            } else {
+                let b = median(bare);
+                (format!("{b:.0}"), format!("{:+.1} %", (b - l) / b * 100.0))
+            };
             println!(
-                "{:<9} {:>7} {:>13.0} {:>15.0} {:>6.2}x {:>13.0} {:>6.2}x",
+                "{:<9} {:>7} {:>13.0} {:>13} {:>9} {:>15.0} {:>6.2}x {:>13.0} {:>6.2}x",
                 target.name,
                 writers,
                 l,
+                b,
+                cost,
                 s,
                 l / s,
                 o,

@@ -65,6 +65,15 @@ pub fn open(config: Config) -> Result<Services, StartError> {
 
 /// [`open`] without creating the first admin (for the command line's own commands).
 pub fn open_without_bootstrap(config: Config) -> Result<Services, StartError> {
+    let settings = LedgerSettings::from_config(&config);
+    open_with_settings(config, settings)
+}
+
+/// [`open_without_bootstrap`] with the write path's settings given (`bench_hooks`).
+pub(crate) fn open_with_settings(
+    config: Config,
+    settings: LedgerSettings,
+) -> Result<Services, StartError> {
     let pool = crate::db::connect(&config.database_url, config.database_pool_size)?;
     let db = Db::new(pool, config.database_url.backend());
     let applied = db.run_blocking(crate::db::run_migrations)?;
@@ -78,11 +87,7 @@ pub fn open_without_bootstrap(config: Config) -> Result<Services, StartError> {
         ))
     })?;
     let keys = KeyStore::open(&config.data_dir)?;
-    let ledger = Ledger::start(
-        &config.database_url,
-        keys.clone(),
-        LedgerSettings::from_config(&config),
-    )?;
+    let ledger = Ledger::start(&config.database_url, keys.clone(), settings)?;
     let tokens = TokenIssuer::new(keys.current_or_create(KeyPurpose::Token)?, &config.auth);
     let passwords = Arc::new(
         Passwords::new(config.auth.argon2_memory_kib, config.auth.argon2_iterations)

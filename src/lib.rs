@@ -11,6 +11,8 @@ pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+#[cfg(feature = "bench-hooks")]
+pub mod bench_hooks;
 pub mod certificate;
 pub mod cli;
 pub mod config;

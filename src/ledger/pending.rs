@@ -56,6 +56,8 @@ pub(super) struct Pending {
     keys_known: HashMap<KeyId, Known>,
     /// The Merkle tree's frontier after the entries appended so far.
     tree: Option<Frontier>,
+    /// The ledger does not maintain the tree (`bench_hooks`): entries are appended without.
+    without_tree: bool,
     /// Each year's turnover as stored when the transaction first looked (fen).
     stored_turnover: HashMap<i32, i128>,
     /// What this transaction's commands add to each year's turnover (fen): the `total` rollup
@@ -289,18 +291,20 @@ impl Pending {
         entry: UnsignedEntry,
         signer: &KeyPair,
     ) -> Result<(), LedgerError> {
-        let tree = self.tree.as_mut().ok_or_else(|| {
-            LedgerError::Storage("the Merkle tree was not loaded for this transaction".into())
-        })?;
-        let index = tree.size();
-        if u64::try_from(entry.seq()).ok() != Some(index + 1) {
-            return Err(LedgerError::Storage(format!(
-                "entry {} does not follow the Merkle tree of {index} leaves",
-                entry.seq()
-            )));
+        if !self.without_tree {
+            let tree = self.tree.as_mut().ok_or_else(|| {
+                LedgerError::Storage("the Merkle tree was not loaded for this transaction".into())
+            })?;
+            let index = tree.size();
+            if u64::try_from(entry.seq()).ok() != Some(index + 1) {
+                return Err(LedgerError::Storage(format!(
+                    "entry {} does not follow the Merkle tree of {index} leaves",
+                    entry.seq()
+                )));
+            }
+            let hashes = tree.append(entry.leaf());
+            self.rows.tree.extend(tlog::rows_for(index, hashes));
         }
-        let hashes = tree.append(entry.leaf());
-        self.rows.tree.extend(tlog::rows_for(index, hashes));
         if !self.signers.iter().any(|s| s.kid() == signer.kid()) {
             self.signers.push(signer.clone());
         }
@@ -311,6 +315,12 @@ impl Pending {
     /// Starts the transaction's Merkle tree from the stored tree's frontier.
     pub fn start_tree(&mut self, frontier: Frontier) {
         self.tree = Some(frontier);
+    }
+
+    /// Appends entries without the Merkle tree (a ledger started by `bench_hooks`): no tree
+    /// hashes, and no root to sign a checkpoint with.
+    pub fn run_without_tree(&mut self) {
+        self.without_tree = true;
     }
 
     /// The Merkle tree as the transaction leaves it.

@@ -46,6 +46,9 @@ pub struct LedgerSettings {
     pub log_origin: String,
     /// The witnesses whose cosignatures of checkpoints the log accepts (`audit.witnesses`).
     pub witnesses: Vec<VerifierKey>,
+    /// The write path maintains the Merkle tree: always, except in a benchmark measuring what
+    /// the tree costs (`bench_hooks`, compiled only with the `bench-hooks` feature).
+    pub(crate) merkle_tree: bool,
 }
 
 impl LedgerSettings {
@@ -68,6 +71,7 @@ impl LedgerSettings {
                 .iter()
                 .filter_map(|w| VerifierKey::parse(w).ok())
                 .collect(),
+            merkle_tree: true,
         }
     }
 }
@@ -200,6 +204,7 @@ impl Ledger {
             settings.log_origin = format!("techledger.linyi/{root_kid}");
         }
         catch_up_tree(&mut conn)?;
+        let merkle_tree = settings.merkle_tree;
         let mut writer = Writer {
             conn,
             url: url.clone(),
@@ -228,8 +233,11 @@ impl Ledger {
             .spawn(move || run_queue(&for_thread, &receiver))
             .map_err(|e| LedgerError::Storage(format!("cannot start the writer thread: {e}")))?;
         let ledger = Ledger { sender, shared };
-        // An empty round registers the signing key before anyone reads the JWKS.
-        ledger.checkpoint_blocking()?;
+        // An empty round registers the signing key before anyone reads the JWKS (without the
+        // tree there are no checkpoints: the first command registers it).
+        if merkle_tree {
+            ledger.checkpoint_blocking()?;
+        }
         Ok(ledger)
     }
 
@@ -642,9 +650,12 @@ impl Writer {
             follow_rotation(keystore, head_signer.as_deref(), signer)?;
             let size = u64::try_from(head.seq).unwrap_or(0);
             let frontier = match tree.take() {
-                Some(f) if f.size() == size => f,
-                _ => crate::audit::tlog::frontier(conn, size)
-                    .map_err(|e| LedgerError::Storage(e.to_string()))?,
+                _ if !settings.merkle_tree => None,
+                Some(f) if f.size() == size => Some(f),
+                _ => Some(
+                    crate::audit::tlog::frontier(conn, size)
+                        .map_err(|e| LedgerError::Storage(e.to_string()))?,
+                ),
             };
             let mut round = Round {
                 keystore,
@@ -654,7 +665,10 @@ impl Writer {
                 fault: &common.fault,
                 pending: Pending::default(),
             };
-            round.pending.start_tree(frontier);
+            match frontier {
+                Some(frontier) => round.pending.start_tree(frontier),
+                None => round.pending.run_without_tree(),
+            }
             round.ensure_registered(conn, &mut head, head_signer.as_deref())?;
             round.read_ahead(conn, work)?;
             let mut done = Vec::with_capacity(work.len());
@@ -677,6 +691,9 @@ impl Writer {
                             round.pending.rollback(mark);
                         }
                         done.push(Done::Outcome(result));
+                    }
+                    Work::Checkpoint(_) if !settings.merkle_tree => {
+                        done.push(Done::Checkpoint(Err(without_tree())));
                     }
                     Work::Checkpoint(Some(size)) => {
                         done.push(Done::Checkpoint(checkpoint_of_prefix(
@@ -707,7 +724,8 @@ impl Writer {
             }
             let moved = head.seq != entries_before;
             round.pending.flush(conn, moved.then_some(&head))?;
-            let due = head.seq > last_checkpoint.0
+            let due = settings.merkle_tree
+                && head.seq > last_checkpoint.0
                 && (head.seq - last_checkpoint.0 >= settings.checkpoint_every_entries
                     || last_checkpoint.1.elapsed() >= settings.checkpoint_every);
             if due {
@@ -771,6 +789,11 @@ impl Writer {
         }
         true
     }
+}
+
+/// A checkpoint asked of a ledger that does not maintain the Merkle tree (`bench_hooks`).
+fn without_tree() -> LedgerError {
+    LedgerError::Storage("this ledger does not maintain the Merkle tree: no checkpoints".into())
 }
 
 /// The checkpoint of the first `size` entries: the stored one, or one signed now. Only

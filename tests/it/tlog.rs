@@ -556,3 +556,71 @@ both!(
         assert!(rebuilt.ok, "{rebuilt:?}");
     }
 );
+
+/// Stored hashes of the tree.
+#[cfg(feature = "bench-hooks")]
+fn stored_hashes(app: &TestApp) -> i64 {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query("SELECT COUNT(*) AS n FROM tlog_hashes")
+        .get_result::<Count>(&mut app.connect())
+        .unwrap()
+        .n
+}
+
+// Only built with `--features bench-hooks`, the benchmarks' hook (`.ci/run` lints that build;
+// run it with `cargo test --features bench-hooks --test it tlog::`).
+#[cfg(feature = "bench-hooks")]
+both!(
+    a_ledger_without_the_tree_leaves_one_the_next_start_catches_up,
+    |app| {
+        let (registrar, auditor, _) = history(&app).await;
+        let before = stored_hashes(&app);
+        let config = app.config.clone();
+        let without = rocket::tokio::task::spawn_blocking(move || {
+            techledger::bench_hooks::open_without_merkle_tree(config)
+        })
+        .await
+        .unwrap()
+        .expect("starts without the tree");
+        for n in 0..3 {
+            without
+                .ledger
+                .execute(techledger::ledger::Request::new(
+                    registrar.principal(),
+                    Command::RegisterContract(contract(11 + n, 12 + n, "1250000.00", "1000000.00")),
+                ))
+                .await
+                .expect("registered without the tree");
+        }
+        assert_eq!(stored_hashes(&app), before, "no tree hashes written");
+        assert!(
+            without.ledger.checkpoint().await.is_err(),
+            "no checkpoint without the tree's root"
+        );
+        drop(without);
+        // The next ordinary start brings the tree up to the head: it verifies, and the
+        // checkpoint's root is the one recomputed from the exported entries.
+        let config = app.config.clone();
+        let ordinary = rocket::tokio::task::spawn_blocking(move || techledger::app::open(config))
+            .await
+            .unwrap()
+            .expect("starts");
+        drop(ordinary);
+        assert!(stored_hashes(&app) > before);
+        let result = verify(&app);
+        assert!(result.ok, "{result:?}");
+        let entries = export(&app, &auditor).await;
+        let (_, _, body) = checkpoint_note(&app).await;
+        assert_eq!(
+            body.size,
+            entries.len() as u64,
+            "the checkpoint covers the head"
+        );
+        assert_eq!(body.root, root_of(&entries, entries.len()));
+    }
+);
