@@ -289,19 +289,27 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Logs go to standard error; `RUST_LOG` overrides the configured filter.
+/// Logs go to standard error; `RUST_LOG` overrides the configured filter. A filter is a
+/// comma-separated list of `level` and `target=level` directives (`info,techledger::ledger=debug`);
+/// one that does not parse falls back to `info`.
 pub fn init_logging(filter: &str) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     // Rocket's own chatter (its banner, "no matching routes") says nothing our access log
     // does not; its errors reach us as values and are reported once.
     let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| format!("{filter},rocket=off,_=off"));
-    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter: tracing_subscriber::filter::Targets = filter.parse().unwrap_or_else(|_| {
+        tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO)
+    });
     // Colour only on a terminal: a log file or journal gets plain text, no escape codes.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false)
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                .with_target(false),
+        )
         .try_init();
 }
 

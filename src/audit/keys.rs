@@ -10,7 +10,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::SigningKey;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -109,9 +108,11 @@ impl KeyPair {
         let verifying = signing.verifying_key();
         let public = verifying.to_bytes();
         let kid = kid_of(&public);
-        let mut header = Header::new(Algorithm::EdDSA);
-        header.kid = Some(kid.clone());
-        let header = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header).unwrap_or_default());
+        // As jsonwebtoken writes it (a test compares the bytes): typ, alg, kid in this order.
+        let header = URL_SAFE_NO_PAD.encode(format!(
+            r#"{{"typ":"JWT","alg":"EdDSA","kid":{}}}"#,
+            serde_json::Value::String(kid.clone())
+        ));
         KeyPair {
             kid,
             public_key: URL_SAFE_NO_PAD.encode(public),
@@ -129,11 +130,6 @@ impl KeyPair {
     /// The public key, base64url without padding (the JWK `x`).
     pub fn public_key(&self) -> &str {
         &self.public_key
-    }
-
-    /// A decoding key for verifying our own tokens.
-    pub fn decoding_key(&self) -> DecodingKey {
-        DecodingKey::from_ed_der(self.verifying.as_bytes())
     }
 
     /// The public key, for fast verification.
@@ -170,13 +166,15 @@ impl KeyPair {
         self.signing.sign(message).to_bytes()
     }
 
-    /// The key as jsonwebtoken takes it (tests compare our signatures with its).
-    pub fn encoding_key(&self) -> Result<EncodingKey, KeyError> {
+    /// The key as jsonwebtoken (a dev-dependency) takes it: tests compare our signatures with
+    /// its.
+    #[cfg(test)]
+    pub(crate) fn encoding_key(&self) -> Result<jsonwebtoken::EncodingKey, KeyError> {
         let der = self
             .signing
             .to_pkcs8_der()
             .map_err(|e| KeyError::Sign(e.to_string()))?;
-        Ok(EncodingKey::from_ed_der(der.as_bytes()))
+        Ok(jsonwebtoken::EncodingKey::from_ed_der(der.as_bytes()))
     }
 }
 
@@ -373,6 +371,8 @@ fn io_error(path: &Path, e: std::io::Error) -> KeyError {
 
 #[cfg(test)]
 mod tests {
+    use jsonwebtoken::{Algorithm, DecodingKey, Header};
+
     use super::*;
 
     #[test]
