@@ -132,6 +132,11 @@ impl KeyPair {
         &self.public_key
     }
 
+    /// The public key as jsonwebtoken takes it, for verifying our own login tokens.
+    pub fn decoding_key(&self) -> jsonwebtoken::DecodingKey {
+        jsonwebtoken::DecodingKey::from_ed_der(self.verifying.as_bytes())
+    }
+
     /// The public key, for fast verification.
     pub fn verifying_key(&self) -> &ed25519_dalek::VerifyingKey {
         &self.verifying
@@ -166,8 +171,7 @@ impl KeyPair {
         self.signing.sign(message).to_bytes()
     }
 
-    /// The key as jsonwebtoken (a dev-dependency) takes it: tests compare our signatures with
-    /// its.
+    /// The private key as jsonwebtoken takes it: tests compare our signatures with its.
     #[cfg(test)]
     pub(crate) fn encoding_key(&self) -> Result<jsonwebtoken::EncodingKey, KeyError> {
         let der = self
@@ -404,6 +408,7 @@ mod tests {
 
     #[test]
     fn our_jws_is_byte_for_byte_jsonwebtokens() {
+        crate::auth::jwt_crypto::install();
         let pair = KeyPair::generate();
         let claims =
             serde_json::json!({"seq": 7, "hash": "ab", "prev_hash": "cd", "iat": 1_790_000_000});
@@ -415,6 +420,7 @@ mod tests {
 
     #[test]
     fn a_jws_verifies_with_the_public_key_only() {
+        crate::auth::jwt_crypto::install();
         let pair = KeyPair::generate();
         let token = pair
             .sign(&serde_json::json!({"seq": 1, "hash": "ab"}))

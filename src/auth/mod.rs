@@ -4,6 +4,7 @@
 //! state its roles, and login throttling.
 
 pub mod guards;
+pub mod jwt_crypto;
 pub mod password;
 pub mod rate_limit;
 pub mod revocations;

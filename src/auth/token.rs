@@ -1,15 +1,9 @@
-//! Login tokens: JWTs signed with a dedicated Ed25519 key (not the audit key), verified with
-//! the algorithm, key id, issuer, audience and expiry all pinned.
-//!
-//! Verification is done here (a compact JWS is three base64url parts; Ed25519 is
-//! `ed25519-dalek`'s strict verification) rather than by `jsonwebtoken`, whose only backend
-//! without C code compiles RSA and ECDSA for nothing: it stays a dev-dependency, and the tests
-//! check that tokens it signs and refuses are signed and refused here alike.
+//! Login tokens: JWTs signed with a dedicated Ed25519 key (not the audit key), verified by
+//! jsonwebtoken with the algorithm, key id, issuer, audience, required claims and expiry all
+//! pinned; its cryptography is Ed25519 only ([`super::jwt_crypto`]).
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDateTime;
-use serde::de::DeserializeOwned;
+use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::keys::KeyPair;
@@ -41,18 +35,13 @@ pub struct Claims {
 }
 
 /// Seconds a token is still accepted past its `exp` (clocks of several instances differ).
-const LEEWAY_SECONDS: i64 = 5;
-
-/// The JOSE header of a token, as far as verification reads it.
-#[derive(Deserialize)]
-struct JoseHeader {
-    alg: String,
-    kid: Option<String>,
-}
+const LEEWAY_SECONDS: u64 = 5;
 
 /// Issues and verifies login tokens.
 pub struct TokenIssuer {
     key: KeyPair,
+    decoding: DecodingKey,
+    validation: Validation,
     lifetime: chrono::Duration,
     issuer: String,
     audience: String,
@@ -80,8 +69,16 @@ pub enum TokenError {
 impl TokenIssuer {
     /// An issuer with `key` and the configured lifetime, issuer and audience.
     pub fn new(key: KeyPair, config: &AuthConfig) -> TokenIssuer {
+        super::jwt_crypto::install();
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.set_issuer(&[&config.issuer]);
+        validation.set_audience(&[&config.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub", "jti"]);
+        validation.leeway = LEEWAY_SECONDS;
         TokenIssuer {
+            decoding: key.decoding_key(),
             key,
+            validation,
             lifetime: chrono::Duration::minutes(i64::from(config.token_lifetime_minutes)),
             issuer: config.issuer.clone(),
             audience: config.audience.clone(),
@@ -118,42 +115,21 @@ impl TokenIssuer {
         Ok((token, expires, csrf))
     }
 
-    /// Verifies a token: EdDSA with our key id only, a valid signature, then every claim
-    /// present (`Claims` has no optional claim but `office`), our issuer and audience, not
-    /// expired (`exp` at most [`LEEWAY_SECONDS`] ago).
+    /// Verifies a token: EdDSA with our key id only, a valid signature, every claim a token of
+    /// ours has, our issuer and audience, not expired (`exp` at most [`LEEWAY_SECONDS`] ago).
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
-        let invalid = |why: &str| TokenError::Invalid(why.to_string());
-        let mut parts = token.split('.');
-        let (Some(header_part), Some(claims_part), Some(signature_part), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(invalid("not a compact JWS"));
-        };
-        let header: JoseHeader = json_part(header_part)?;
-        if header.alg != "EdDSA" || header.kid.as_deref() != Some(self.key.kid()) {
-            return Err(invalid("unexpected algorithm or key"));
+        super::jwt_crypto::install();
+        let header: Header =
+            jsonwebtoken::decode_header(token).map_err(|e| TokenError::Invalid(e.to_string()))?;
+        if header.alg != Algorithm::EdDSA || header.kid.as_deref() != Some(self.key.kid()) {
+            return Err(TokenError::Invalid("unexpected algorithm or key".into()));
         }
-        let signature = URL_SAFE_NO_PAD
-            .decode(signature_part)
-            .ok()
-            .and_then(|s| ed25519_dalek::Signature::from_slice(&s).ok())
-            .ok_or_else(|| invalid("malformed signature"))?;
-        let signed = &token[..header_part.len() + 1 + claims_part.len()];
-        self.key
-            .verifying_key()
-            .verify_strict(signed.as_bytes(), &signature)
-            .map_err(|_| invalid("bad signature"))?;
-        let claims: Claims = json_part(claims_part)?;
-        if claims.exp < crate::time::unix_seconds(crate::time::now()) - LEEWAY_SECONDS {
-            return Err(TokenError::Expired);
-        }
-        if claims.iss != self.issuer {
-            return Err(invalid("wrong issuer"));
-        }
-        if claims.aud != self.audience {
-            return Err(invalid("wrong audience"));
-        }
-        Ok(claims)
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|d| d.claims)
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+                _ => TokenError::Invalid(e.to_string()),
+            })
     }
 
     /// The signing key's id.
@@ -162,22 +138,49 @@ impl TokenIssuer {
     }
 }
 
-/// A base64url JSON part of a compact JWS.
-fn json_part<T: DeserializeOwned>(part: &str) -> Result<T, TokenError> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(part)
-        .map_err(|e| TokenError::Invalid(format!("base64: {e}")))?;
-    serde_json::from_slice(&bytes).map_err(|e| TokenError::Invalid(format!("json: {e}")))
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
 
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
     use serde_json::json;
 
     use super::*;
+
+    /// A token that claims HS256.
+    fn hs256(kid: &str, secret: &[u8], c: &serde_json::Value) -> String {
+        use sha2::Digest;
+        let header = json!({"typ": "JWT", "alg": "HS256", "kid": kid});
+        let signed = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(c.to_string())
+        );
+        // The MAC's bytes do not matter here: no HS256 token can pass. The real confusion
+        // attack (a correct HMAC keyed with our public key) is tests/it/auth.rs's
+        // forged_tokens_are_refused.
+        let mac = sha2::Sha256::new()
+            .chain_update(secret)
+            .chain_update(signed.as_bytes())
+            .finalize();
+        format!("{signed}.{}", URL_SAFE_NO_PAD.encode(mac))
+    }
+
+    #[test]
+    fn the_provider_knows_no_algorithm_but_eddsa() {
+        super::super::jwt_crypto::install();
+        let hs = EncodingKey::from_secret(b"secret");
+        let header = Header::new(Algorithm::HS256);
+        assert!(jsonwebtoken::encode(&header, &json!({"sub": "x"}), &hs).is_err());
+        let token = hs256("k", b"secret", &json!({"sub": "x"}));
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.required_spec_claims.clear();
+        validation.validate_exp = false;
+        let key = DecodingKey::from_secret(b"secret");
+        assert!(jsonwebtoken::decode::<serde_json::Value>(&token, &key, &validation).is_err());
+    }
 
     fn issuer() -> (TokenIssuer, KeyPair) {
         let pair = KeyPair::generate();
@@ -197,6 +200,7 @@ mod tests {
 
     /// Signed by jsonwebtoken with `key` (its own header, kid as given).
     fn theirs(kid: &str, alg: Algorithm, key: &EncodingKey, c: &serde_json::Value) -> String {
+        super::super::jwt_crypto::install();
         let mut header = Header::new(alg);
         header.kid = Some(kid.to_string());
         jsonwebtoken::encode(&header, c, key).unwrap()
@@ -256,8 +260,11 @@ mod tests {
             &stranger.encoding_key().unwrap(),
             &good
         )));
-        let hs = EncodingKey::from_secret(pair.public_key().as_bytes());
-        assert!(refused(&theirs(pair.kid(), Algorithm::HS256, &hs, &good)));
+        assert!(refused(&hs256(
+            pair.kid(),
+            pair.public_key().as_bytes(),
+            &good
+        )));
         // Another issuer or audience, a claim missing.
         for (name, value) in [("iss", json!("someone")), ("aud", json!("elsewhere"))] {
             let mut c = good.clone();

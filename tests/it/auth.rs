@@ -102,20 +102,17 @@ both!(forged_tokens_are_refused, |app| {
     // HS256 signed with the public key as the secret
     let (_, jwks) = app.get("/.well-known/jwks.json", None).await;
     let public = jwks["keys"][0]["x"].as_str().unwrap().to_string();
-    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
-    let claims: Value = serde_json::from_slice(
-        &URL_SAFE_NO_PAD
-            .decode(reg.token.split('.').nth(1).unwrap())
-            .unwrap(),
-    )
-    .unwrap();
-    header.kid = jsonwebtoken::decode_header(&reg.token).unwrap().kid;
-    let hs = jsonwebtoken::encode(
-        &header,
-        &claims,
-        &jsonwebtoken::EncodingKey::from_secret(public.as_bytes()),
-    )
-    .unwrap();
+    // (by hand: the server's jsonwebtoken cryptography knows only EdDSA and would not make it)
+    let kid = jsonwebtoken::decode_header(&reg.token)
+        .unwrap()
+        .kid
+        .unwrap();
+    let header =
+        URL_SAFE_NO_PAD.encode(json!({"typ": "JWT", "alg": "HS256", "kid": kid}).to_string());
+    let claims_part = reg.token.split('.').nth(1).unwrap();
+    let signed = format!("{header}.{claims_part}");
+    let mac = hmac_sha256(public.as_bytes(), signed.as_bytes());
+    let hs = format!("{signed}.{}", URL_SAFE_NO_PAD.encode(mac));
     assert_eq!(status_with(&app, &hs).await, Status::Unauthorized);
     // a changed payload (role), signature kept
     let changed = forge(&reg.token, |_, c| c["role"] = json!("admin"));
@@ -610,3 +607,33 @@ both!(every_route_checks_its_role, |app| {
         "the matrix lists a route that is not mounted"
     );
 });
+
+/// HMAC-SHA256 (RFC 2104), for the HS256 confusion token above.
+fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let mut block = [0u8; 64];
+    if key.len() > 64 {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| block.iter().map(|b| b ^ byte).collect::<Vec<u8>>();
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(message)
+        .finalize();
+    Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize()
+        .to_vec()
+}
+
+#[test]
+fn hmac_sha256_matches_rfc_4231_test_case_2() {
+    let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+    assert_eq!(
+        techledger::audit::entry::to_hex(&mac),
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    );
+}
