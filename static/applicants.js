@@ -1,5 +1,6 @@
 // 待激活申请人: the applicants who signed up with the registrar's office and wait. Activating
 // one (after a confirmation naming them and their credit code) lets them sign in and submit.
+// Below, a registrar creates an active applicant of their office for someone at the counter.
 "use strict";
 
 (() => {
@@ -49,6 +50,35 @@
     } else {
       button.disabled = false;
       TLP.announce(status, TLP.problemLine(r), "error");
+    }
+  });
+
+  // At the counter: an active applicant of this office (one idempotency key until it succeeds).
+  const create = document.getElementById("create-form");
+  let createKey = null;
+  create.addEventListener("input", () => { createKey = null; });
+  create.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    TLP.clearErrors(create);
+    const value = (n) => create.elements.namedItem(n).value;
+    const body = {
+      username: value("username").trim(),
+      password: value("password"),
+      display_name: value("display_name").trim(),
+      credit_code: value("credit_code").trim().toUpperCase(),
+    };
+    if (!createKey) createKey = TL.newKey();
+    const button = document.getElementById("create-submit");
+    button.disabled = true;
+    const r = await TL.api("POST", "/api/v1/applicants", body, { "Idempotency-Key": createKey });
+    button.disabled = false;
+    if (r.ok) {
+      createKey = null;
+      create.reset();
+      TLP.announce(status, TL.t("sub.appl.created").replace("{user}", r.body.username), "ok");
+      status.dataset.created = r.body.username;
+    } else {
+      TLP.showProblem(create, r);
     }
   });
 

@@ -332,6 +332,26 @@ pub static STRINGS: &[Entry] = &[
         "Activate {user} (credit code {code})? They can then submit contracts online for that organisation.",
     ),
     (
+        "sub.appl.create_intro",
+        "为到登记点现场办理的申请人创建账号，账号属于本登记点并立即生效",
+        "An account for an applicant at the counter: it belongs to this office and is active at once",
+    ),
+    (
+        "sub.appl.create_submit",
+        "创建申请人",
+        "Create the applicant",
+    ),
+    (
+        "sub.appl.create_title",
+        "现场创建申请人",
+        "Create an applicant at the counter",
+    ),
+    (
+        "sub.appl.created",
+        "已创建申请人 {user}，现在即可登录",
+        "Applicant {user} created: they can sign in now",
+    ),
+    (
         "sub.appl.empty",
         "本登记点暂无等待激活的申请人",
         "No applicants of this office are waiting for activation",

@@ -264,6 +264,21 @@ export async function run({ page: newPage, login, screenshot, assert, base, pass
   assert.ok((await app.textContent("#refusal")).includes(why), "the applicant reads why");
   assert.ok(await app.isHidden("#applicant-actions"), "a refused submission cannot be corrected");
 
+  // 8b. A registrar creates an applicant at the counter: active at once.
+  const counter = `counter-${n}`;
+  await reg.goto(`${base}/applicants`);
+  await ready(reg, "#applicants");
+  await reg.fill("#ca-username", counter);
+  await reg.fill("#ca-password", applicantPassword);
+  await reg.fill("#ca-display_name", "临沂柜台办理科技有限公司");
+  await reg.fill("#ca-credit_code", creditCode((n + 13) % 100000000));
+  await reg.click("#create-submit");
+  await reg.waitForFunction((u) => document.getElementById("appl-status").dataset.created === u, counter);
+  const walkIn = await newPage();
+  await login(walkIn, counter, applicantPassword);
+  assert.equal(new URL(walkIn.url()).pathname, "/submissions", "the counter's applicant signs in at once");
+  await walkIn.context().close();
+
   // 9. The applicant's pages on a phone.
   const phone = await newPage(390, 844);
   await login(phone, username, applicantPassword);
