@@ -31,6 +31,12 @@
   const syncSubtypes = TLP.subtypeFollower(typeSelect, el("subtype"));
   const amounts = ["contract_amount", "technical_amount"].map(el);
   amounts.forEach(TLP.liveWan);
+  // The technical amount's split is asked for only where the type has one.
+  const SPLIT_TYPES = new Set(["development", "transfer", "licensing"]);
+  const splitFields = document.getElementById("split-fields");
+  const syncSplit = () => { if (splitFields) splitFields.hidden = !SPLIT_TYPES.has(typeSelect.value); };
+  typeSelect.addEventListener("change", syncSplit);
+  syncSplit();
   const threshold = form.dataset.threshold;
   if (threshold) TLP.setText("threshold-wan", TL.wan(threshold));
 
@@ -267,6 +273,19 @@
     const confirm = document.getElementById("confirm_duplicate");
     if (confirm && confirm.checked) b.confirm_duplicate = true;
     if (value("valid_until")) b.valid_until = value("valid_until");
+    // The particulars, each only when given (a contact's name and phone go together).
+    if (value("party_contract_no")) b.party_contract_no = value("party_contract_no");
+    for (const side of SIDES) {
+      const name = value(side + "_contact.name");
+      const phone = value(side + "_contact.phone");
+      if (name || phone) b[side + "_contact"] = { name, phone };
+    }
+    if (SPLIT_TYPES.has(b.contract_type) && (value("technical_split.principal") || value("technical_split.related_services"))) {
+      b.technical_split = {
+        principal: amount("technical_split.principal"),
+        related_services: amount("technical_split.related_services"),
+      };
+    }
     for (const side of SIDES) {
       const st = state.parties[side];
       if (st.mode === "chosen" && st.chosen) {
@@ -275,6 +294,7 @@
         const p = { name: value(side + ".name"), kind: value(side + ".kind"), region: regionValue(side) };
         const code = value(side + ".credit_code").toUpperCase();
         if (code) p.credit_code = code;
+        if (value(side + ".legal_representative")) p.legal_representative = value(side + ".legal_representative");
         if (p.region === "000000" && value(side + ".country")) p.country = value(side + ".country").toUpperCase();
         b[side] = p;
       }
@@ -326,6 +346,7 @@
       if (e && name !== "subtype" && e.type !== "file" && !e.readOnly && typeof v === "string") e.value = v;
     }
     syncSubtypes((draft.values || {}).subtype || "");
+    syncSplit();
     amounts.forEach(TLP.showWan);
     for (const side of SIDES) {
       const st = (draft.parties || {})[side];
@@ -434,10 +455,20 @@
         if (e && typeof f[name] === "string") e.value = f[name];
       }
       syncSubtypes(f.subtype || "");
+      if (typeof f.party_contract_no === "string") el("party_contract_no").value = f.party_contract_no;
+      for (const side of SIDES) {
+        const ct = f[side + "_contact"] || {};
+        for (const k of ["name", "phone"]) if (typeof ct[k] === "string") el(side + "_contact." + k).value = ct[k];
+      }
+      const split = f.technical_split || {};
+      for (const k of ["principal", "related_services"]) {
+        if (typeof split[k] === "string") el("technical_split." + k).value = split[k];
+      }
+      syncSplit();
       amounts.forEach(TLP.showWan);
       for (const side of SIDES) {
         const p = f[side] || {};
-        for (const k of ["name", "kind", "credit_code", "country"]) {
+        for (const k of ["name", "kind", "credit_code", "country", "legal_representative"]) {
           const e = el(side + "." + k);
           if (e && typeof p[k] === "string" && !e.readOnly) e.value = p[k];
         }

@@ -883,6 +883,8 @@ pub static STRINGS: &[Entry] = &[
         "我已核对：这不是同一份合同的重复登记，仍然登记",
         "I have checked: this is not the same contract registered twice; register it",
     ),
+    ("reg.new.contact_name", "联系人", "Contact person"),
+    ("reg.new.contact_phone", "联系电话", "Telephone"),
     ("reg.new.contract", "合同基本信息", "The contract"),
     (
         "reg.new.done_pending",
@@ -901,6 +903,16 @@ pub static STRINGS: &[Entry] = &[
         "Fields marked * are required; the server checks everything and marks each field it refuses",
     ),
     ("reg.new.open_contract", "查看合同", "Open the contract"),
+    (
+        "reg.new.particulars",
+        "合同细项（选填）",
+        "Particulars (optional)",
+    ),
+    (
+        "reg.new.particulars_hint",
+        "当事人自编的合同编号、双方本合同的联系人及电话；技术开发、转让、许可合同可填写技术交易额的构成。",
+        "The parties' own contract number, each side's contact for this contract; for development, transfer and licensing contracts, how the technical amount divides.",
+    ),
     ("reg.new.party_change", "更换", "Change"),
     (
         "reg.new.party_exists",
@@ -964,6 +976,11 @@ pub static STRINGS: &[Entry] = &[
         "reg.new.seller_hint",
         "按名称或统一社会信用代码查找已有主体；找不到时可新建",
         "Find a party by name or credit code; create it when it is not there yet",
+    ),
+    (
+        "reg.new.split_hint",
+        "技术交易额的构成：两项之和应等于技术交易额。",
+        "How the technical amount divides: the two parts add up to it.",
     ),
     ("reg.new.submit", "提交登记", "Register"),
     (
