@@ -809,3 +809,52 @@ both!(the_openapi_document_describes_the_multipart_bodies, |app| {
         assert_eq!(listed, required, "{path}");
     }
 });
+
+both!(
+    the_particulars_of_a_submission_reach_the_registered_contract,
+    |app| {
+        let seller = app.applicant("seller1", 71).await;
+        let registrar = app.registrar("reg1").await;
+        let mut particulars = form(71, 72, "600000.00");
+        particulars["technical_amount"] = json!("500000.00");
+        particulars["party_contract_no"] = json!("LY-2026-0071");
+        particulars["seller"]["legal_representative"] = json!("王法人");
+        particulars["seller_contact"] = json!({"name": "李联系", "phone": "13812345678"});
+        particulars["buyer_contact"] = json!({"name": "赵联系", "phone": "0539-8123456"});
+        particulars["technical_split"] =
+            json!({"principal": "400000.00", "related_services": "100000.00"});
+        let (s, sub) = submit(&app, &seller.token, &particulars, &pdf("p")).await;
+        assert_eq!(s, Status::Created, "{sub}");
+        let id = sub["id"].as_str().unwrap().to_string();
+        let (s, accepted) = app
+            .post(
+                &format!("/api/v1/submissions/{id}/accept"),
+                &registrar.token,
+                &json!({"version": 1}),
+            )
+            .await;
+        assert_eq!(s, Status::Ok, "{accepted}");
+        let contract_id = accepted["contract_id"].as_str().unwrap();
+        let (s, c) = app
+            .get(
+                &format!("/api/v1/contracts/{contract_id}"),
+                Some(&registrar.token),
+            )
+            .await;
+        assert_eq!(s, Status::Ok, "{c}");
+        assert_eq!(c["party_contract_no"], "LY-2026-0071");
+        assert_eq!(c["seller_contact"]["phone"], "13812345678");
+        assert_eq!(c["buyer_contact"]["name"], "赵联系");
+        assert_eq!(c["technical_split"]["principal"], "400000.00");
+        assert_eq!(c["technical_split"]["related_services"], "100000.00");
+        let seller_id = c["seller_id"].as_str().unwrap();
+        let (_, party) = app
+            .get(
+                &format!("/api/v1/parties/{seller_id}"),
+                Some(&registrar.token),
+            )
+            .await;
+        assert_eq!(party["legal_representative"], "王法人");
+        assert!(verify(&app).ok);
+    }
+);
