@@ -21,7 +21,10 @@
 //! Built with `--features bench-hooks`, each run also measures the write path without the
 //! Merkle tree (`techledger::bench_hooks`: the same entries, chained and signed, but no tree
 //! hashes and no checkpoints), alternating with the ordinary one, on the same database: what
-//! maintaining the tree costs (issue 15's goal: at most 5 %).
+//! maintaining the tree costs (issue 15's goal: at most 5 %): the ratio of the medians, and
+//! the median of each run's own ratio (the two measurements of a run are back to back, so
+//! that one sees the load the other saw). `TECHLEDGER_BENCH_BASELINES=0` skips the plain-SQL
+//! baselines (for a longer series of the tree's cost alone).
 
 use std::error::Error;
 use std::time::Instant;
@@ -123,7 +126,9 @@ fn open(config: Config, tree: Tree) -> Result<techledger::app::Services> {
 fn ledger_rate(target: &Target, writers: usize, n: usize, tree: Tree) -> Result<f64> {
     let mut config = Config {
         database_url: target.url.clone(),
-        data_dir: temp_dir("data"),
+        // The target's own: every measurement opens the same database, whose chain only the
+        // key made at the first one may sign.
+        data_dir: target.dir.join("data"),
         ..Config::default()
     };
     config.auth.argon2_memory_kib = 64;
@@ -604,18 +609,19 @@ fn main() -> Result<()> {
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
     println!("write path: {n} registrations per measurement, median of {runs} runs, {cores} cores");
     let without_tree = cfg!(feature = "bench-hooks");
+    let baselines = std::env::var("TECHLEDGER_BENCH_BASELINES").as_deref() != Ok("0");
     if !without_tree {
         println!(
             "(build with --features bench-hooks to measure the write path without the Merkle tree too)"
         );
     }
     println!(
-        "{:<9} {:>7} {:>13} {:>13} {:>9} {:>15} {:>7} {:>13} {:>7}",
+        "{:<9} {:>7} {:>13} {:>13} {:>19} {:>15} {:>7} {:>13} {:>7}",
         "backend",
         "writers",
         "ledger reg/s",
         "no-tree reg/s",
-        "tree cost",
+        "tree cost (paired)",
         "same rows tx/s",
         "ratio",
         "one row tx/s",
@@ -633,8 +639,8 @@ fn main() -> Result<()> {
         .unwrap_or_else(|| vec![1, 16, 64]);
     for target in &targets {
         for &writers in &writer_counts {
-            let (mut ledger, mut bare, mut same, mut one) =
-                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            let (mut ledger, mut bare, mut same, mut one, mut paired) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
             for run in 0..runs {
                 // With and without the tree alternate which goes first.
                 if without_tree && run % 2 == 1 {
@@ -644,27 +650,36 @@ fn main() -> Result<()> {
                 if without_tree && run % 2 == 0 {
                     bare.push(ledger_rate(target, writers, n, Tree::Without)?);
                 }
-                same.push(same_rows_rate(target, writers, n)?);
-                one.push(one_row_rate(target, writers, n)?);
+                if let (Some(l), Some(b)) = (ledger.last(), bare.last()) {
+                    paired.push((b - l) / b * 100.0);
+                }
+                if baselines {
+                    same.push(same_rows_rate(target, writers, n)?);
+                    one.push(one_row_rate(target, writers, n)?);
+                }
             }
-            let (l, s, o) = (median(ledger), median(same), median(one));
+            let l = median(ledger);
             let (b, cost) = if bare.is_empty() {
                 ("—".to_string(), "—".to_string())
             } else {
                 let b = median(bare);
-                (format!("{b:.0}"), format!("{:+.1} %", (b - l) / b * 100.0))
+                (
+                    format!("{b:.0}"),
+                    format!("{:+.1} % ({:+.1} %)", (b - l) / b * 100.0, median(paired)),
+                )
+            };
+            let (s, o) = if baselines {
+                let (s, o) = (median(same), median(one));
+                (
+                    format!("{s:>15.0} {:>6.2}x", l / s),
+                    format!("{o:>13.0} {:>6.2}x", l / o),
+                )
+            } else {
+                ("—".to_string(), "—".to_string())
             };
             println!(
-                "{:<9} {:>7} {:>13.0} {:>13} {:>9} {:>15.0} {:>6.2}x {:>13.0} {:>6.2}x",
-                target.name,
-                writers,
-                l,
-                b,
-                cost,
-                s,
-                l / s,
-                o,
-                l / o
+                "{:<9} {:>7} {:>13.0} {:>13} {:>19} {:>23} {:>21}",
+                target.name, writers, l, b, cost, s, o
             );
         }
     }
