@@ -138,6 +138,9 @@ list_on_replica() { curl -fs -H "Authorization: Bearer $OFFICIAL" "$URL/api/v1/c
 LISTED="$(list_on_replica "['totals']['count']") $(list_on_replica "['totals']['contract_amount']") $(list_on_replica "['next'] is not None")"
 echo "  the contract list (read on the paused replica): totals count, contract amount, a next page: $LISTED"
 [ "$LISTED" = "3 3000.00 True" ] || { echo "the contract list did not come from the paused replica" >&2; exit 1; }
+LIST_SEQ="$(list_on_replica "['audit_seq']")"
+echo "  the contract list says it reflects audit seq $LIST_SEQ (the statistics: $LAGGING; the primary's head: $HEAD)"
+[ "$LIST_SEQ" = "$LAGGING" ] || { echo "the contract list's audit_seq is not the replica's" >&2; exit 1; }
 
 echo "--- replay resumed:"
 psql_at "$REPLICA_PORT" postgres "SELECT pg_wal_replay_resume()" >/dev/null

@@ -600,8 +600,8 @@ impl From<contract_rows::ContractTotals> for ListTotals {
     }
 }
 
-/// A page of the contract list: the API's usual `items` and `next`, and the totals of the whole
-/// filtered list, read in the same snapshot as the page.
+/// A page of the contract list: the API's usual `items` and `next`, the totals of the whole
+/// filtered list, and the audit seq both reflect, all read in one snapshot.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ContractPage {
     /// The contracts of this page.
@@ -610,6 +610,10 @@ pub struct ContractPage {
     pub next: Option<String>,
     /// Count and amount sums of every contract the filters match.
     pub totals: ListTotals,
+    /// The audit entry the page and the totals reflect: the chain's head in the snapshot they
+    /// were read in (on a read replica it may trail the primary's).
+    #[schema(example = 4711)]
+    pub audit_seq: i64,
 }
 
 /// Contracts matching the filters, newest first (or largest first), a page at a time, with the
@@ -646,6 +650,9 @@ pub async fn list(
     let page = db
         .run(move |conn| {
             crate::db::read_snapshot(conn, |conn| {
+                let audit_seq = crate::audit::chain::read_head(conn)
+                    .map_err(DbError::from)?
+                    .seq;
                 let totals = contract_rows::totals(conn, &filter).map_err(DbError::from)?;
                 // One row more than the page tells whether another page follows, so that
                 // `next` is null on the last page even when it is full.
@@ -661,6 +668,7 @@ pub async fn list(
                     items: with_names(conn, rows)?,
                     next,
                     totals: totals.into(),
+                    audit_seq,
                 })
             })
         })
