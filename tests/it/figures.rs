@@ -66,12 +66,6 @@ fn checkpoint_rows(app: &TestApp) -> i64 {
         .unwrap()
 }
 
-fn head(app: &TestApp) -> i64 {
-    techledger::audit::chain::read_head(&mut app.connect())
-        .unwrap()
-        .seq
-}
-
 /// A contract between two new parties.
 fn deal(
     n: u32,
@@ -434,7 +428,7 @@ both!(
         assert_eq!(status.code, 200, "{summary}");
         let cp = &summary["checkpoint"];
         let size = cp["tree_size"].as_i64().expect("a checkpoint");
-        assert_eq!(size, head(&app), "the figures reflect the head");
+        assert_eq!(size, app.head_seq(), "the figures reflect the head");
         assert_eq!(summary["audit_seq"], size);
         let exported = export(&app, &cast.auditor).await;
         assert_eq!(
@@ -502,7 +496,7 @@ both!(
         let (_, after) = app
             .get(&format!("/api/v1/stats/summary?year={year}"), Some(token))
             .await;
-        let grown = head(&app);
+        let grown = app.head_seq();
         assert!(grown > size);
         assert_eq!(after["checkpoint"]["tree_size"], grown);
         assert_eq!(checkpoint_rows(&app), rows + 1);
@@ -569,7 +563,7 @@ both!(
     a_checkpoint_at_a_past_size_is_signed_once_over_the_stored_tree,
     |app| {
         let (cast, _) = history(&app).await;
-        let size = head(&app);
+        let size = app.head_seq();
         let latest = app.ledger.checkpoint().await.unwrap();
         assert_eq!(latest.tree_size, size);
         let past = app.ledger.checkpoint_at(5).await.unwrap();

@@ -91,13 +91,6 @@ fn fields(problem: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-async fn head(app: &TestApp) -> i64 {
-    let mut conn = app.connect();
-    techledger::audit::chain::read_head(&mut conn)
-        .expect("head")
-        .seq
-}
-
 /// Every stored attachment file (not the temporary ones).
 fn stored_files(app: &TestApp) -> Vec<std::path::PathBuf> {
     let dir = app.config.data_dir.join("attachments");
@@ -144,7 +137,7 @@ both!(
                 Some(OfficeCode::parse("371311").unwrap()),
             )
             .await;
-        let before = head(&app).await;
+        let before = app.head_seq();
         let file = pdf("v1");
         let (s, sub) = submit(&app, &seller.token, &form(31, 32, "300000.00"), &file).await;
         assert_eq!(s, Status::Created, "{sub}");
@@ -294,7 +287,7 @@ both!(
         assert_eq!(queue.as_array().unwrap().len(), 1);
         assert_eq!(queue[0]["working_days_waiting"], 0);
         assert_eq!(queue[0]["overdue"], false);
-        assert_eq!(head(&app).await, before + 1, "the attackers wrote nothing");
+        assert_eq!(app.head_seq(), before + 1, "the attackers wrote nothing");
         assert!(verify(&app).ok);
     }
 );
@@ -306,7 +299,7 @@ both_with!(
     },
     |app| {
         let seller = app.applicant("seller1", 41).await;
-        let before = head(&app).await;
+        let before = app.head_seq();
         let good = form(41, 42, "100000.00");
 
         // Larger than the limit (1 MiB here), though a real PDF by its first bytes.
@@ -376,7 +369,7 @@ both_with!(
         assert_eq!(s, Status::UnprocessableEntity, "{problem}");
         assert_eq!(fields(&problem), ["note"]);
 
-        assert_eq!(head(&app).await, before, "nothing was recorded");
+        assert_eq!(app.head_seq(), before, "nothing was recorded");
         let mut conn = app.connect();
         use diesel::prelude::*;
         let n: i64 = techledger::db::schema::submissions::table
@@ -406,7 +399,7 @@ both!(
         let registrar = app.registrar("reg1").await;
         let (_, sub) = submit(&app, &seller.token, &form(51, 52, "300000.00"), &pdf("v1")).await;
         let id = sub["id"].as_str().unwrap().to_string();
-        let start = head(&app).await;
+        let start = app.head_seq();
 
         // Bad returns: no reasons, a field that is not on the form.
         let (s, problem) = app

@@ -163,6 +163,13 @@ impl TestApp {
         techledger::db::establish(&self.config.database_url).expect("connect")
     }
 
+    /// The seq of the audit chain's head (0 before the first entry).
+    pub fn head_seq(&self) -> i64 {
+        techledger::audit::chain::read_head(&mut self.connect())
+            .expect("head")
+            .seq
+    }
+
     /// Creates a user through the ledger and signs them in.
     pub async fn user(&self, username: &str, role: Role, office: Option<OfficeCode>) -> TestUser {
         self.user_with(username, role, office, None).await

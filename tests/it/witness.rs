@@ -96,15 +96,6 @@ async fn witness_once(url: &str, vkey: &str, key: &Path, state: &Path) -> (i32, 
     )
 }
 
-async fn head(app: &TestApp) -> i64 {
-    let mut conn = app.connect();
-    rocket::tokio::task::spawn_blocking(move || {
-        techledger::audit::chain::read_head(&mut conn).unwrap().seq
-    })
-    .await
-    .unwrap()
-}
-
 /// The note the log serves at `path`.
 async fn served_note(app: &TestApp, path: &str) -> Note {
     let res = app.client.get(path.to_string()).dispatch().await;
@@ -133,7 +124,7 @@ both_with!(
         assert!(out.contains("first checkpoint this witness signs"), "{out}");
         let first = WitnessState::load(&state).unwrap().unwrap();
         // The cosignature was recorded by one log.cosign entry, right after the checkpoint.
-        assert_eq!(head(&app).await, first.size as i64 + 1);
+        assert_eq!(app.head_seq(), first.size as i64 + 1);
         let (status, entry) = app
             .get(
                 &format!("/api/v1/audit/entries/{}", first.size + 1),
@@ -303,7 +294,7 @@ both_with!(
         let size = CheckpointBody::parse(&text).unwrap().size as i64;
         let ours = witness_key();
         let good = note::cosign(&text, WITNESS, &ours.key, 1_700_000_000).unwrap();
-        let before = head(&app).await;
+        let before = app.head_seq();
 
         // A stranger's key (well formed, validly signed): 403 naming the cosignature.
         let stranger = SigningKey::from_bytes(&[9u8; 32]);
@@ -394,7 +385,7 @@ both_with!(
             assert_eq!(status, Status::UnprocessableEntity, "{body} → {p}");
             assert_eq!(fields(&p), [field], "{body} → {p}");
         }
-        assert_eq!(head(&app).await, before, "nothing refused wrote anything");
+        assert_eq!(app.head_seq(), before, "nothing refused wrote anything");
 
         // The good one: stored by one entry, served with the checkpoint.
         let (status, stored) = post_cosignature(
@@ -405,7 +396,7 @@ both_with!(
         assert_eq!(status, Status::Created, "{stored}");
         assert_eq!(stored["audit_seq"], before + 1);
         assert_eq!(stored["witness"], WITNESS);
-        assert_eq!(head(&app).await, before + 1);
+        assert_eq!(app.head_seq(), before + 1);
         let served = served_note(&app, &format!("/log/checkpoint/{size}")).await;
         assert_eq!(served.cosigned_by(&ours.vkey()), Some(1_700_000_000));
         // Again, even with another time: the first stands and nothing is written.
@@ -418,7 +409,7 @@ both_with!(
         assert_eq!(status, Status::Ok, "{replayed}");
         assert_eq!(replayed["audit_seq"], before + 1);
         assert_eq!(replayed["cosignature"], good.encode());
-        assert_eq!(head(&app).await, before + 1);
+        assert_eq!(app.head_seq(), before + 1);
         assert!(verify(&app).ok);
     }
 );
